@@ -1,0 +1,166 @@
+# SPDX-License-Identifier: MIT
+# Makefile - builds libshmseg, its tests and the demo; plain GNU make
+#
+#   make                 library (shared and static) and pkg-config file
+#   make check           every test, then again under ASan and UBSan
+#   make demo            producer and reader, two unrelated processes
+#   make install         PREFIX=/usr/local DESTDIR=
+#   V=1                  show the commands
+
+VERSION    := 1.0.0
+SOVERSION  := 1
+PREFIX     ?= /usr/local
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR     ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+
+B          ?= build
+CC         ?= cc
+OPT        ?= -O2 -g
+WARN       := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion \
+	      -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wundef
+CFLAGS     ?= $(OPT)
+ALL_CFLAGS := -std=c11 $(WARN) $(CFLAGS) $(SAN)
+ALL_CPPFLAGS := -D_POSIX_C_SOURCE=200809L -Iinclude -MMD -MP $(CPPFLAGS)
+LIB_CFLAGS := -fPIC -fvisibility=hidden -pthread
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+UNAME := $(shell uname -s)
+ifeq ($(UNAME),Linux)
+OS_SRC := lib/os_linux.c
+else
+OS_SRC := lib/os_posix.c
+endif
+
+LIB_SRCS := lib/name.c lib/error.c lib/dtype.c lib/header.c lib/segment.c \
+	    lib/list.c $(OS_SRC)
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
+SONAME   := libshmseg.so.$(SOVERSION)
+SHLIB    := $(B)/libshmseg.so.$(VERSION)
+STLIB    := $(B)/libshmseg.a
+LIBS     := -luuid -pthread
+
+all: $(SHLIB) $(B)/libshmseg.so $(STLIB) $(B)/shmseg.pc
+
+$(B)/lib/%.o: lib/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(LIB_CFLAGS) -c -o $@ $<
+
+$(SHLIB): $(LIB_OBJS) lib/shmseg.map
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -shared $(ALL_CFLAGS) $(LDFLAGS) -Wl,-soname,$(SONAME) \
+		-Wl,--version-script,lib/shmseg.map -Wl,-z,defs \
+		-o $@ $(LIB_OBJS) $(LIBS)
+
+$(B)/libshmseg.so: $(SHLIB)
+	$(Q)ln -sf libshmseg.so.$(VERSION) $(B)/$(SONAME)
+	$(Q)ln -sf $(SONAME) $@
+
+$(STLIB): $(LIB_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && $(AR) rcs $@ $(LIB_OBJS)
+
+$(B)/shmseg.pc: lib/shmseg.pc.in Makefile
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+		$< > $@
+
+# ---- tests -------------------------------------------------------------
+
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
+
+UNIT_TESTS := check_name check_dtype check_header check_segment check_list \
+	      check_xproc
+TEST_BINS  := $(UNIT_TESTS:%=$(B)/test/%) $(B)/test/helper
+TEST_UTIL  := $(B)/test/util.o
+
+$(B)/test/%.o: test/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CPPFLAGS) -Ilib $(CHECK_CFLAGS) $(ALL_CFLAGS) \
+		-Wno-conversion -Wno-sign-conversion -c -o $@ $<
+
+$(B)/test/check_%: $(B)/test/check_%.o $(TEST_UTIL) $(STLIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LIBS)
+
+$(B)/test/helper: $(B)/test/helper.o $(TEST_UTIL) $(STLIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# The portable stand-in for os_linux.c must at least compile here.
+$(B)/portable/os_posix.o: lib/os_posix.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(LIB_CFLAGS) -c -o $@ $<
+
+deps:
+	@sh .ci/deps check
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory check-tests
+	$(Q)$(MAKE) --no-print-directory check-tests B=build/asan \
+		SH_TESTS=test_numpy.sh \
+		OPT="-O1 -g -fno-omit-frame-pointer" \
+		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
+	@echo "make check: all test groups passed"
+
+SH_TESTS ?= test_numpy.sh test_build.sh test_man.sh
+
+check-tests: all $(TEST_BINS) $(B)/portable/os_posix.o
+	$(Q)B=$(B) SH_TESTS="$(SH_TESTS)" sh test/run.sh $(UNIT_TESTS)
+
+# ---- demo --------------------------------------------------------------
+
+DEMO_BINS := $(B)/demo/producer $(B)/demo/reader
+
+$(B)/demo/%: test/demo/%.c $(B)/libshmseg.so
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< \
+		-L$(B) -Wl,-rpath,'$$ORIGIN/..' -lshmseg
+
+demo:
+	@sh .ci/deps build
+	$(Q)$(MAKE) --no-print-directory all $(DEMO_BINS)
+	$(Q)sh test/demo/run.sh $(B)/demo
+
+# ---- install -----------------------------------------------------------
+
+MAN3 := $(wildcard man/*.3)
+MAN5 := $(wildcard man/*.5)
+
+install: all
+	install -D -m 0644 include/shmseg.h $(DESTDIR)$(INCLUDEDIR)/shmseg.h
+	install -D -m 0755 $(SHLIB) $(DESTDIR)$(LIBDIR)/libshmseg.so.$(VERSION)
+	ln -sf libshmseg.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libshmseg.so
+	install -D -m 0644 $(STLIB) $(DESTDIR)$(LIBDIR)/libshmseg.a
+	install -D -m 0644 $(B)/shmseg.pc $(DESTDIR)$(PKGCONFIGDIR)/shmseg.pc
+	for f in $(MAN3); do \
+		install -D -m 0644 $$f $(DESTDIR)$(MANDIR)/man3/$${f#man/}; done
+	for f in $(MAN5); do \
+		install -D -m 0644 $$f $(DESTDIR)$(MANDIR)/man5/$${f#man/}; done
+
+uninstall:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/shmseg.h \
+	      $(DESTDIR)$(LIBDIR)/libshmseg.so* $(DESTDIR)$(LIBDIR)/libshmseg.a \
+	      $(DESTDIR)$(PKGCONFIGDIR)/shmseg.pc
+	for f in $(MAN3); do rm -f $(DESTDIR)$(MANDIR)/man3/$${f#man/}; done
+	for f in $(MAN5); do rm -f $(DESTDIR)$(MANDIR)/man5/$${f#man/}; done
+
+clean:
+	rm -rf build
+
+.PHONY: all deps check check-tests demo install uninstall clean
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

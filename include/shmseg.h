@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+/* shmseg.h - named, self-describing, read-only shared-memory arrays */
+#ifndef SHMSEG_H
+#define SHMSEG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- constants and flags ------------------------------------------- */
+
+#define SHMSEG_MAX_NDIM 32
+#define SHMSEG_NAME_MAX 255	/* bytes of a name, leading '/' not counted */
+#define SHMSEG_DTYPE_STRLEN 16	/* buffer that fits any shmseg_dtype_format() */
+
+/* shmseg_create() flags */
+#define SHMSEG_FORTRAN   0x01	/* column-major strides instead of C order */
+#define SHMSEG_SPARSE    0x02	/* do not reserve the memory up front */
+/* shmseg_attach() flags */
+#define SHMSEG_RDWR      0x10	/* writable mapping; only while building */
+#define SHMSEG_POPULATE  0x20	/* prefault the whole mapping */
+
+/* ---- public structures --------------------------------------------- */
+
+struct shmseg;	/* opaque handle: one mapping of one segment */
+
+struct shmseg_dtype {
+	char     byteorder;	/* '<' little, '>' big, '|' not applicable */
+	char     kind;		/* NumPy kind: b i u f c S U V */
+	uint32_t itemsize;	/* bytes per element */
+};
+
+struct shmseg_layout {
+	struct shmseg_dtype dtype;
+	uint32_t ndim;				/* 0 (scalar) .. SHMSEG_MAX_NDIM */
+	uint64_t shape[SHMSEG_MAX_NDIM];
+	int64_t  strides[SHMSEG_MAX_NDIM];	/* bytes; all zero on create =
+						   derive from the order */
+};
+
+enum shmseg_state {
+	SHMSEG_BUILDING = 1,	/* created, not sealed yet */
+	SHMSEG_SEALED = 2,	/* published, read-only */
+	SHMSEG_STALE = 3,	/* building, but its creator process is gone */
+};
+
+struct shmseg_stat {
+	struct shmseg_layout layout;
+	uint64_t nbytes;		/* bytes of array data */
+	uint64_t size;			/* bytes of the whole object */
+	enum shmseg_state state;
+	unsigned char uuid[16];		/* identity, from libuuid at create */
+	struct timespec created;	/* CLOCK_REALTIME at create */
+	pid_t    creator_pid;
+	uid_t    uid;			/* owner of the shared-memory object */
+	gid_t    gid;
+	mode_t   mode;			/* permission bits of the object */
+};
+
+/* ---- lifecycle ------------------------------------------------------ */
+
+/* Create NAME (O_EXCL) in state building and map it read-write.
+ * Returns 0 and a handle in *segp; free it with shmseg_detach(). */
+int shmseg_create(const char *name, const struct shmseg_layout *layout,
+		  int flags, mode_t mode, struct shmseg **segp);
+
+/* Publish a building segment: sealed state, read-only view, write
+ * permission bits removed. Returns 0. */
+int shmseg_seal(struct shmseg *seg);
+
+/* Map a sealed segment read-only (or, with SHMSEG_RDWR, a building one
+ * read-write). Returns 0 and a handle in *segp. */
+int shmseg_attach(const char *name, int flags, struct shmseg **segp);
+
+/* As shmseg_attach(), but wait up to timeout_ms (-1: forever) for NAME
+ * to exist and be sealed. Returns 0 or -ETIMEDOUT. */
+int shmseg_attach_wait(const char *name, int flags, int timeout_ms,
+		       struct shmseg **segp);
+
+/* Unmap and free a handle; NULL is a no-op. Returns 0. */
+int shmseg_detach(struct shmseg *seg);
+
+/* Remove NAME; existing mappings stay valid until detached. Returns 0. */
+int shmseg_unlink(const char *name);
+
+/* ---- access --------------------------------------------------------- */
+
+/* First byte of the array data; valid until shmseg_detach(). */
+void *shmseg_data(const struct shmseg *seg);
+/* Layout of the array, strides filled in; owned by the handle. */
+const struct shmseg_layout *shmseg_layout(const struct shmseg *seg);
+/* Bytes of array data. */
+uint64_t shmseg_nbytes(const struct shmseg *seg);
+
+/* Describe NAME without mapping it. Returns 0. */
+int shmseg_stat(const char *name, struct shmseg_stat *st);
+/* Describe the segment behind a handle. Returns 0. */
+int shmseg_fstat(const struct shmseg *seg, struct shmseg_stat *st);
+
+/* ---- enumeration ---------------------------------------------------- */
+
+/* Called once per segment; a non-zero return stops shmseg_list(). */
+typedef int shmseg_list_fn(const char *name, const struct shmseg_stat *st,
+			   void *arg);
+/* Call fn for every readable segment. Returns 0, fn's non-zero value,
+ * or a negative errno. */
+int shmseg_list(shmseg_list_fn *fn, void *arg);
+
+/* ---- dtypes and errors ---------------------------------------------- */
+
+/* Parse a NumPy typestr ("<f8") or name ("float64"). Returns 0. */
+int shmseg_dtype_parse(const char *str, struct shmseg_dtype *dt);
+/* Write the canonical typestr of dt into buf. Returns its length. */
+int shmseg_dtype_format(const struct shmseg_dtype *dt, char *buf, size_t len);
+
+/* Message for a negative errno returned by this library; never NULL,
+ * static storage. */
+const char *shmseg_strerror(int err);
+
+/* ---- version -------------------------------------------------------- */
+
+#define SHMSEG_VERSION_MAJOR 1
+#define SHMSEG_VERSION_MINOR 0
+#define SHMSEG_VERSION_PATCH 0
+#define SHMSEG_VERSION "1.0.0"
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SHMSEG_H */

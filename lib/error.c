@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/* error.c - messages for the negative errno values the library returns */
+#include <string.h>
+
+#include "internal.h"
+
+/* Codes whose meaning in this library is narrower than the errno text. */
+static const struct {
+	int err;
+	const char *msg;
+} messages[] = {
+	{ EAGAIN,	"segment is not sealed yet" },
+	{ EBADMSG,	"not a shmseg segment, or its header is corrupt" },
+	{ EEXIST,	"segment exists" },
+	{ ENOENT,	"no such segment" },
+	{ ENOTSUP,	"unsupported segment format version or operation" },
+	{ ETIMEDOUT,	"timed out waiting for the segment" },
+	{ EOVERFLOW,	"array size overflows 64 bits" },
+	{ ENOSPC,	"no space left for the segment" },
+	{ EALREADY,	"segment is already sealed" },
+	{ ENAMETOOLONG,	"segment name too long" },
+	{ EACCES,	"permission denied" },
+	{ EPERM,	"operation not permitted on this segment" },
+};
+
+EXPORT const char *shmseg_strerror(int err)
+{
+	size_t i;
+	int e = err < 0 ? -err : err;
+
+	if (err == 0)
+		return "success";
+	for (i = 0; i < sizeof(messages) / sizeof(messages[0]); i++)
+		if (messages[i].err == e)
+			return messages[i].msg;
+	/* glibc and the BSDs return static text for every known errno. */
+	return strerror(e);
+}

@@ -1,0 +1,453 @@
+/* SPDX-License-Identifier: MIT */
+/* header.c - encode and validate the segment header held in a byte buffer;
+ * makes no system call, so any byte string can be fed to it */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+/*
+ * The header is a .npy version 1.0 header of data_offset bytes (see
+ * shmseg(5)): preamble, the NumPy dict padded with spaces up to CTL_OFF,
+ * then the control block as Python comment lines of fixed width, then
+ * spaces up to a final newline. Every number is lowercase hexadecimal of a
+ * fixed width, so every field sits at a fixed offset.
+ */
+#define NPY_MAGIC	"\x93NUMPY\x01\x00"
+#define NPY_PRE		10		/* magic, version, header length */
+#define CTL_OFF		1024		/* the control block starts here */
+#define CTL_MAGIC	"#shmseg="
+#define FORMAT_VERSION	1
+#define STATE_OFF	2388		/* checked by the codec walk */
+#define STATE_LEN	4
+
+/* ---- CRC-32 (the zlib polynomial), slicing by eight ------------------- */
+
+static uint32_t crc_table[8][256];
+static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
+
+static void crc_init(void)
+{
+	uint32_t c;
+	unsigned i, k;
+
+	for (i = 0; i < 256; i++) {
+		c = i;
+		for (k = 0; k < 8; k++)
+			c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+		crc_table[0][i] = c;
+	}
+	for (i = 0; i < 256; i++)
+		for (k = 1; k < 8; k++)
+			crc_table[k][i] = (crc_table[k - 1][i] >> 8) ^
+				crc_table[0][crc_table[k - 1][i] & 0xff];
+}
+
+uint32_t crc32_update(uint32_t crc, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	uint32_t c = ~crc;
+
+	pthread_once(&crc_once, crc_init);
+	while (len >= 8) {
+		uint32_t a = c ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 |
+				  (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+		c = crc_table[7][a & 0xff] ^ crc_table[6][(a >> 8) & 0xff] ^
+		    crc_table[5][(a >> 16) & 0xff] ^ crc_table[4][a >> 24] ^
+		    crc_table[3][p[4]] ^ crc_table[2][p[5]] ^
+		    crc_table[1][p[6]] ^ crc_table[0][p[7]];
+		p += 8;
+		len -= 8;
+	}
+	while (len--)
+		c = (c >> 8) ^ crc_table[0][(c ^ *p++) & 0xff];
+	return ~c;
+}
+
+/* ---- layouts --------------------------------------------------------- */
+
+/* a * b, or false on overflow past limit */
+static bool mul_ok(uint64_t a, uint64_t b, uint64_t limit, uint64_t *out)
+{
+	if (a != 0 && b > limit / a)
+		return false;
+	*out = a * b;
+	return true;
+}
+
+/* Contiguous strides in the given order; false when they overflow. */
+static bool contiguous_strides(const struct shmseg_layout *l, bool fortran,
+			       int64_t *strides, uint64_t *nbytes)
+{
+	uint64_t acc = l->dtype.itemsize, n;
+	bool empty = false;
+	uint32_t k;
+
+	for (k = 0; k < l->ndim; k++) {
+		uint32_t i = fortran ? k : l->ndim - 1 - k;
+
+		strides[i] = (int64_t)acc;
+		n = l->shape[i];
+		if (n == 0)
+			empty = true;
+		/* A zero dimension empties the array but the strides of the
+		 * others still have to be representable. */
+		if (!mul_ok(acc, n ? n : 1, INT64_MAX, &acc))
+			return false;
+	}
+	*nbytes = empty ? 0 : acc;
+	return true;
+}
+
+/* Bytes spanned by the elements; false on overflow or negative strides. */
+static bool strided_extent(const struct shmseg_layout *l, uint64_t *extent)
+{
+	uint64_t sum = l->dtype.itemsize, term;
+	uint32_t i;
+
+	for (i = 0; i < l->ndim; i++)
+		if (l->shape[i] == 0) {
+			*extent = 0;
+			return true;
+		}
+	for (i = 0; i < l->ndim; i++) {
+		if (l->strides[i] < 0)
+			return false;
+		if (!mul_ok(l->shape[i] - 1, (uint64_t)l->strides[i],
+			    INT64_MAX, &term) || term > INT64_MAX - sum)
+			return false;
+		sum += term;
+	}
+	*extent = sum;
+	return true;
+}
+
+int layout_order(const struct shmseg_layout *l)
+{
+	int64_t s[SHMSEG_MAX_NDIM];
+	uint64_t n;
+	size_t len = l->ndim * sizeof(s[0]);
+
+	if (contiguous_strides(l, false, s, &n) &&
+	    memcmp(s, l->strides, len) == 0)
+		return ORDER_C;
+	if (contiguous_strides(l, true, s, &n) &&
+	    memcmp(s, l->strides, len) == 0)
+		return ORDER_F;
+	return ORDER_NONE;
+}
+
+int layout_complete(struct shmseg_layout *l, bool fortran, uint64_t *nbytes)
+{
+	struct shmseg_dtype *dt = &l->dtype;
+	bool derive = true;
+	uint32_t i;
+
+	if (l->ndim > SHMSEG_MAX_NDIM)
+		return -EINVAL;
+	/* Accept what a caller may reasonably write by hand: '=' for native,
+	 * any order for one-byte and string types. */
+	if (dt->byteorder == '=') {
+		const uint16_t one = 1;
+
+		dt->byteorder = *(const unsigned char *)&one ? '<' : '>';
+	}
+	if (dt->kind == 'S' || dt->kind == 'V' || dt->itemsize == 1)
+		dt->byteorder = '|';
+	if (dtype_check(dt))
+		return -EINVAL;
+	for (i = l->ndim; i < SHMSEG_MAX_NDIM; i++) {
+		l->shape[i] = 0;
+		l->strides[i] = 0;
+	}
+	for (i = 0; i < l->ndim; i++)
+		if (l->strides[i] != 0)
+			derive = false;
+	if (derive)
+		return contiguous_strides(l, fortran, l->strides, nbytes) ?
+			0 : -EOVERFLOW;
+	if (fortran)
+		return -EINVAL;
+	for (i = 0; i < l->ndim; i++)
+		if (l->strides[i] < 0)
+			return -EINVAL;
+	return strided_extent(l, nbytes) ? 0 : -EOVERFLOW;
+}
+
+int layout_check(const struct shmseg_layout *l, uint64_t nbytes)
+{
+	uint64_t extent;
+	uint32_t i;
+
+	if (l->ndim > SHMSEG_MAX_NDIM || dtype_check(&l->dtype))
+		return -EBADMSG;
+	for (i = l->ndim; i < SHMSEG_MAX_NDIM; i++)
+		if (l->shape[i] != 0 || l->strides[i] != 0)
+			return -EBADMSG;
+	if (!strided_extent(l, &extent) || extent != nbytes)
+		return -EBADMSG;
+	return 0;
+}
+
+/* ---- the codec: one walk both writes and reads the control block ------- */
+
+struct codec {
+	unsigned char *buf;
+	size_t pos;
+	bool enc;
+	bool bad;
+};
+
+static void lit(struct codec *c, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (c->enc)
+		memcpy(c->buf + c->pos, s, n);
+	else if (memcmp(c->buf + c->pos, s, n) != 0)
+		c->bad = true;
+	c->pos += n;
+}
+
+static void hex(struct codec *c, uint64_t *v, unsigned width)
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char *p = c->buf + c->pos;
+	uint64_t x = 0;
+	unsigned i;
+
+	if (c->enc) {
+		x = *v;
+		for (i = width; i-- > 0; x >>= 4)
+			p[i] = (unsigned char)digits[x & 0xf];
+	} else {
+		for (i = 0; i < width; i++) {
+			const char *d = p[i] ? strchr(digits, p[i]) : NULL;
+
+			if (!d) {
+				c->bad = true;
+				break;
+			}
+			x = x << 4 | (uint64_t)(d - digits);
+		}
+		*v = x;
+	}
+	c->pos += width;
+}
+
+static void chr(struct codec *c, char *v)
+{
+	if (c->enc)
+		c->buf[c->pos] = (unsigned char)*v;
+	else
+		*v = (char)c->buf[c->pos];
+	c->pos++;
+}
+
+/* Narrowing copies between the codec's uint64_t and the fields. */
+#define FIELD(c, field, width) do {				\
+		uint64_t v_ = (uint64_t)(field);		\
+		hex(c, &v_, width);				\
+		if (!(c)->enc)					\
+			(field) = (__typeof__(field))v_;	\
+	} while (0)
+
+/* Walk the control block; returns the offset of the checksum value. */
+static size_t walk(struct codec *c, struct hdr *h, uint64_t *version,
+		   uint64_t *crc, char state[STATE_LEN])
+{
+	size_t crc_pos, i;
+
+	c->pos = CTL_OFF;
+	lit(c, CTL_MAGIC);
+	hex(c, version, 4);
+	lit(c, "\n#uuid=");
+	for (i = 0; i < 16; i++)
+		FIELD(c, h->uuid[i], 2);
+	lit(c, "\n#created=");
+	FIELD(c, h->created.tv_sec, 16);
+	lit(c, ".");
+	FIELD(c, h->created.tv_nsec, 8);
+	lit(c, "\n#pid=");
+	hex(c, &h->pid, 16);
+	lit(c, "\n#start=");
+	hex(c, &h->pid_start, 16);
+	lit(c, "\n#pidns=");
+	hex(c, &h->pid_ns, 16);
+	lit(c, "\n#dtype=");
+	chr(c, &h->layout.dtype.byteorder);
+	chr(c, &h->layout.dtype.kind);
+	FIELD(c, h->layout.dtype.itemsize, 8);
+	lit(c, "\n#ndim=");
+	FIELD(c, h->layout.ndim, 2);
+	lit(c, "\n#shape=");
+	for (i = 0; i < SHMSEG_MAX_NDIM; i++) {
+		if (i)
+			lit(c, ",");
+		hex(c, &h->layout.shape[i], 16);
+	}
+	lit(c, "\n#strides=");
+	for (i = 0; i < SHMSEG_MAX_NDIM; i++) {
+		if (i)
+			lit(c, ",");
+		FIELD(c, h->layout.strides[i], 16);
+	}
+	lit(c, "\n#offset=");
+	hex(c, &h->data_offset, 16);
+	lit(c, "\n#nbytes=");
+	hex(c, &h->nbytes, 16);
+	lit(c, "\n#checksum=");
+	crc_pos = c->pos;
+	hex(c, crc, 8);
+	lit(c, "\n#state=");
+	for (i = 0; i < STATE_LEN; i++)
+		chr(c, &state[i]);
+	lit(c, "\n");
+	return crc_pos;
+}
+
+/* ---- the NumPy view --------------------------------------------------- */
+
+/* The .npy dict for h, written at buf (up to len bytes). Returns its
+ * length, or 0 when it does not fit. */
+static size_t npy_dict(const struct hdr *h, char *buf, size_t len)
+{
+	const struct shmseg_layout *l = &h->layout;
+	char descr[SHMSEG_DTYPE_STRLEN];
+	int order = layout_order(l);
+	size_t n = 0;
+	uint32_t i;
+	int r;
+
+	if (order == ORDER_NONE)
+		r = snprintf(buf, len, "{'descr': '|u1', 'fortran_order': "
+			     "False, 'shape': (%llu,), }",
+			     (unsigned long long)h->nbytes);
+	else {
+		if (shmseg_dtype_format(&l->dtype, descr, sizeof(descr)) < 0)
+			return 0;
+		r = snprintf(buf, len, "{'descr': '%s', 'fortran_order': %s, "
+			     "'shape': (", descr,
+			     order == ORDER_F && l->ndim > 1 ? "True" : "False");
+		for (i = 0; r >= 0 && (size_t)r < len && i < l->ndim; i++) {
+			n = (size_t)r;
+			r = snprintf(buf + n, len - n, "%s%llu",
+				     i ? ", " : "",
+				     (unsigned long long)l->shape[i]);
+			r = r < 0 ? r : r + (int)n;
+		}
+		if (r >= 0 && (size_t)r < len) {
+			n = (size_t)r;
+			r = snprintf(buf + n, len - n, "%s), }",
+				     l->ndim == 1 ? "," : "");
+			r = r < 0 ? r : r + (int)n;
+		}
+	}
+	if (r < 0 || (size_t)r >= len)
+		return 0;
+	return (size_t)r;
+}
+
+/* ---- public to the library --------------------------------------------- */
+
+size_t hdr_state_offset(void)
+{
+	return STATE_OFF;
+}
+
+long hdr_size(const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	long size;
+
+	if (len < NPY_PRE || memcmp(p, NPY_MAGIC, 8) != 0)
+		return -EBADMSG;
+	size = NPY_PRE + (long)(p[8] | p[9] << 8);
+	if (size < HDR_MIN || size > HDR_MAX || size % HDR_MIN != 0)
+		return -EBADMSG;
+	return size;
+}
+
+int hdr_encode(const struct hdr *h, void *buf, size_t len)
+{
+	struct codec c = { .buf = buf, .enc = true };
+	struct hdr copy = *h;
+	uint64_t version = FORMAT_VERSION, crc = 0;
+	char state[STATE_LEN];
+	size_t dict, crc_pos, size = h->data_offset;
+
+	if (size < HDR_MIN || size > HDR_MAX || size % HDR_MIN || len < size ||
+	    layout_check(&h->layout, h->nbytes))
+		return -EINVAL;
+	memcpy(state, h->sealed ? HDR_STATE_SEALED : HDR_STATE_BUILDING,
+	       STATE_LEN);
+	memset(buf, ' ', size);
+	memcpy(buf, NPY_MAGIC, 8);
+	c.buf[8] = (unsigned char)((size - NPY_PRE) & 0xff);
+	c.buf[9] = (unsigned char)((size - NPY_PRE) >> 8);
+	dict = npy_dict(h, (char *)c.buf + NPY_PRE, CTL_OFF - NPY_PRE);
+	if (dict == 0)
+		return -EINVAL;
+	c.buf[NPY_PRE + dict] = ' ';	/* snprintf's NUL */
+	c.buf[CTL_OFF - 1] = '\n';
+	crc_pos = walk(&c, &copy, &version, &crc, state);
+	c.buf[size - 1] = '\n';
+	crc = crc32_update(0, buf, crc_pos);
+	c.pos = crc_pos;
+	hex(&c, &crc, 8);
+	return 0;
+}
+
+int hdr_decode(const void *buf, size_t len, struct hdr *h)
+{
+	char dict[CTL_OFF], state[STATE_LEN];
+	struct codec c = { .buf = (unsigned char *)buf, .enc = false };
+	const unsigned char *p = buf;
+	uint64_t version, crc;
+	size_t crc_pos, n, i;
+	long size = hdr_size(buf, len);
+
+	if (size < 0 || (size_t)size > len)
+		return -EBADMSG;
+	/* The version decides how the rest reads: check it first. */
+	if (memcmp(p + CTL_OFF, CTL_MAGIC, strlen(CTL_MAGIC)) != 0)
+		return -EBADMSG;
+	c.pos = CTL_OFF + strlen(CTL_MAGIC);
+	hex(&c, &version, 4);
+	if (c.bad)
+		return -EBADMSG;
+	if (version != FORMAT_VERSION)
+		return -ENOTSUP;
+
+	memset(h, 0, sizeof(*h));
+	crc_pos = walk(&c, h, &version, &crc, state);
+	if (c.bad || crc_pos + 8 + 8 != STATE_OFF)
+		return -EBADMSG;
+	if (crc32_update(0, buf, crc_pos) != crc)
+		return -EBADMSG;
+
+	/* The bytes are as a creator wrote them; now check what they say. */
+	if (memcmp(state, HDR_STATE_SEALED, STATE_LEN) == 0)
+		h->sealed = true;
+	else if (memcmp(state, HDR_STATE_BUILDING, STATE_LEN) != 0)
+		return -EBADMSG;
+	if (h->data_offset != (uint64_t)size ||
+	    h->created.tv_nsec >= 1000000000L ||
+	    layout_check(&h->layout, h->nbytes) ||
+	    h->nbytes > (uint64_t)INT64_MAX - h->data_offset)
+		return -EBADMSG;
+	for (i = c.pos; i < (size_t)size - 1; i++)
+		if (p[i] != ' ')
+			return -EBADMSG;
+	if (p[size - 1] != '\n' || p[CTL_OFF - 1] != '\n')
+		return -EBADMSG;
+	/* The NumPy dict must say what the control block says. */
+	n = npy_dict(h, dict, sizeof(dict));
+	if (n == 0 || memcmp(p + NPY_PRE, dict, n) != 0)
+		return -EBADMSG;
+	for (i = NPY_PRE + n; i < CTL_OFF - 1; i++)
+		if (p[i] != ' ')
+			return -EBADMSG;
+	return 0;
+}

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/* internal.h - declarations shared between the library's modules */
+#ifndef SHMSEG_INTERNAL_H
+#define SHMSEG_INTERNAL_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shmseg.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+/* The one place where libc's -1/errno becomes -errno. */
+static inline int neg_errno(void)
+{
+	return errno > 0 ? -errno : -EIO;
+}
+
+/* ---- name.c ---------------------------------------------------------- */
+
+/* Room for '/', SHMSEG_NAME_MAX bytes and the NUL. */
+#define NAME_BUF (SHMSEG_NAME_MAX + 2)
+
+/* Check a user-supplied name; write "/name" into buf. No system call. */
+int name_normalize(const char *name, char buf[NAME_BUF]);
+
+/* ---- dtype.c --------------------------------------------------------- */
+
+/* 0 if dt is a dtype this format can carry, else -EINVAL. */
+int dtype_check(const struct shmseg_dtype *dt);
+
+/* ---- header.c: the on-segment format, no system calls ----------------- */
+
+#define HDR_SIZE	4096		/* header bytes written by creators */
+#define HDR_MAX		65536		/* largest header a reader accepts */
+#define HDR_MIN		4096
+
+/* State words, as the four bytes stored in the segment. */
+#define HDR_STATE_BUILDING "BLDG"
+#define HDR_STATE_SEALED   "SEAL"
+
+struct hdr {
+	struct shmseg_layout layout;	/* strides always explicit */
+	uint64_t data_offset;		/* = header size */
+	uint64_t nbytes;
+	unsigned char uuid[16];
+	struct timespec created;
+	uint64_t pid;
+	uint64_t pid_start;		/* creator start time; 0 = unknown */
+	uint64_t pid_ns;		/* creator pid namespace; 0 = none */
+	bool sealed;
+};
+
+/* Header size announced by the first bytes of buf (the .npy preamble),
+ * or -EBADMSG. Needs at least 10 bytes. */
+long hdr_size(const void *buf, size_t len);
+
+/* Validate the header in buf (len >= its size) and decode it into h.
+ * Returns 0, -EBADMSG or -ENOTSUP. */
+int hdr_decode(const void *buf, size_t len, struct hdr *h);
+
+/* Encode h into buf of h->data_offset bytes. Returns 0 or -EINVAL. */
+int hdr_encode(const struct hdr *h, void *buf, size_t len);
+
+/* Byte offset of the state word inside a header. */
+size_t hdr_state_offset(void);
+
+/* Fill the strides and nbytes of a layout given for creation: checks the
+ * dtype, shape and strides; derives C or Fortran strides when they are all
+ * zero. Returns 0, -EINVAL or -EOVERFLOW. */
+int layout_complete(struct shmseg_layout *l, bool fortran, uint64_t *nbytes);
+
+/* Check a decoded layout against the data size; 0 or -EBADMSG. */
+int layout_check(const struct shmseg_layout *l, uint64_t nbytes);
+
+/* C-contiguous, Fortran-contiguous, or neither (0). */
+enum { ORDER_NONE = 0, ORDER_C = 1, ORDER_F = 2 };
+int layout_order(const struct shmseg_layout *l);
+
+uint32_t crc32_update(uint32_t crc, const void *buf, size_t len);
+
+/* ---- segment.c ------------------------------------------------------- */
+
+/* stat of an already opened object: fstat + header read + validation. */
+int seg_stat_fd(int fd, struct shmseg_stat *st);
+
+/* ---- os_*.c: what differs between platforms ------------------------- */
+
+/* Creator identity recorded in the header. */
+void os_self_identity(uint64_t *pid_start, uint64_t *pid_ns);
+/* Whether the creator recorded in h is known to be gone. */
+bool os_creator_gone(const struct hdr *h);
+/* Open a new, nameless, read-write object to be published later with
+ * os_publish(); -ENOTSUP where the platform cannot. */
+int os_create_anon(mode_t mode);
+/* Give the nameless object fd the name "/name" unless it exists. */
+int os_publish(int fd, const char *name);
+/* Whether "/name" exists (a hint only). */
+bool os_exists(const char *name);
+/* Enumerate: call each(fd, name, arg) for every regular entry, opened
+ * read-only without following links. */
+typedef int os_each_fn(int fd, const char *name, void *arg);
+int os_list(os_each_fn *each, void *arg);
+
+#endif /* SHMSEG_INTERNAL_H */

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: MIT */
+/* os_linux.c - what only Linux offers: the /dev/shm directory, nameless
+ * objects (O_TMPFILE), process start times and pid namespaces */
+#define _GNU_SOURCE	/* O_TMPFILE, AT_EMPTY_PATH */
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define SHM_DIR "/dev/shm"
+
+/* Path of "/name" inside SHM_DIR. */
+static int shm_path(const char *name, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, SHM_DIR "%s", name);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* Field 22 of /proc/PID/stat, the start time in clock ticks after boot,
+ * and the one-letter state; false when the file cannot be read. */
+static bool proc_start(const char *pid, uint64_t *start, char *state)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long v;
+	ssize_t n;
+	int fd, i;
+
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	/* The command name may hold spaces and parentheses: skip to the last
+	 * ')', after which the fields are plain numbers. */
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ')
+		return false;
+	*state = p[2];
+	p += 2;
+	for (i = 3; i < 22; i++) {
+		p = strchr(p, ' ');
+		if (!p)
+			return false;
+		p++;
+	}
+	if (sscanf(p, "%llu", &v) != 1)
+		return false;
+	*start = v;
+	return true;
+}
+
+static uint64_t pid_ns(void)
+{
+	struct stat sb;
+
+	return stat("/proc/self/ns/pid", &sb) == 0 ? (uint64_t)sb.st_ino : 0;
+}
+
+void os_self_identity(uint64_t *pid_start, uint64_t *ns)
+{
+	char state;
+
+	if (!proc_start("self", pid_start, &state))
+		*pid_start = 0;
+	*ns = pid_ns();
+}
+
+bool os_creator_gone(const struct hdr *h)
+{
+	char pid[24], state;
+	uint64_t start;
+
+	/* A pid means nothing outside the namespace that gave it. */
+	if (h->pid_ns != pid_ns() || h->pid == 0 || h->pid > INT32_MAX)
+		return false;
+	if (kill((pid_t)h->pid, 0) < 0 && errno == ESRCH)
+		return true;
+	snprintf(pid, sizeof(pid), "%llu", (unsigned long long)h->pid);
+	if (!proc_start(pid, &start, &state))
+		return false;	/* hidden from us: assume it lives */
+	if (state == 'Z' || state == 'X')
+		return true;
+	/* Same pid, other start time: the pid was reused. */
+	return h->pid_start != 0 && start != h->pid_start;
+}
+
+int os_create_anon(mode_t mode)
+{
+	int fd;
+
+	(void)mode;
+	/* Made 0600 and set to the caller's mode by the caller; O_RDWR is
+	 * what matters here. */
+	fd = open(SHM_DIR, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return fd;
+	if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL ||
+	    errno == ENOENT)
+		return -ENOTSUP;
+	return neg_errno();
+}
+
+int os_publish(int fd, const char *name)
+{
+	char from[64], to[sizeof(SHM_DIR) + NAME_BUF];
+	int ret = shm_path(name, to, sizeof(to));
+
+	if (ret)
+		return ret;
+	snprintf(from, sizeof(from), "/proc/self/fd/%d", fd);
+	if (linkat(AT_FDCWD, from, AT_FDCWD, to, AT_SYMLINK_FOLLOW) == 0)
+		return 0;
+	/* Without /proc, a privileged process can still link by fd. */
+	if (errno == ENOENT &&
+	    linkat(fd, "", AT_FDCWD, to, AT_EMPTY_PATH) == 0)
+		return 0;
+	return neg_errno();
+}
+
+bool os_exists(const char *name)
+{
+	char path[sizeof(SHM_DIR) + NAME_BUF];
+	struct stat sb;
+
+	return shm_path(name, path, sizeof(path)) == 0 &&
+	       fstatat(AT_FDCWD, path, &sb, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+int os_list(os_each_fn *each, void *arg)
+{
+	struct dirent *de;
+	DIR *dir;
+	int dfd, fd, ret = 0;
+
+	dir = opendir(SHM_DIR);
+	if (!dir)
+		return errno == ENOENT ? -ENOTSUP : neg_errno();
+	dfd = dirfd(dir);
+	while (ret == 0) {
+		errno = 0;
+		de = readdir(dir);
+		if (!de) {
+			ret = errno ? neg_errno() : 0;
+			break;
+		}
+		if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN)
+			continue;
+		/* Never follow a link planted in the directory; skip what
+		 * vanished or what we may not read. */
+		fd = openat(dfd, de->d_name,
+			    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOMEM)
+				ret = neg_errno();
+			continue;
+		}
+		ret = each(fd, de->d_name, arg);
+		close(fd);
+	}
+	closedir(dir);
+	return ret;
+}

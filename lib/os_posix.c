@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/* os_posix.c - portable stand-ins for os_linux.c where a platform offers
+ * no directory of shared-memory objects and no nameless objects */
+#include <signal.h>
+
+#include "internal.h"
+
+void os_self_identity(uint64_t *pid_start, uint64_t *pid_ns)
+{
+	*pid_start = 0;		/* unknown: pid reuse cannot be detected */
+	*pid_ns = 0;		/* no pid namespaces */
+}
+
+bool os_creator_gone(const struct hdr *h)
+{
+	if (h->pid_ns != 0 || h->pid == 0 || h->pid > INT32_MAX)
+		return false;
+	return kill((pid_t)h->pid, 0) < 0 && errno == ESRCH;
+}
+
+int os_create_anon(mode_t mode)
+{
+	(void)mode;
+	return -ENOTSUP;
+}
+
+int os_publish(int fd, const char *name)
+{
+	(void)fd;
+	(void)name;
+	return -ENOTSUP;
+}
+
+bool os_exists(const char *name)
+{
+	(void)name;
+	return false;	/* creation with O_EXCL decides */
+}
+
+int os_list(os_each_fn *each, void *arg)
+{
+	(void)each;
+	(void)arg;
+	return -ENOTSUP;
+}

@@ -1,0 +1,489 @@
+/* SPDX-License-Identifier: MIT */
+/* segment.c - the shared-memory objects: create, seal, attach, detach;
+ * the only file that opens, sizes, maps or unlinks them */
+#define _GNU_SOURCE	/* MAP_POPULATE */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <uuid/uuid.h>
+
+#include "internal.h"
+
+struct shmseg {
+	unsigned char *base;		/* the whole object, header first */
+	size_t size;
+	struct hdr hdr;			/* as validated or written by us */
+	uid_t uid;
+	gid_t gid;
+	mode_t mode;
+	int fd;				/* kept open while writable, else -1 */
+	bool writable;
+};
+
+#define CREATE_FLAGS (SHMSEG_FORTRAN | SHMSEG_SPARSE)
+#define ATTACH_FLAGS (SHMSEG_RDWR | SHMSEG_POPULATE)
+
+static uint32_t *state_word(const struct shmseg *seg)
+{
+	return (uint32_t *)(void *)(seg->base + hdr_state_offset());
+}
+
+static uint32_t state_value(const char *s)
+{
+	uint32_t v;
+
+	memcpy(&v, s, sizeof(v));
+	return v;
+}
+
+static int pwrite_all(int fd, const void *buf, size_t len, off_t off)
+{
+	const unsigned char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = pwrite(fd, p, len, off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return neg_errno();
+		}
+		p += n;
+		len -= (size_t)n;
+		off += n;
+	}
+	return 0;
+}
+
+/* pread exactly len bytes; a short object is a truncated header. */
+static int pread_all(int fd, void *buf, size_t len, off_t off)
+{
+	unsigned char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = pread(fd, p, len, off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return neg_errno();
+		}
+		if (n == 0)
+			return -EBADMSG;
+		p += n;
+		len -= (size_t)n;
+		off += n;
+	}
+	return 0;
+}
+
+/* Read and validate the header of an open object whose fstat is sb. One
+ * pread covers every header a creator writes; larger ones take a second. */
+static int load_header(int fd, const struct stat *sb, struct hdr *h)
+{
+	unsigned char small[HDR_MIN], *buf = small;
+	long size;
+	int ret;
+
+	if (!S_ISREG(sb->st_mode) || sb->st_size < HDR_MIN)
+		return -EBADMSG;
+	ret = pread_all(fd, small, sizeof(small), 0);
+	if (ret)
+		return ret;
+	size = hdr_size(small, sizeof(small));
+	if (size < 0)
+		return (int)size;
+	if (size > sb->st_size)
+		return -EBADMSG;
+	if (size > HDR_MIN) {
+		buf = malloc((size_t)size);
+		if (!buf)
+			return -ENOMEM;
+		memcpy(buf, small, sizeof(small));
+		ret = pread_all(fd, buf + HDR_MIN, (size_t)size - HDR_MIN,
+				HDR_MIN);
+	}
+	if (!ret)
+		ret = hdr_decode(buf, (size_t)size, h);
+	if (buf != small)
+		free(buf);
+	if (ret)
+		return ret;
+	/* The object must be exactly header plus data. */
+	if ((uint64_t)sb->st_size != h->data_offset + h->nbytes)
+		return -EBADMSG;
+	if ((uint64_t)sb->st_size > SIZE_MAX)
+		return -EOVERFLOW;
+	/* Pairs with the release store of the sealed state in shmseg_seal():
+	 * the data read through the mapping is at least as new as the state
+	 * word read above. */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return 0;
+}
+
+static void fill_stat(const struct hdr *h, uint64_t size, uid_t uid,
+		      gid_t gid, mode_t mode, bool sealed,
+		      struct shmseg_stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->layout = h->layout;
+	st->nbytes = h->nbytes;
+	st->size = size;
+	if (sealed)
+		st->state = SHMSEG_SEALED;
+	else
+		st->state = os_creator_gone(h) ? SHMSEG_STALE : SHMSEG_BUILDING;
+	memcpy(st->uuid, h->uuid, sizeof(st->uuid));
+	st->created = h->created;
+	st->creator_pid = (pid_t)h->pid;
+	st->uid = uid;
+	st->gid = gid;
+	st->mode = mode & 07777;
+}
+
+int seg_stat_fd(int fd, struct shmseg_stat *st)
+{
+	struct stat sb;
+	struct hdr h;
+	int ret;
+
+	if (fstat(fd, &sb) < 0)
+		return neg_errno();
+	ret = load_header(fd, &sb, &h);
+	if (ret)
+		return ret;
+	fill_stat(&h, (uint64_t)sb.st_size, sb.st_uid, sb.st_gid, sb.st_mode,
+		  h.sealed, st);
+	return 0;
+}
+
+static int map(struct shmseg *seg, int flags)
+{
+	int prot = PROT_READ | (seg->writable ? PROT_WRITE : 0);
+	int mflags = MAP_SHARED;
+	void *p;
+
+#ifdef MAP_POPULATE
+	if (flags & SHMSEG_POPULATE)
+		mflags |= MAP_POPULATE;
+#endif
+	p = mmap(NULL, seg->size, prot, mflags, seg->fd, 0);
+	if (p == MAP_FAILED)
+		return neg_errno();
+	seg->base = p;
+#ifndef MAP_POPULATE
+	if (flags & SHMSEG_POPULATE) {
+		long page = sysconf(_SC_PAGESIZE);
+		size_t off;
+
+		for (off = 0; off < seg->size; off += (size_t)page)
+			(void)*(volatile unsigned char *)(seg->base + off);
+	}
+#endif
+	return 0;
+}
+
+/* Object creation: where the platform allows, the object is built without
+ * a name and linked in once its header is complete, so no reader can see
+ * it half made and a failed create leaves nothing. */
+static int create_object(const char *name, mode_t mode, bool *named)
+{
+	int fd = os_create_anon(mode);
+
+	*named = false;
+	if (fd != -ENOTSUP)
+		return fd;
+	fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, mode);
+	if (fd < 0)
+		return neg_errno();
+	*named = true;
+	return fd;
+}
+
+EXPORT int shmseg_create(const char *name, const struct shmseg_layout *layout,
+			 int flags, mode_t mode, struct shmseg **segp)
+{
+	char path[NAME_BUF];
+	unsigned char header[HDR_SIZE];
+	struct shmseg *seg;
+	bool named;
+	int ret;
+
+	if (!layout || !segp || (flags & ~CREATE_FLAGS) || (mode & ~0777u))
+		return -EINVAL;
+	ret = name_normalize(name, path);
+	if (ret)
+		return ret;
+	seg = calloc(1, sizeof(*seg));
+	if (!seg)
+		return -ENOMEM;
+	seg->fd = -1;
+	seg->writable = true;
+	seg->hdr.layout = *layout;
+	ret = layout_complete(&seg->hdr.layout, flags & SHMSEG_FORTRAN,
+			      &seg->hdr.nbytes);
+	if (ret)
+		goto err_free;
+	seg->hdr.data_offset = HDR_SIZE;
+	if (seg->hdr.nbytes > (uint64_t)INT64_MAX - HDR_SIZE ||
+	    seg->hdr.nbytes > SIZE_MAX - HDR_SIZE) {
+		ret = -EOVERFLOW;
+		goto err_free;
+	}
+	seg->size = (size_t)(HDR_SIZE + seg->hdr.nbytes);
+	uuid_generate(seg->hdr.uuid);
+	clock_gettime(CLOCK_REALTIME, &seg->hdr.created);
+	seg->hdr.pid = (uint64_t)getpid();
+	os_self_identity(&seg->hdr.pid_start, &seg->hdr.pid_ns);
+	ret = hdr_encode(&seg->hdr, header, sizeof(header));
+	if (ret)
+		goto err_free;
+	/* Fail early, before reserving gigabytes, on a name already taken;
+	 * publishing checks again atomically. */
+	if (os_exists(path)) {
+		ret = -EEXIST;
+		goto err_free;
+	}
+
+	ret = create_object(path, mode, &named);
+	if (ret < 0)
+		goto err_free;
+	seg->fd = ret;
+	/* The mode is exactly what the caller asked for, umask aside. */
+	if (fchmod(seg->fd, mode) < 0) {
+		ret = neg_errno();
+		goto err_close;
+	}
+	if (flags & SHMSEG_SPARSE)
+		ret = ftruncate(seg->fd, (off_t)seg->size) < 0 ? neg_errno() : 0;
+	else
+		ret = -posix_fallocate(seg->fd, 0, (off_t)seg->size);
+	if (ret)
+		goto err_close;
+	ret = pwrite_all(seg->fd, header, sizeof(header), 0);
+	if (ret)
+		goto err_close;
+	ret = map(seg, 0);
+	if (ret)
+		goto err_close;
+	if (!named) {
+		ret = os_publish(seg->fd, path);
+		if (ret)
+			goto err_unmap;
+	}
+	seg->uid = geteuid();
+	seg->gid = getegid();
+	seg->mode = mode;
+	*segp = seg;
+	return 0;
+
+err_unmap:
+	munmap(seg->base, seg->size);
+err_close:
+	if (named)
+		shm_unlink(path);
+	close(seg->fd);
+err_free:
+	free(seg);
+	return ret;
+}
+
+EXPORT int shmseg_seal(struct shmseg *seg)
+{
+	uint32_t expect = state_value(HDR_STATE_BUILDING);
+	struct stat sb;
+
+	if (!seg)
+		return -EINVAL;
+	if (!seg->writable)
+		return -EALREADY;
+	/* Permissions first: if the caller may not change them, nothing
+	 * changes. Once sealed, the object's mode keeps every writer out. */
+	if (fstat(seg->fd, &sb) < 0 ||
+	    fchmod(seg->fd, sb.st_mode & 07777 & ~0222u) < 0)
+		return neg_errno();
+	seg->mode = sb.st_mode & 07777 & ~0222u;
+	/* Release: every write to the data happens before the state reads
+	 * sealed, for any process that reads it with acquire ordering. */
+	if (!__atomic_compare_exchange_n(state_word(seg), &expect,
+					 state_value(HDR_STATE_SEALED), false,
+					 __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		return expect == state_value(HDR_STATE_SEALED) ?
+			-EALREADY : -EBADMSG;
+	if (mprotect(seg->base, seg->size, PROT_READ) < 0)
+		return neg_errno();
+	seg->hdr.sealed = true;
+	seg->writable = false;
+	close(seg->fd);
+	seg->fd = -1;
+	return 0;
+}
+
+EXPORT int shmseg_attach(const char *name, int flags, struct shmseg **segp)
+{
+	char path[NAME_BUF];
+	struct shmseg *seg;
+	struct stat sb;
+	bool rdwr = flags & SHMSEG_RDWR;
+	int ret;
+
+	if (!segp || (flags & ~ATTACH_FLAGS))
+		return -EINVAL;
+	ret = name_normalize(name, path);
+	if (ret)
+		return ret;
+	seg = calloc(1, sizeof(*seg));
+	if (!seg)
+		return -ENOMEM;
+	seg->writable = rdwr;
+	seg->fd = shm_open(path, rdwr ? O_RDWR : O_RDONLY, 0);
+	if (seg->fd < 0) {
+		ret = neg_errno();
+		goto err_free;
+	}
+	if (fstat(seg->fd, &sb) < 0) {
+		ret = neg_errno();
+		goto err_close;
+	}
+	ret = load_header(seg->fd, &sb, &seg->hdr);
+	if (ret)
+		goto err_close;
+	if (rdwr && seg->hdr.sealed) {
+		ret = -EPERM;
+		goto err_close;
+	}
+	if (!rdwr && !seg->hdr.sealed) {
+		ret = -EAGAIN;
+		goto err_close;
+	}
+	seg->size = (size_t)sb.st_size;
+	seg->uid = sb.st_uid;
+	seg->gid = sb.st_gid;
+	seg->mode = sb.st_mode & 07777;
+	ret = map(seg, flags);
+	if (ret)
+		goto err_close;
+	/* A reader needs no descriptor: the mapping holds the object. */
+	if (!rdwr) {
+		close(seg->fd);
+		seg->fd = -1;
+	}
+	*segp = seg;
+	return 0;
+
+err_close:
+	close(seg->fd);
+err_free:
+	free(seg);
+	return ret;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+EXPORT int shmseg_attach_wait(const char *name, int flags, int timeout_ms,
+			      struct shmseg **segp)
+{
+	int64_t deadline = now_ms() + timeout_ms, left;
+	long pause_us = 100;
+	int ret;
+
+	if (timeout_ms < -1)
+		return -EINVAL;
+	for (;;) {
+		ret = shmseg_attach(name, flags, segp);
+		if (ret != -ENOENT && ret != -EAGAIN)
+			return ret;
+		left = timeout_ms < 0 ? pause_us : deadline - now_ms();
+		if (left <= 0)
+			return -ETIMEDOUT;
+		/* Back off from 100 us to 10 ms: quick for a seal that is
+		 * about to happen, cheap for a long wait. */
+		if (pause_us / 1000 > left)
+			pause_us = (long)left * 1000;
+		nanosleep(&(struct timespec){ .tv_sec = 0,
+					      .tv_nsec = pause_us * 1000 },
+			  NULL);
+		if (pause_us < 10000)
+			pause_us *= 2;
+	}
+}
+
+EXPORT int shmseg_detach(struct shmseg *seg)
+{
+	int ret = 0;
+
+	if (!seg)
+		return 0;
+	if (munmap(seg->base, seg->size) < 0)
+		ret = neg_errno();
+	if (seg->fd >= 0)
+		close(seg->fd);
+	free(seg);
+	return ret;
+}
+
+EXPORT int shmseg_unlink(const char *name)
+{
+	char path[NAME_BUF];
+	int ret = name_normalize(name, path);
+
+	if (ret)
+		return ret;
+	return shm_unlink(path) < 0 ? neg_errno() : 0;
+}
+
+EXPORT void *shmseg_data(const struct shmseg *seg)
+{
+	return seg ? seg->base + seg->hdr.data_offset : NULL;
+}
+
+EXPORT const struct shmseg_layout *shmseg_layout(const struct shmseg *seg)
+{
+	return seg ? &seg->hdr.layout : NULL;
+}
+
+EXPORT uint64_t shmseg_nbytes(const struct shmseg *seg)
+{
+	return seg ? seg->hdr.nbytes : 0;
+}
+
+EXPORT int shmseg_stat(const char *name, struct shmseg_stat *st)
+{
+	char path[NAME_BUF];
+	int fd, ret;
+
+	if (!st)
+		return -EINVAL;
+	ret = name_normalize(name, path);
+	if (ret)
+		return ret;
+	fd = shm_open(path, O_RDONLY, 0);
+	if (fd < 0)
+		return neg_errno();
+	ret = seg_stat_fd(fd, st);
+	close(fd);
+	return ret;
+}
+
+EXPORT int shmseg_fstat(const struct shmseg *seg, struct shmseg_stat *st)
+{
+	uint32_t state;
+
+	if (!seg || !st)
+		return -EINVAL;
+	/* The state word is the one field that changes after create. */
+	state = __atomic_load_n(state_word(seg), __ATOMIC_ACQUIRE);
+	fill_stat(&seg->hdr, seg->size, seg->uid, seg->gid, seg->mode,
+		  state == state_value(HDR_STATE_SEALED), st);
+	return 0;
+}

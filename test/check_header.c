@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: MIT */
+/* check_header.c - the on-segment header (lib/header.c), on byte buffers */
+#define _GNU_SOURCE	/* memmem */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "suite.h"
+
+static unsigned char buf[HDR_MAX];
+
+static struct hdr sample(const char *dtype, bool fortran, unsigned ndim, ...)
+{
+	struct hdr h;
+	va_list ap;
+	unsigned i;
+
+	memset(&h, 0, sizeof(h));
+	ck_assert_int_eq(shmseg_dtype_parse(dtype, &h.layout.dtype), 0);
+	h.layout.ndim = ndim;
+	va_start(ap, ndim);
+	for (i = 0; i < ndim; i++)
+		h.layout.shape[i] = va_arg(ap, unsigned long long);
+	va_end(ap);
+	ck_assert_int_eq(layout_complete(&h.layout, fortran, &h.nbytes), 0);
+	h.data_offset = HDR_SIZE;
+	for (i = 0; i < 16; i++)
+		h.uuid[i] = (unsigned char)(i * 17 + 1);
+	h.created.tv_sec = 1764000000;
+	h.created.tv_nsec = 123456789;
+	h.pid = 4242;
+	h.pid_start = 987654;
+	h.pid_ns = 4026531836u;
+	return h;
+}
+
+/* Offset of a control-block field's value. */
+static size_t field(const char *key)
+{
+	const char *p = memmem(buf, HDR_SIZE, key, strlen(key));
+
+	ck_assert_ptr_nonnull(p);
+	return (size_t)(p - (const char *)buf) + strlen(key);
+}
+
+/* Write hex digits into a field and make the checksum right again, so
+ * that only the semantic checks can refuse the header. */
+static void patch(const char *key, const char *value)
+{
+	size_t crc_at = field("#checksum=");
+	char hex[9];
+
+	memcpy(buf + field(key), value, strlen(value));
+	snprintf(hex, sizeof(hex), "%08x", crc32_update(0, buf, crc_at));
+	memcpy(buf + crc_at, hex, 8);
+}
+
+START_TEST(crc32_is_the_zlib_crc)
+{
+	ck_assert_uint_eq(crc32_update(0, "123456789", 9), 0xcbf43926u);
+	ck_assert_uint_eq(crc32_update(crc32_update(0, "1234", 4), "56789",
+				       5), 0xcbf43926u);
+	ck_assert_uint_eq(crc32_update(0, "", 0), 0);
+}
+END_TEST
+
+START_TEST(round_trip_keeps_every_field)
+{
+	struct hdr h = sample(">i4", true, 3, 2ull, 3ull, 4ull), out;
+
+	ck_assert_int_eq(hdr_encode(&h, buf, sizeof(buf)), 0);
+	ck_assert_int_eq(hdr_size(buf, HDR_SIZE), HDR_SIZE);
+	ck_assert_int_eq(hdr_decode(buf, HDR_SIZE, &out), 0);
+	ck_assert_mem_eq(&out.layout, &h.layout, sizeof(h.layout));
+	ck_assert_mem_eq(out.uuid, h.uuid, 16);
+	ck_assert_int_eq(out.created.tv_sec, h.created.tv_sec);
+	ck_assert_int_eq(out.created.tv_nsec, h.created.tv_nsec);
+	ck_assert_uint_eq(out.pid, 4242);
+	ck_assert_uint_eq(out.pid_start, 987654);
+	ck_assert_uint_eq(out.pid_ns, 4026531836u);
+	ck_assert_uint_eq(out.nbytes, 96);
+	ck_assert_uint_eq(out.data_offset, HDR_SIZE);
+	ck_assert(!out.sealed);
+	ck_assert_int_eq(memcmp(buf + hdr_state_offset(), "BLDG", 4), 0);
+	h.sealed = true;
+	ck_assert_int_eq(hdr_encode(&h, buf, sizeof(buf)), 0);
+	ck_assert_int_eq(hdr_decode(buf, HDR_SIZE, &out), 0);
+	ck_assert(out.sealed);
+	ck_assert_int_eq(memcmp(buf + hdr_state_offset(), "SEAL", 4), 0);
+	ck_assert_uint_eq(hdr_state_offset() % 4, 0);
+}
+END_TEST
+
+START_TEST(npy_dict_says_what_numpy_needs)
+{
+	struct hdr h = sample("<f8", false, 2, 1000ull, 3ull);
+	const char *want = "{'descr': '<f8', 'fortran_order': False, "
+			   "'shape': (1000, 3), }";
+
+	ck_assert_int_eq(hdr_encode(&h, buf, sizeof(buf)), 0);
+	ck_assert_int_eq(memcmp(buf, "\x93NUMPY\x01\x00", 8), 0);
+	ck_assert_int_eq(buf[8] | buf[9] << 8, HDR_SIZE - 10);
+	ck_assert_int_eq(memcmp(buf + 10, want, strlen(want)), 0);
+	ck_assert_int_eq(buf[HDR_SIZE - 1], '\n');
+
+	h = sample("|u1", false, 1, 5ull);
+	ck_assert_int_eq(hdr_encode(&h, buf, sizeof(buf)), 0);
+	want = "{'descr': '|u1', 'fortran_order': False, 'shape': (5,), }";
+	ck_assert_int_eq(memcmp(buf + 10, want, strlen(want)), 0);
+
+	h = sample(">c16", false, 0);
+	ck_assert_int_eq(hdr_encode(&h, buf, sizeof(buf)), 0);
+	want = "{'descr': '>c16', 'fortran_order': False, 'shape': (), }";
+	ck_assert_int_eq(memcmp(buf + 10, want, strlen(want)), 0);
+
+	h = sample("<i2", true, 2, 4ull, 5ull);
+	ck_assert_int_eq(hdr_encode(&h, buf, sizeof(buf)), 0);
+	want = "{'descr': '<i2', 'fortran_order': True, 'shape': (4, 5), }";
+	ck_assert_int_eq(memcmp(buf + 10, want, strlen(want)), 0);
+}
+END_TEST
+
+START_TEST(strided_layout_presents_as_bytes)
+{
+	struct hdr h = sample("<f4", false, 2, 3ull, 4ull), out;
+	const char *want = "{'descr': '|u1', 'fortran_order': False, "
+			   "'shape': (60,), }";
+
+	/* Rows padded by one element: neither C nor Fortran order. */
+	h.layout.strides[0] = 20;
+	h.layout.strides[1] = 4;
+	ck_assert_int_eq(layout_complete(&h.layout, false, &h.nbytes), 0);
+	ck_assert_uint_eq(h.nbytes, 2 * 20 + 3 * 4 + 4);
+	h.nbytes = 60;	/* room for the padding of the last row too */
+	ck_assert_int_eq(hdr_encode(&h, buf, sizeof(buf)), -EINVAL);
+	h.nbytes = 56;
+	want = "{'descr': '|u1', 'fortran_order': False, 'shape': (56,), }";
+	ck_assert_int_eq(hdr_encode(&h, buf, sizeof(buf)), 0);
+	ck_assert_int_eq(memcmp(buf + 10, want, strlen(want)), 0);
+	ck_assert_int_eq(hdr_decode(buf, HDR_SIZE, &out), 0);
+	ck_assert_int_eq(out.layout.strides[0], 20);
+	ck_assert_int_eq(layout_order(&out.layout), ORDER_NONE);
+}
+END_TEST
+
+START_TEST(widest_header_fits)
+{
+	struct hdr h, out;
+	unsigned i;
+
+	memset(&h, 0, sizeof(h));
+	h.layout.dtype = (struct shmseg_dtype){ '|', 'V', UINT32_MAX };
+	h.layout.ndim = SHMSEG_MAX_NDIM;
+	for (i = 0; i < SHMSEG_MAX_NDIM; i++)
+		h.layout.shape[i] = UINT64_MAX;
+	h.layout.shape[5] = 0;	/* empty, so any extent is fine */
+	ck_assert_int_eq(layout_complete(&h.layout, false, &h.nbytes),
+			 -EOVERFLOW);
+	for (i = 0; i < SHMSEG_MAX_NDIM; i++) {
+		h.layout.shape[i] = i == 5 ? 0 : 18446744073709551615ull;
+		h.layout.strides[i] = 1;
+	}
+	ck_assert_int_eq(layout_complete(&h.layout, false, &h.nbytes), 0);
+	ck_assert_uint_eq(h.nbytes, 0);
+	h.data_offset = HDR_SIZE;
+	ck_assert_int_eq(hdr_encode(&h, buf, sizeof(buf)), 0);
+	ck_assert_int_eq(hdr_decode(buf, HDR_SIZE, &out), 0);
+	ck_assert_mem_eq(&out.layout, &h.layout, sizeof(h.layout));
+}
+END_TEST
+
+START_TEST(larger_header_sizes_decode)
+{
+	struct hdr h = sample("<u8", false, 1, 7ull), out;
+
+	h.data_offset = 8192;
+	ck_assert_int_eq(hdr_encode(&h, buf, sizeof(buf)), 0);
+	ck_assert_int_eq(hdr_size(buf, 10), 8192);
+	ck_assert_int_eq(hdr_decode(buf, 8192, &out), 0);
+	ck_assert_uint_eq(out.data_offset, 8192);
+	/* A buffer shorter than the header announces is refused. */
+	ck_assert_int_eq(hdr_decode(buf, 8191, &out), -EBADMSG);
+	h.data_offset = 6000;	/* not a multiple of 4096 */
+	ck_assert_int_eq(hdr_encode(&h, buf, sizeof(buf)), -EINVAL);
+	h.data_offset = HDR_MAX + HDR_MIN;
+	ck_assert_int_eq(hdr_encode(&h, buf, sizeof(buf)), -EINVAL);
+}
+END_TEST
+
+/* Changing any one byte of a header is detected. */
+START_TEST(every_single_byte_change_is_refused)
+{
+	struct hdr h = sample("<f8", false, 2, 10ull, 20ull), out;
+	static unsigned char orig[HDR_SIZE];
+	const unsigned char deltas[] = { 0x01, 0x20, 0x80, 0xff };
+	size_t ver, i, d;
+	int ret;
+
+	ck_assert_int_eq(hdr_encode(&h, buf, sizeof(buf)), 0);
+	ver = field("#shmseg=");
+	memcpy(orig, buf, HDR_SIZE);
+	for (i = 0; i < HDR_SIZE; i++) {
+		for (d = 0; d < sizeof(deltas); d++) {
+			buf[i] = orig[i] ^ deltas[d];
+			ret = hdr_decode(buf, HDR_SIZE, &out);
+			if (i >= ver && i < ver + 4 && ret == -ENOTSUP)
+				continue;	/* another format version */
+			ck_assert_msg(ret == -EBADMSG,
+				      "byte %zu ^ %02x: %d", i, deltas[d], ret);
+		}
+		buf[i] = orig[i];
+	}
+	ck_assert_int_eq(hdr_decode(buf, HDR_SIZE, &out), 0);
+}
+END_TEST
+
+START_TEST(other_format_version_is_enotsup)
+{
+	struct hdr h = sample("<f8", false, 1, 3ull), out;
+
+	ck_assert_int_eq(hdr_encode(&h, buf, sizeof(buf)), 0);
+	patch("#shmseg=", "0002");
+	ck_assert_int_eq(hdr_decode(buf, HDR_SIZE, &out), -ENOTSUP);
+	patch("#shmseg=", "0000");
+	ck_assert_int_eq(hdr_decode(buf, HDR_SIZE, &out), -ENOTSUP);
+	patch("#shmseg=", "00x1");
+	ck_assert_int_eq(hdr_decode(buf, HDR_SIZE, &out), -EBADMSG);
+}
+END_TEST
+
+/* Headers whose checksum is right but whose content is not. */
+static const struct {
+	const char *key;
+	const char *value;
+} inconsistent[] = {
+	{ "#ndim=", "21" },			/* 33 > SHMSEG_MAX_NDIM */
+	{ "#ndim=", "03" },			/* shape[2] is 0: empty */
+	{ "#dtype=<f", "00000000" },		/* itemsize 0 */
+	{ "#dtype=<", "q" },			/* unknown kind */
+	{ "#dtype=", "|" },			/* '|' on a multi-byte type */
+	{ "#dtype=<f", "00000003" },		/* no 3-byte float */
+	{ "#nbytes=", "0000000000000641" },	/* one byte too many */
+	{ "#nbytes=", "000000000000063f" },	/* one byte short */
+	{ "#nbytes=", "7ffffffffffff000" },	/* overflows with offset */
+	{ "#offset=", "0000000000002000" },	/* not the header size */
+	{ "#strides=", "00000000000000a1" },	/* reaches past the data */
+	{ "#strides=", "8000000000000000" },	/* negative */
+	{ "#shape=", "ffffffffffffffff" },	/* product overflows */
+	{ "#created=", "0000000000000000.3b9aca00" },	/* 1e9 ns */
+	{ "#shape=000000000000000a,0000000000000014,", "0000000000000001" },
+	{ "#strides=00000000000000a0,0000000000000008,", "0000000000000001" },
+};
+
+START_TEST(inconsistent_contents_are_ebadmsg)
+{
+	struct hdr h = sample("<f8", false, 2, 10ull, 20ull), out;
+
+	ck_assert_int_eq(hdr_encode(&h, buf, sizeof(buf)), 0);
+	ck_assert_int_eq(hdr_decode(buf, HDR_SIZE, &out), 0);
+	patch(inconsistent[_i].key, inconsistent[_i].value);
+	ck_assert_msg(hdr_decode(buf, HDR_SIZE, &out) == -EBADMSG, "%s%s",
+		      inconsistent[_i].key, inconsistent[_i].value);
+}
+END_TEST
+
+START_TEST(npy_dict_disagreeing_with_control_block_is_ebadmsg)
+{
+	struct hdr h = sample("<f8", false, 2, 10ull, 20ull), out;
+	char *p;
+
+	ck_assert_int_eq(hdr_encode(&h, buf, sizeof(buf)), 0);
+	p = memmem(buf, HDR_SIZE, "(10, 20)", 8);
+	ck_assert_ptr_nonnull(p);
+	memcpy(p, "(20, 10)", 8);
+	patch("#shmseg=", "0001");	/* recompute the checksum only */
+	ck_assert_int_eq(hdr_decode(buf, HDR_SIZE, &out), -EBADMSG);
+}
+END_TEST
+
+START_TEST(foreign_and_truncated_buffers_are_ebadmsg)
+{
+	struct hdr h = sample("<f8", false, 1, 3ull), out;
+	static const char npy[] = "\x93NUMPY\x01\x00\x76\x00{'descr': '<f8', "
+		"'fortran_order': False, 'shape': (3,), }";
+
+	memset(buf, 0, HDR_SIZE);
+	ck_assert_int_eq(hdr_decode(buf, HDR_SIZE, &out), -EBADMSG);
+	ck_assert_int_eq(hdr_size(buf, HDR_SIZE), -EBADMSG);
+	/* A plain .npy file: right preamble, no control block. */
+	memset(buf, ' ', HDR_SIZE);
+	memcpy(buf, npy, sizeof(npy) - 1);
+	ck_assert_int_eq(hdr_decode(buf, HDR_SIZE, &out), -EBADMSG);
+	buf[8] = (HDR_SIZE - 10) & 0xff;
+	buf[9] = (HDR_SIZE - 10) >> 8;
+	ck_assert_int_eq(hdr_decode(buf, HDR_SIZE, &out), -EBADMSG);
+	/* .npy version 2 preamble */
+	ck_assert_int_eq(hdr_encode(&h, buf, sizeof(buf)), 0);
+	buf[6] = 2;
+	ck_assert_int_eq(hdr_size(buf, HDR_SIZE), -EBADMSG);
+	ck_assert_int_eq(hdr_encode(&h, buf, sizeof(buf)), 0);
+	ck_assert_int_eq(hdr_size(buf, 9), -EBADMSG);
+	ck_assert_int_eq(hdr_decode(buf, HDR_SIZE - 1, &out), -EBADMSG);
+	ck_assert_int_eq(hdr_decode(buf, 100, &out), -EBADMSG);
+	ck_assert_int_eq(hdr_decode(buf, 0, &out), -EBADMSG);
+}
+END_TEST
+
+START_TEST(random_bytes_never_decode)
+{
+	struct hdr h = sample("<f8", false, 1, 3ull), out;
+	unsigned seed = 12345;
+	size_t i, round;
+
+	/* Keep the preamble valid so that the checks further in are fed. */
+	for (round = 0; round < 2000; round++) {
+		ck_assert_int_eq(hdr_encode(&h, buf, sizeof(buf)), 0);
+		for (i = 0; i < 8; i++) {
+			seed = seed * 1103515245u + 12345u;
+			buf[10 + (seed >> 8) % (HDR_SIZE - 10)] =
+				(unsigned char)(seed >> 20);
+		}
+		ck_assert_int_ne(hdr_decode(buf, HDR_SIZE, &out), 0);
+	}
+}
+END_TEST
+
+START_TEST(layout_complete_derives_strides)
+{
+	struct shmseg_layout l = tu_layout("<f8", 3, 2ull, 3ull, 4ull);
+	uint64_t n;
+
+	ck_assert_int_eq(layout_complete(&l, false, &n), 0);
+	ck_assert_int_eq(l.strides[0], 96);
+	ck_assert_int_eq(l.strides[1], 32);
+	ck_assert_int_eq(l.strides[2], 8);
+	ck_assert_uint_eq(n, 192);
+	ck_assert_int_eq(layout_order(&l), ORDER_C);
+	l = tu_layout("<f8", 3, 2ull, 3ull, 4ull);
+	ck_assert_int_eq(layout_complete(&l, true, &n), 0);
+	ck_assert_int_eq(l.strides[0], 8);
+	ck_assert_int_eq(l.strides[1], 16);
+	ck_assert_int_eq(l.strides[2], 48);
+	ck_assert_int_eq(layout_order(&l), ORDER_F);
+	l = tu_layout("<i4", 2, 0ull, 5ull);
+	ck_assert_int_eq(layout_complete(&l, false, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(l.strides[0], 20);
+	l = tu_layout("<i4", 0);
+	ck_assert_int_eq(layout_complete(&l, false, &n), 0);
+	ck_assert_uint_eq(n, 4);
+}
+END_TEST
+
+START_TEST(layout_complete_refuses_bad_layouts)
+{
+	struct shmseg_layout l;
+	uint64_t n;
+
+	l = tu_layout("<f8", 1, 4ull);
+	l.ndim = SHMSEG_MAX_NDIM + 1;
+	ck_assert_int_eq(layout_complete(&l, false, &n), -EINVAL);
+	l = tu_layout("<f8", 1, 4ull);
+	l.dtype.itemsize = 0;
+	ck_assert_int_eq(layout_complete(&l, false, &n), -EINVAL);
+	l = tu_layout("<f8", 1, 4ull);
+	l.dtype.kind = 'O';
+	ck_assert_int_eq(layout_complete(&l, false, &n), -EINVAL);
+	l = tu_layout("<f8", 1, 4ull);
+	l.dtype.byteorder = '|';
+	ck_assert_int_eq(layout_complete(&l, false, &n), -EINVAL);
+	l = tu_layout("<f8", 2, 4ull, 4ull);
+	l.strides[0] = -32;
+	l.strides[1] = 8;
+	ck_assert_int_eq(layout_complete(&l, false, &n), -EINVAL);
+	l.strides[0] = 32;
+	ck_assert_int_eq(layout_complete(&l, true, &n), -EINVAL);
+	/* 2^61 float64 elements: 2^64 bytes */
+	l = tu_layout("<f8", 2, 1ull << 31, 1ull << 30);
+	ck_assert_int_eq(layout_complete(&l, false, &n), -EOVERFLOW);
+	l = tu_layout("<f8", 1, UINT64_MAX);
+	ck_assert_int_eq(layout_complete(&l, false, &n), -EOVERFLOW);
+	/* strides whose extent overflows */
+	l = tu_layout("<f8", 2, 3ull, 3ull);
+	l.strides[0] = INT64_MAX / 2;
+	l.strides[1] = 8;
+	ck_assert_int_eq(layout_complete(&l, false, &n), -EOVERFLOW);
+	/* the same shape, but a byte order written by hand, is fine */
+	l = tu_layout("<u1", 1, 3ull);
+	l.dtype.byteorder = '<';
+	ck_assert_int_eq(layout_complete(&l, false, &n), 0);
+	ck_assert_int_eq(l.dtype.byteorder, '|');
+	l = tu_layout("<f8", 1, 3ull);
+	l.dtype.byteorder = '=';
+	ck_assert_int_eq(layout_complete(&l, false, &n), 0);
+	ck_assert_int_eq(l.dtype.byteorder, '<');
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("header");
+	TCase *tc = tcase_create("header");
+
+	tu_init();
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, crc32_is_the_zlib_crc);
+	tcase_add_test(tc, round_trip_keeps_every_field);
+	tcase_add_test(tc, npy_dict_says_what_numpy_needs);
+	tcase_add_test(tc, strided_layout_presents_as_bytes);
+	tcase_add_test(tc, widest_header_fits);
+	tcase_add_test(tc, larger_header_sizes_decode);
+	tcase_add_test(tc, every_single_byte_change_is_refused);
+	tcase_add_test(tc, other_format_version_is_enotsup);
+	tcase_add_loop_test(tc, inconsistent_contents_are_ebadmsg, 0,
+			    (int)(sizeof(inconsistent) /
+				  sizeof(inconsistent[0])));
+	tcase_add_test(tc, npy_dict_disagreeing_with_control_block_is_ebadmsg);
+	tcase_add_test(tc, foreign_and_truncated_buffers_are_ebadmsg);
+	tcase_add_test(tc, random_bytes_never_decode);
+	tcase_add_test(tc, layout_complete_derives_strides);
+	tcase_add_test(tc, layout_complete_refuses_bad_layouts);
+	suite_add_tcase(s, tc);
+	return tu_main(s);
+}

@@ -1,0 +1,684 @@
+/* SPDX-License-Identifier: MIT */
+/* check_segment.c - lifecycle, access and validation (lib/segment.c) */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "suite.h"
+
+static char name[TU_NAME_LEN];
+
+/* A sealed C-order float64 3x4 segment holding 0.0, 0.5, ... */
+static struct shmseg *make_sealed(const char *tag, mode_t mode)
+{
+	struct shmseg_layout l = tu_layout("<f8", 2, 3ull, 4ull);
+	struct shmseg *seg;
+
+	tu_name(name, tag);
+	ck_assert_int_eq(shmseg_create(name, &l, 0, mode, &seg), 0);
+	tu_fill(seg);
+	ck_assert_int_eq(shmseg_seal(seg), 0);
+	return seg;
+}
+
+/* Write bytes into the object through /dev/shm, as a corrupter would. */
+static void poke(const char *obj, off_t off, const void *bytes, size_t len)
+{
+	char path[TU_NAME_LEN + 16];
+	int fd;
+
+	/* Owners may give themselves write permission back. */
+	ck_assert_int_eq(chmod(tu_path(path, obj), 0644), 0);
+	fd = open(path, O_WRONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, bytes, len, off), (ssize_t)len);
+	close(fd);
+}
+
+static void peek(const char *obj, off_t off, void *bytes, size_t len)
+{
+	char path[TU_NAME_LEN + 16];
+	int fd = open(tu_path(path, obj), O_RDONLY);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, bytes, len, off), (ssize_t)len);
+	close(fd);
+}
+
+START_TEST(create_fill_seal_attach_reads_the_data)
+{
+	struct shmseg *seg = make_sealed("rt", 0644), *r;
+	const struct shmseg_layout *l;
+	const double *d;
+	int i;
+
+	ck_assert_int_eq(shmseg_attach(name, 0, &r), 0);
+	l = shmseg_layout(r);
+	ck_assert_int_eq(l->dtype.kind, 'f');
+	ck_assert_int_eq(l->dtype.byteorder, '<');
+	ck_assert_uint_eq(l->dtype.itemsize, 8);
+	ck_assert_uint_eq(l->ndim, 2);
+	ck_assert_uint_eq(l->shape[0], 3);
+	ck_assert_uint_eq(l->shape[1], 4);
+	ck_assert_int_eq(l->strides[0], 32);
+	ck_assert_int_eq(l->strides[1], 8);
+	ck_assert_uint_eq(shmseg_nbytes(r), 96);
+	d = shmseg_data(r);
+	ck_assert_uint_eq((uintptr_t)d % 4096, 0);	/* page-aligned data */
+	for (i = 0; i < 12; i++)
+		ck_assert_double_eq(d[i], i * 0.5);
+	/* Reader and creator see the same memory. */
+	ck_assert_int_eq(memcmp(shmseg_data(seg), d, 96), 0);
+	ck_assert_int_eq(shmseg_detach(r), 0);
+	ck_assert_int_eq(shmseg_detach(seg), 0);
+	ck_assert_int_eq(shmseg_unlink(name), 0);
+}
+END_TEST
+
+START_TEST(fortran_flag_gives_column_major_strides)
+{
+	struct shmseg_layout l = tu_layout("<i2", 3, 2ull, 3ull, 4ull);
+	struct shmseg *seg;
+
+	tu_name(name, "fortran");
+	ck_assert_int_eq(shmseg_create(name, &l, SHMSEG_FORTRAN, 0600, &seg),
+			 0);
+	ck_assert_int_eq(shmseg_layout(seg)->strides[0], 2);
+	ck_assert_int_eq(shmseg_layout(seg)->strides[1], 4);
+	ck_assert_int_eq(shmseg_layout(seg)->strides[2], 12);
+	ck_assert_uint_eq(shmseg_nbytes(seg), 48);
+	ck_assert_int_eq(shmseg_detach(seg), 0);
+}
+END_TEST
+
+START_TEST(explicit_strides_are_kept)
+{
+	struct shmseg_layout l = tu_layout("<f4", 2, 3ull, 4ull);
+	struct shmseg *seg, *r;
+
+	l.strides[0] = 20;
+	l.strides[1] = 4;
+	tu_name(name, "strided");
+	ck_assert_int_eq(shmseg_create(name, &l, 0, 0600, &seg), 0);
+	ck_assert_uint_eq(shmseg_nbytes(seg), 56);
+	ck_assert_int_eq(shmseg_seal(seg), 0);
+	ck_assert_int_eq(shmseg_attach(name, 0, &r), 0);
+	ck_assert_int_eq(shmseg_layout(r)->strides[0], 20);
+	ck_assert_int_eq(shmseg_layout(r)->strides[1], 4);
+	shmseg_detach(r);
+	shmseg_detach(seg);
+}
+END_TEST
+
+START_TEST(scalar_and_empty_arrays_work)
+{
+	struct shmseg_layout l = tu_layout("<c16", 0);
+	struct shmseg *seg, *r;
+
+	tu_name(name, "scalar");
+	ck_assert_int_eq(shmseg_create(name, &l, 0, 0600, &seg), 0);
+	ck_assert_uint_eq(shmseg_nbytes(seg), 16);
+	ck_assert_int_eq(shmseg_seal(seg), 0);
+	ck_assert_int_eq(shmseg_attach(name, 0, &r), 0);
+	ck_assert_uint_eq(shmseg_layout(r)->ndim, 0);
+	shmseg_detach(r);
+	shmseg_detach(seg);
+
+	l = tu_layout("|u1", 2, 0ull, 7ull);
+	tu_name(name, "empty");
+	ck_assert_int_eq(shmseg_create(name, &l, 0, 0600, &seg), 0);
+	ck_assert_uint_eq(shmseg_nbytes(seg), 0);
+	ck_assert_int_eq(shmseg_seal(seg), 0);
+	ck_assert_int_eq(shmseg_attach(name, 0, &r), 0);
+	ck_assert_uint_eq(shmseg_nbytes(r), 0);
+	ck_assert_ptr_nonnull(shmseg_data(r));
+	shmseg_detach(r);
+	shmseg_detach(seg);
+}
+END_TEST
+
+START_TEST(create_of_existing_name_is_eexist_and_leaves_it_alone)
+{
+	struct shmseg_layout l = tu_layout("<f8", 1, 5ull);
+	struct shmseg *seg = make_sealed("exists", 0644), *again = NULL;
+	struct shmseg_stat before, after;
+
+	ck_assert_int_eq(shmseg_stat(name, &before), 0);
+	ck_assert_int_eq(shmseg_create(name, &l, 0, 0600, &again), -EEXIST);
+	ck_assert_int_eq(shmseg_create(name, &l, SHMSEG_SPARSE, 0600, &again),
+			 -EEXIST);
+	ck_assert_ptr_null(again);
+	ck_assert_int_eq(shmseg_stat(name, &after), 0);
+	ck_assert_mem_eq(before.uuid, after.uuid, 16);
+	ck_assert_uint_eq(after.nbytes, 96);
+	shmseg_detach(seg);
+}
+END_TEST
+
+START_TEST(missing_name_is_enoent)
+{
+	struct shmseg_stat st;
+	struct shmseg *seg;
+
+	tu_name(name, "missing");
+	ck_assert_int_eq(shmseg_attach(name, 0, &seg), -ENOENT);
+	ck_assert_int_eq(shmseg_attach(name, SHMSEG_RDWR, &seg), -ENOENT);
+	ck_assert_int_eq(shmseg_stat(name, &st), -ENOENT);
+	ck_assert_int_eq(shmseg_unlink(name), -ENOENT);
+}
+END_TEST
+
+START_TEST(building_segment_is_eagain_for_readers)
+{
+	struct shmseg_layout l = tu_layout("<u4", 1, 10ull);
+	struct shmseg *seg, *r = NULL, *w;
+	uint32_t *data;
+
+	tu_name(name, "building");
+	ck_assert_int_eq(shmseg_create(name, &l, 0, 0600, &seg), 0);
+	ck_assert_int_eq(shmseg_attach(name, 0, &r), -EAGAIN);
+	ck_assert_ptr_null(r);
+	ck_assert_int_eq(shmseg_attach_wait(name, 0, 0, &r), -ETIMEDOUT);
+	/* A second writer may help fill while it builds. */
+	ck_assert_int_eq(shmseg_attach(name, SHMSEG_RDWR, &w), 0);
+	data = shmseg_data(w);
+	data[9] = 0xdeadbeef;
+	ck_assert_uint_eq(((uint32_t *)shmseg_data(seg))[9], 0xdeadbeef);
+	ck_assert_int_eq(shmseg_seal(seg), 0);
+	/* Sealed by the creator: the helper's seal is late. */
+	ck_assert_int_eq(shmseg_seal(w), -EALREADY);
+	ck_assert_int_eq(shmseg_detach(w), 0);
+	ck_assert_int_eq(shmseg_attach(name, 0, &r), 0);
+	ck_assert_uint_eq(((uint32_t *)shmseg_data(r))[9], 0xdeadbeef);
+	shmseg_detach(r);
+	shmseg_detach(seg);
+}
+END_TEST
+
+START_TEST(rdwr_attach_of_sealed_segment_is_eperm)
+{
+	struct shmseg *seg = make_sealed("rdwr", 0644), *w = NULL;
+
+	ck_assert_int_eq(shmseg_attach(name, SHMSEG_RDWR, &w), -EPERM);
+	ck_assert_ptr_null(w);
+	shmseg_detach(seg);
+}
+END_TEST
+
+START_TEST(seal_twice_is_ealready)
+{
+	struct shmseg *seg = make_sealed("twice", 0644), *r;
+
+	ck_assert_int_eq(shmseg_seal(seg), -EALREADY);
+	ck_assert_int_eq(shmseg_attach(name, 0, &r), 0);
+	ck_assert_int_eq(shmseg_seal(r), -EALREADY);
+	ck_assert_int_eq(shmseg_seal(NULL), -EINVAL);
+	shmseg_detach(r);
+	shmseg_detach(seg);
+}
+END_TEST
+
+START_TEST(seal_removes_write_bits_and_keeps_the_rest)
+{
+	struct shmseg *seg = make_sealed("mode", 0664);
+	struct shmseg_stat st;
+	char path[TU_NAME_LEN + 16];
+	struct stat sb;
+
+	ck_assert_int_eq(stat(tu_path(path, name), &sb), 0);
+	ck_assert_uint_eq(sb.st_mode & 07777, 0444);
+	ck_assert_int_eq(shmseg_fstat(seg, &st), 0);
+	ck_assert_uint_eq(st.mode, 0444);
+	ck_assert_int_eq(st.state, SHMSEG_SEALED);
+	shmseg_detach(seg);
+}
+END_TEST
+
+START_TEST(mode_is_exact_whatever_the_umask)
+{
+	struct shmseg_layout l = tu_layout("<f8", 1, 1ull);
+	char path[TU_NAME_LEN + 16];
+	struct shmseg *seg;
+	struct stat sb;
+
+	umask(077);
+	tu_name(name, "umask");
+	ck_assert_int_eq(shmseg_create(name, &l, 0, 0644, &seg), 0);
+	ck_assert_int_eq(stat(tu_path(path, name), &sb), 0);
+	ck_assert_uint_eq(sb.st_mode & 07777, 0644);
+	shmseg_detach(seg);
+}
+END_TEST
+
+START_TEST(creator_view_is_read_only_after_seal)
+{
+	struct shmseg *seg = make_sealed("rofault", 0644);
+
+	/* Runs in Check's child: the write must raise SIGSEGV. */
+	((volatile double *)shmseg_data(seg))[0] = 1.0;
+}
+END_TEST
+
+START_TEST(reader_view_is_read_only)
+{
+	struct shmseg *seg = make_sealed("rofault2", 0644), *r;
+
+	ck_assert_int_eq(shmseg_attach(name, 0, &r), 0);
+	((volatile double *)shmseg_data(r))[0] = 1.0;
+	shmseg_detach(seg);
+}
+END_TEST
+
+START_TEST(bad_arguments_are_einval)
+{
+	struct shmseg_layout l = tu_layout("<f8", 1, 4ull);
+	struct shmseg_stat st;
+	struct shmseg *seg;
+
+	tu_name(name, "args");
+	ck_assert_int_eq(shmseg_create(name, NULL, 0, 0600, &seg), -EINVAL);
+	ck_assert_int_eq(shmseg_create(name, &l, 0, 0600, NULL), -EINVAL);
+	ck_assert_int_eq(shmseg_create(name, &l, 0x40, 0600, &seg), -EINVAL);
+	ck_assert_int_eq(shmseg_create(name, &l, SHMSEG_RDWR, 0600, &seg),
+			 -EINVAL);
+	ck_assert_int_eq(shmseg_create(name, &l, 0, 01600, &seg), -EINVAL);
+	ck_assert_int_eq(shmseg_create(name, &l, 0, 04600, &seg), -EINVAL);
+	ck_assert_int_eq(shmseg_attach(name, 0x1, &seg), -EINVAL);
+	ck_assert_int_eq(shmseg_attach(name, 0, NULL), -EINVAL);
+	ck_assert_int_eq(shmseg_attach_wait(name, 0, -2, &seg), -EINVAL);
+	ck_assert_int_eq(shmseg_stat(name, NULL), -EINVAL);
+	ck_assert_int_eq(shmseg_fstat(NULL, &st), -EINVAL);
+	ck_assert_int_eq(shmseg_detach(NULL), 0);
+	ck_assert_ptr_null(shmseg_data(NULL));
+	ck_assert_ptr_null(shmseg_layout(NULL));
+	ck_assert_uint_eq(shmseg_nbytes(NULL), 0);
+	/* None of this left an object behind. */
+	ck_assert_int_eq(shmseg_stat(name, &st), -ENOENT);
+}
+END_TEST
+
+START_TEST(bad_layouts_fail_and_leave_nothing)
+{
+	struct shmseg_layout l;
+	struct shmseg_stat st;
+	struct shmseg *seg;
+
+	tu_name(name, "badlayout");
+	l = tu_layout("<f8", 1, 4ull);
+	l.ndim = 33;
+	ck_assert_int_eq(shmseg_create(name, &l, 0, 0600, &seg), -EINVAL);
+	l = tu_layout("<f8", 1, 4ull);
+	l.dtype.itemsize = 0;
+	ck_assert_int_eq(shmseg_create(name, &l, 0, 0600, &seg), -EINVAL);
+	l = tu_layout("<f8", 1, 4ull);
+	l.dtype.kind = 'O';
+	ck_assert_int_eq(shmseg_create(name, &l, 0, 0600, &seg), -EINVAL);
+	l = tu_layout("<f8", 2, 4ull, 4ull);
+	l.strides[0] = -32;
+	l.strides[1] = 8;
+	ck_assert_int_eq(shmseg_create(name, &l, 0, 0600, &seg), -EINVAL);
+	l.strides[0] = 32;
+	ck_assert_int_eq(shmseg_create(name, &l, SHMSEG_FORTRAN, 0600, &seg),
+			 -EINVAL);
+	l = tu_layout("<f8", 3, 1ull << 30, 1ull << 30, 1ull << 3);
+	ck_assert_int_eq(shmseg_create(name, &l, SHMSEG_SPARSE, 0600, &seg),
+			 -EOVERFLOW);
+	/* fits in int64 as data, but not once the header is added */
+	l = tu_layout("|u1", 1, (uint64_t)INT64_MAX);
+	ck_assert_int_eq(shmseg_create(name, &l, SHMSEG_SPARSE, 0600, &seg),
+			 -EOVERFLOW);
+	ck_assert_int_eq(shmseg_stat(name, &st), -ENOENT);
+}
+END_TEST
+
+START_TEST(stat_and_fstat_describe_the_segment)
+{
+	struct shmseg_layout l = tu_layout(">i8", 2, 5ull, 6ull);
+	struct shmseg_stat st, fst;
+	struct timespec now;
+	struct shmseg *seg;
+
+	tu_name(name, "stat");
+	clock_gettime(CLOCK_REALTIME, &now);
+	ck_assert_int_eq(shmseg_create(name, &l, SHMSEG_FORTRAN, 0640, &seg),
+			 0);
+	ck_assert_int_eq(shmseg_stat(name, &st), 0);
+	ck_assert_int_eq(st.state, SHMSEG_BUILDING);
+	ck_assert_uint_eq(st.nbytes, 240);
+	ck_assert_uint_eq(st.size, 4096 + 240);
+	ck_assert_uint_eq(st.mode, 0640);
+	ck_assert_uint_eq(st.uid, geteuid());
+	ck_assert_uint_eq(st.gid, getegid());
+	ck_assert_int_eq(st.creator_pid, getpid());
+	ck_assert_int_le(llabs((long long)(st.created.tv_sec - now.tv_sec)), 5);
+	ck_assert_int_eq(st.layout.dtype.byteorder, '>');
+	ck_assert_int_eq(st.layout.strides[1], 40);
+	ck_assert_int_eq(shmseg_fstat(seg, &fst), 0);
+	ck_assert_mem_eq(fst.uuid, st.uuid, 16);
+	ck_assert_mem_eq(&fst.layout, &st.layout, sizeof(st.layout));
+	ck_assert_int_eq(fst.state, SHMSEG_BUILDING);
+	ck_assert_int_eq(shmseg_seal(seg), 0);
+	ck_assert_int_eq(shmseg_stat(name, &st), 0);
+	ck_assert_int_eq(st.state, SHMSEG_SEALED);
+	ck_assert_uint_eq(st.mode, 0440);
+	ck_assert_int_eq(shmseg_fstat(seg, &fst), 0);
+	ck_assert_int_eq(fst.state, SHMSEG_SEALED);
+	ck_assert_uint_eq(fst.mode, 0440);
+	shmseg_detach(seg);
+}
+END_TEST
+
+START_TEST(uuids_differ_between_segments)
+{
+	struct shmseg *a = make_sealed("uuid", 0600), *b;
+	struct shmseg_stat sa, sb;
+	static const unsigned char zero[16];
+
+	b = make_sealed("uuid", 0600);
+	ck_assert_int_eq(shmseg_fstat(a, &sa), 0);
+	ck_assert_int_eq(shmseg_fstat(b, &sb), 0);
+	ck_assert_int_ne(memcmp(sa.uuid, sb.uuid, 16), 0);
+	ck_assert_int_ne(memcmp(sa.uuid, zero, 16), 0);
+	shmseg_detach(a);
+	shmseg_detach(b);
+}
+END_TEST
+
+START_TEST(dead_creator_makes_a_stale_segment)
+{
+	struct shmseg_layout l = tu_layout("|u1", 1, 10ull);
+	struct shmseg_stat st;
+	struct shmseg *seg;
+	pid_t pid;
+
+	tu_name(name, "stale");
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(shmseg_create(name, &l, 0, 0600, &seg) ? 1 : 0);
+	ck_assert_int_eq(tu_wait(pid), 0);
+	ck_assert_int_eq(shmseg_stat(name, &st), 0);
+	ck_assert_int_eq(st.state, SHMSEG_STALE);
+	ck_assert_int_eq(st.creator_pid, pid);
+	ck_assert_int_eq(shmseg_attach(name, 0, &seg), -EAGAIN);
+}
+END_TEST
+
+START_TEST(pid_reuse_and_other_namespaces_are_told_apart)
+{
+	struct shmseg_layout l = tu_layout("|u1", 1, 10ull);
+	struct shmseg_stat st;
+	struct shmseg *seg;
+	char head[HDR_SIZE];
+	struct hdr h;
+	pid_t pid;
+
+	tu_name(name, "reuse");
+	ck_assert_int_eq(shmseg_create(name, &l, 0, 0600, &seg), 0);
+	ck_assert_int_eq(shmseg_stat(name, &st), 0);
+	ck_assert_int_eq(st.state, SHMSEG_BUILDING);	/* we are alive */
+
+	/* Our pid, another start time: a reused pid, so stale. */
+	peek(name, 0, head, sizeof(head));
+	ck_assert_int_eq(hdr_decode(head, sizeof(head), &h), 0);
+	ck_assert_uint_ne(h.pid_start, 0);
+	h.pid_start += 1;
+	ck_assert_int_eq(hdr_encode(&h, head, sizeof(head)), 0);
+	poke(name, 0, head, sizeof(head));
+	ck_assert_int_eq(shmseg_stat(name, &st), 0);
+	ck_assert_int_eq(st.state, SHMSEG_STALE);
+
+	/* A dead pid from another pid namespace: never called stale. */
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	tu_wait(pid);
+	h.pid = (uint64_t)pid;
+	h.pid_start -= 1;
+	h.pid_ns += 1;
+	ck_assert_int_eq(hdr_encode(&h, head, sizeof(head)), 0);
+	poke(name, 0, head, sizeof(head));
+	ck_assert_int_eq(shmseg_stat(name, &st), 0);
+	ck_assert_int_eq(st.state, SHMSEG_BUILDING);
+	/* The same dead pid in our namespace is stale. */
+	h.pid_ns -= 1;
+	ck_assert_int_eq(hdr_encode(&h, head, sizeof(head)), 0);
+	poke(name, 0, head, sizeof(head));
+	ck_assert_int_eq(shmseg_stat(name, &st), 0);
+	ck_assert_int_eq(st.state, SHMSEG_STALE);
+	shmseg_detach(seg);
+}
+END_TEST
+
+/* Every byte of the header of a real segment, changed through /dev/shm,
+ * makes attach and stat refuse the segment. */
+START_TEST(corrupt_header_bytes_are_refused)
+{
+	struct shmseg *seg = make_sealed("corrupt", 0644), *r;
+	unsigned char orig[HDR_SIZE], bad;
+	struct shmseg_stat st;
+	size_t i;
+	int ret;
+
+	peek(name, 0, orig, sizeof(orig));
+	for (i = 0; i < HDR_SIZE; i++) {
+		bad = orig[i] ^ 0x04;
+		poke(name, (off_t)i, &bad, 1);
+		ret = shmseg_attach(name, 0, &r);
+		ck_assert_msg(ret == -EBADMSG || ret == -ENOTSUP,
+			      "byte %zu: %d", i, ret);
+		ck_assert_int_eq(shmseg_stat(name, &st), ret);
+		poke(name, (off_t)i, &orig[i], 1);
+	}
+	ck_assert_int_eq(shmseg_attach(name, 0, &r), 0);
+	shmseg_detach(r);
+	shmseg_detach(seg);
+}
+END_TEST
+
+START_TEST(truncated_or_extended_object_is_ebadmsg)
+{
+	static const off_t sizes[] = { 0, 9, 100, 4095, 4096, 4096 + 95,
+				       4096 + 97, 8192 };
+	struct shmseg *seg = make_sealed("trunc", 0644), *r;
+	char path[TU_NAME_LEN + 16];
+	struct shmseg_stat st;
+	size_t i;
+
+	tu_path(path, name);
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	shmseg_detach(seg);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		ck_assert_int_eq(truncate(path, sizes[i]), 0);
+		ck_assert_msg(shmseg_attach(name, 0, &r) == -EBADMSG,
+			      "size %lld", (long long)sizes[i]);
+		ck_assert_int_eq(shmseg_stat(name, &st), -EBADMSG);
+	}
+}
+END_TEST
+
+START_TEST(foreign_objects_are_ebadmsg)
+{
+	static const char npy[] = "\x93NUMPY\x01\x00\x76\x00{'descr': '<f8', "
+		"'fortran_order': False, 'shape': (3,), }";
+	char path[TU_NAME_LEN + 16], junk[8192];
+	struct shmseg_stat st;
+	struct shmseg *r;
+	int fd;
+
+	/* an empty object, as a crashed foreign creator leaves */
+	tu_name(name, "foreign");
+	fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(shmseg_attach(name, 0, &r), -EBADMSG);
+	/* a plain .npy file copied into /dev/shm */
+	memset(junk, ' ', sizeof(junk));
+	memcpy(junk, npy, sizeof(npy) - 1);
+	ck_assert_int_eq(pwrite(fd, junk, sizeof(junk), 0), sizeof(junk));
+	ck_assert_int_eq(shmseg_attach(name, 0, &r), -EBADMSG);
+	ck_assert_int_eq(shmseg_stat(name, &st), -EBADMSG);
+	close(fd);
+	/* a directory */
+	tu_name(name, "dir");
+	ck_assert_int_eq(mkdir(tu_path(path, name), 0700), 0);
+	ck_assert_int_eq(shmseg_attach(name, 0, &r), -EBADMSG);
+	ck_assert_int_eq(shmseg_stat(name, &st), -EBADMSG);
+	ck_assert_int_eq(rmdir(path), 0);
+}
+END_TEST
+
+START_TEST(unlink_keeps_existing_mappings)
+{
+	struct shmseg *seg = make_sealed("unlink", 0644), *r;
+	uint64_t before;
+
+	ck_assert_int_eq(shmseg_attach(name, 0, &r), 0);
+	before = tu_hash(shmseg_data(r), shmseg_nbytes(r));
+	ck_assert_int_eq(shmseg_unlink(name), 0);
+	ck_assert_int_eq(shmseg_attach(name, 0, &r), -ENOENT);
+	ck_assert_uint_eq(tu_hash(shmseg_data(seg), 96), before);
+	shmseg_detach(seg);
+}
+END_TEST
+
+START_TEST(mapping_survives_fork)
+{
+	struct shmseg *seg = make_sealed("fork", 0644), *r;
+	uint64_t want;
+	pid_t pid;
+
+	ck_assert_int_eq(shmseg_attach(name, 0, &r), 0);
+	want = tu_hash(shmseg_data(r), shmseg_nbytes(r));
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(tu_hash(shmseg_data(r), shmseg_nbytes(r)) == want &&
+		      shmseg_detach(r) == 0 ? 0 : 1);
+	ck_assert_int_eq(tu_wait(pid), 0);
+	ck_assert_uint_eq(tu_hash(shmseg_data(r), shmseg_nbytes(r)), want);
+	shmseg_detach(r);
+	shmseg_detach(seg);
+}
+END_TEST
+
+static void *attach_loop(void *arg)
+{
+	const char *n = arg;
+	struct shmseg *r;
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		if (shmseg_attach(n, 0, &r) != 0)
+			return (void *)1;
+		if (((const double *)shmseg_data(r))[11] != 5.5)
+			return (void *)1;
+		shmseg_detach(r);
+	}
+	return NULL;
+}
+
+START_TEST(threads_attach_independently)
+{
+	struct shmseg *seg = make_sealed("threads", 0644);
+	pthread_t t[4];
+	void *ret;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, attach_loop,
+						name), 0);
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(pthread_join(t[i], &ret), 0);
+		ck_assert_ptr_null(ret);
+	}
+	shmseg_detach(seg);
+}
+END_TEST
+
+START_TEST(populate_and_sparse_flags_work)
+{
+	struct shmseg_layout l = tu_layout("<f8", 1, 1ull << 20);
+	struct shmseg *seg, *r;
+
+	tu_name(name, "populate");
+	ck_assert_int_eq(shmseg_create(name, &l, SHMSEG_SPARSE, 0600, &seg), 0);
+	((double *)shmseg_data(seg))[(1 << 20) - 1] = 42.0;
+	ck_assert_int_eq(shmseg_seal(seg), 0);
+	ck_assert_int_eq(shmseg_attach(name, SHMSEG_POPULATE, &r), 0);
+	ck_assert_double_eq(((double *)shmseg_data(r))[(1 << 20) - 1], 42.0);
+	shmseg_detach(r);
+	shmseg_detach(seg);
+}
+END_TEST
+
+START_TEST(strerror_names_every_case)
+{
+	static const int codes[] = { EAGAIN, EBADMSG, EEXIST, ENOENT, ENOTSUP,
+				     ETIMEDOUT, EOVERFLOW, ENOSPC, EALREADY,
+				     ENAMETOOLONG, EACCES, EPERM, EINVAL,
+				     ENOMEM };
+	size_t i;
+
+	ck_assert_str_eq(shmseg_strerror(-EBADMSG),
+			 "not a shmseg segment, or its header is corrupt");
+	ck_assert_str_eq(shmseg_strerror(-EAGAIN), "segment is not sealed yet");
+	ck_assert_str_eq(shmseg_strerror(-EINVAL), strerror(EINVAL));
+	ck_assert_str_eq(shmseg_strerror(0), "success");
+	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		ck_assert_ptr_nonnull(shmseg_strerror(-codes[i]));
+		ck_assert_str_eq(shmseg_strerror(-codes[i]),
+				 shmseg_strerror(codes[i]));
+	}
+	ck_assert_ptr_nonnull(shmseg_strerror(-99999));
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("segment");
+	TCase *tc = tcase_create("segment");
+
+	tu_init();
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, create_fill_seal_attach_reads_the_data);
+	tcase_add_test(tc, fortran_flag_gives_column_major_strides);
+	tcase_add_test(tc, explicit_strides_are_kept);
+	tcase_add_test(tc, scalar_and_empty_arrays_work);
+	tcase_add_test(tc, create_of_existing_name_is_eexist_and_leaves_it_alone);
+	tcase_add_test(tc, missing_name_is_enoent);
+	tcase_add_test(tc, building_segment_is_eagain_for_readers);
+	tcase_add_test(tc, rdwr_attach_of_sealed_segment_is_eperm);
+	tcase_add_test(tc, seal_twice_is_ealready);
+	tcase_add_test(tc, seal_removes_write_bits_and_keeps_the_rest);
+	tcase_add_test(tc, mode_is_exact_whatever_the_umask);
+	tcase_add_test_raise_signal(tc, creator_view_is_read_only_after_seal,
+				    SIGSEGV);
+	tcase_add_test_raise_signal(tc, reader_view_is_read_only, SIGSEGV);
+	tcase_add_test(tc, bad_arguments_are_einval);
+	tcase_add_test(tc, bad_layouts_fail_and_leave_nothing);
+	tcase_add_test(tc, stat_and_fstat_describe_the_segment);
+	tcase_add_test(tc, uuids_differ_between_segments);
+	tcase_add_test(tc, dead_creator_makes_a_stale_segment);
+	tcase_add_test(tc, pid_reuse_and_other_namespaces_are_told_apart);
+	tcase_add_test(tc, corrupt_header_bytes_are_refused);
+	tcase_add_test(tc, truncated_or_extended_object_is_ebadmsg);
+	tcase_add_test(tc, foreign_objects_are_ebadmsg);
+	tcase_add_test(tc, unlink_keeps_existing_mappings);
+	tcase_add_test(tc, mapping_survives_fork);
+	tcase_add_test(tc, threads_attach_independently);
+	tcase_add_test(tc, populate_and_sparse_flags_work);
+	tcase_add_test(tc, strerror_names_every_case);
+	suite_add_tcase(s, tc);
+	return tu_main(s);
+}

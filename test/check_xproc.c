@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: MIT */
+/* check_xproc.c - behaviour across unrelated processes: the reader is the
+ * separate program test/helper, started by exec */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "suite.h"
+
+static char name[TU_NAME_LEN];
+
+/* Run the helper with arguments up to a NULL; returns its exit code (or
+ * 128 + the signal that ended it). */
+static int helper(bool as_nobody, char *out, size_t len, const char *cmd, ...)
+{
+	char *argv[8] = { (char *)tu_helper(), (char *)cmd };
+	va_list ap;
+	int st, i = 2;
+
+	va_start(ap, cmd);
+	while (i < 7 && (argv[i] = va_arg(ap, char *)))
+		i++;
+	va_end(ap);
+	st = tu_run(argv, as_nobody, NULL, out, len);
+
+	ck_assert_int_ne(st, -1);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* What the helper prints for a segment we hold. */
+static void describe(struct shmseg *seg, char *buf, size_t len)
+{
+	const struct shmseg_layout *l = shmseg_layout(seg);
+	char dt[SHMSEG_DTYPE_STRLEN];
+	size_t n;
+	unsigned i;
+
+	shmseg_dtype_format(&l->dtype, dt, sizeof(dt));
+	n = (size_t)snprintf(buf, len, "rc=0 dtype=%s ndim=%u shape=", dt,
+			     l->ndim);
+	for (i = 0; i < l->ndim; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%" PRIu64,
+				      i ? "," : "", l->shape[i]);
+	n += (size_t)snprintf(buf + n, len - n, " strides=");
+	for (i = 0; i < l->ndim; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%" PRId64,
+				      i ? "," : "", l->strides[i]);
+	snprintf(buf + n, len - n, " nbytes=%" PRIu64 " hash=%016" PRIx64 "\n",
+		 shmseg_nbytes(seg),
+		 tu_hash(shmseg_data(seg), shmseg_nbytes(seg)));
+}
+
+/* "rc=0 dtype=..." as the helper prints it after "hold": "after dtype=..." */
+static const char *expect_after(const char *want, char *buf, size_t len)
+{
+	snprintf(buf, len, "after%s", want + strlen("rc=0"));
+	return buf;
+}
+
+static const struct {
+	const char *dtype, *order, *shape, *want;
+} layouts[] = {
+	{ "<f8", "C", "3x4", "dtype=<f8 ndim=2 shape=3,4 strides=32,8 " },
+	{ ">i4", "F", "2x3x4", "dtype=>i4 ndim=3 shape=2,3,4 strides=4,8,24 " },
+	{ "<u2", "S", "3x5", "dtype=<u2 ndim=2 shape=3,5 strides=12,2 " },
+	{ "<c16", "C", "", "dtype=<c16 ndim=0 shape= strides= " },
+	{ "|S5", "C", "7", "dtype=|S5 ndim=1 shape=7 strides=5 " },
+};
+
+START_TEST(exec_reader_sees_layout_and_data)
+{
+	char out[512], want[512];
+	struct shmseg *mine;
+
+	tu_name(name, "layout");
+	ck_assert_int_eq(helper(false, out, sizeof(out), "make", name,
+				layouts[_i].dtype, layouts[_i].order,
+				layouts[_i].shape, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(out, layouts[_i].want));
+	/* The exec'd reader and this process see the same bytes. */
+	ck_assert_int_eq(shmseg_attach(name, 0, &mine), 0);
+	describe(mine, want, sizeof(want));
+	ck_assert_int_eq(helper(false, out, sizeof(out), "read", name, NULL,
+				NULL, NULL), 0);
+	ck_assert_str_eq(out, want);
+	ck_assert_ptr_nonnull(strstr(out, layouts[_i].want));
+	shmseg_detach(mine);
+}
+END_TEST
+
+START_TEST(exec_reader_write_faults)
+{
+	char out[128];
+
+	tu_name(name, "wfault");
+	ck_assert_int_eq(helper(false, out, sizeof(out), "make", name, "<f8",
+				"C", "16", NULL), 0);
+	ck_assert_int_eq(helper(false, out, sizeof(out), "write", name, NULL,
+				NULL, NULL), 42);
+	ck_assert_str_eq(out, "attached\nsegv\n");
+}
+END_TEST
+
+START_TEST(attach_wait_sees_a_later_create_and_seal)
+{
+	struct shmseg_layout l = tu_layout("<i8", 1, 1000ull);
+	char *argv[] = { (char *)tu_helper(), "wait", name, "10000", NULL };
+	char out[512], want[512];
+	struct shmseg *seg;
+	int in, fd;
+	pid_t pid;
+
+	tu_name(name, "wait");
+	pid = tu_spawn(argv, false, &in, &fd);
+	ck_assert_int_gt(pid, 0);
+	usleep(100 * 1000);		/* the waiter sees no name yet */
+	ck_assert_int_eq(shmseg_create(name, &l, 0, 0644, &seg), 0);
+	usleep(100 * 1000);		/* ...then a building segment */
+	tu_fill(seg);
+	ck_assert_int_eq(shmseg_seal(seg), 0);
+	tu_read(fd, out, sizeof(out), false);
+	close(in);
+	close(fd);
+	ck_assert_int_eq(tu_wait(pid), 0);
+	describe(seg, want, sizeof(want));
+	ck_assert_str_eq(out, want);
+	shmseg_detach(seg);
+}
+END_TEST
+
+START_TEST(attach_wait_times_out)
+{
+	char out[128], expect[32];
+
+	tu_name(name, "timeout");
+	ck_assert_int_eq(helper(false, out, sizeof(out), "wait", name, "200",
+				NULL, NULL), 1);
+	snprintf(expect, sizeof(expect), "rc=%d\n", -ETIMEDOUT);
+	ck_assert_str_eq(out, expect);
+}
+END_TEST
+
+START_TEST(unlink_while_exec_reader_is_attached)
+{
+	char *argv[] = { (char *)tu_helper(), "hold", name, NULL };
+	char out[600], want[512], after[600];
+	struct shmseg *seg;
+	struct shmseg_stat st;
+	int in, fd;
+	pid_t pid;
+
+	tu_name(name, "hold");
+	ck_assert_int_eq(helper(false, out, sizeof(out), "make", name, "<f4",
+				"C", "64x64", NULL), 0);
+	ck_assert_int_eq(shmseg_attach(name, 0, &seg), 0);
+	describe(seg, want, sizeof(want));
+	pid = tu_spawn(argv, false, &in, &fd);
+	ck_assert_int_gt(pid, 0);
+	tu_read(fd, out, sizeof(out), true);
+	ck_assert_str_eq(out, "rc=0\n");
+	ck_assert_int_eq(shmseg_unlink(name), 0);
+	ck_assert_int_eq(shmseg_stat(name, &st), -ENOENT);
+	ck_assert_int_eq(write(in, "go\n", 3), 3);
+	tu_read(fd, out, sizeof(out), false);
+	close(in);
+	close(fd);
+	ck_assert_int_eq(tu_wait(pid), 0);
+	/* Same layout and data after the name is gone. */
+	ck_assert_str_eq(out, expect_after(want, after, sizeof(after)));
+	shmseg_detach(seg);
+}
+END_TEST
+
+START_TEST(creator_exit_before_seal_is_stale)
+{
+	char *argv[] = { (char *)tu_helper(), "build", name, NULL };
+	struct shmseg_stat st;
+	struct shmseg *seg;
+	char out[64];
+	int in, fd;
+	pid_t pid;
+
+	tu_name(name, "crash");
+	pid = tu_spawn(argv, false, &in, &fd);
+	ck_assert_int_gt(pid, 0);
+	tu_read(fd, out, sizeof(out), true);
+	ck_assert_str_eq(out, "rc=0\n");
+	ck_assert_int_eq(shmseg_stat(name, &st), 0);
+	ck_assert_int_eq(st.state, SHMSEG_BUILDING);
+	ck_assert_int_eq(st.creator_pid, pid);
+	ck_assert_int_eq(shmseg_attach(name, 0, &seg), -EAGAIN);
+	close(in);
+	close(fd);
+	ck_assert_int_eq(tu_wait(pid), 0);
+	ck_assert_int_eq(shmseg_stat(name, &st), 0);
+	ck_assert_int_eq(st.state, SHMSEG_STALE);
+	ck_assert_int_eq(shmseg_attach(name, 0, &seg), -EAGAIN);
+}
+END_TEST
+
+START_TEST(another_uid_cannot_read_a_0600_segment)
+{
+	char out[128], expect[64];
+	const char *why;
+
+	if (!tu_can_run_as_nobody(&why)) {
+		tu_skip("another_uid_cannot_read_a_0600_segment", why);
+		return;
+	}
+	tu_name(name, "private");
+	ck_assert_int_eq(helper(false, out, sizeof(out), "make", name, "<f8",
+				"C", "8", "0600", NULL), 0);
+	snprintf(expect, sizeof(expect), "rc=%d\n", -EACCES);
+	ck_assert_int_eq(helper(true, out, sizeof(out), "read", name, NULL,
+				NULL, NULL), 1);
+	ck_assert_str_eq(out, expect);
+	ck_assert_int_eq(helper(true, out, sizeof(out), "stat", name, NULL,
+				NULL, NULL), 1);
+	ck_assert_str_eq(out, expect);
+	ck_assert_int_eq(helper(true, out, sizeof(out), "wait", name, "0",
+				NULL, NULL), 1);
+	ck_assert_str_eq(out, expect);
+	/* The owner still can. */
+	ck_assert_int_eq(helper(false, out, sizeof(out), "read", name, NULL,
+				NULL, NULL), 0);
+}
+END_TEST
+
+START_TEST(sealed_segment_cannot_be_opened_for_write_by_non_root)
+{
+	char out[256], expect[64];
+	const char *why;
+
+	if (!tu_can_run_as_nobody(&why)) {
+		tu_skip("sealed_segment_cannot_be_opened_for_write_by_non_root",
+			why);
+		return;
+	}
+	snprintf(expect, sizeof(expect), "rc=%d\n", -EACCES);
+	/* Made by root, 0644: others may read, not write. */
+	tu_name(name, "ro-root");
+	ck_assert_int_eq(helper(false, out, sizeof(out), "make", name, "<f8",
+				"C", "8", "0666", NULL), 0);
+	ck_assert_int_eq(helper(true, out, sizeof(out), "read", name, NULL,
+				NULL, NULL), 0);
+	ck_assert_int_eq(helper(true, out, sizeof(out), "rdwr", name, NULL,
+				NULL, NULL), 1);
+	ck_assert_str_eq(out, expect);
+	/* Made by nobody itself: after the seal not even its owner may. */
+	tu_name(name, "ro-owner");
+	ck_assert_int_eq(helper(true, out, sizeof(out), "make", name, "<f8",
+				"C", "8", "0644", NULL), 0);
+	ck_assert_int_eq(helper(true, out, sizeof(out), "rdwr", name, NULL,
+				NULL, NULL), 1);
+	ck_assert_str_eq(out, expect);
+	ck_assert_int_eq(helper(true, out, sizeof(out), "stat", name, NULL,
+				NULL, NULL), 0);
+	ck_assert_str_eq(out, "rc=0 state=2 mode=444\n");
+	/* Root may open it, but the library still refuses a sealed one. */
+	snprintf(expect, sizeof(expect), "rc=%d\n", -EPERM);
+	ck_assert_int_eq(helper(false, out, sizeof(out), "rdwr", name, NULL,
+				NULL, NULL), 1);
+	ck_assert_str_eq(out, expect);
+}
+END_TEST
+
+START_TEST(segment_over_4gib_crosses_processes)
+{
+	/* 5 GiB, sparse: only the pages written use memory. */
+	struct shmseg_layout l = tu_layout("|u1", 1, 5ull << 30);
+	uint64_t far = (4ull << 30) + 12345;
+	char out[64], off[32];
+	struct shmseg *seg;
+	unsigned char *d;
+
+	tu_name(name, "big");
+	ck_assert_int_eq(shmseg_create(name, &l, SHMSEG_SPARSE, 0600, &seg),
+			 0);
+	ck_assert_uint_eq(shmseg_nbytes(seg), 5ull << 30);
+	d = shmseg_data(seg);
+	d[far] = 0xa5;
+	d[(5ull << 30) - 1] = 0x5a;
+	ck_assert_int_eq(shmseg_seal(seg), 0);
+	snprintf(off, sizeof(off), "%" PRIu64, far);
+	ck_assert_int_eq(helper(false, out, sizeof(out), "peek", name, off,
+				NULL, NULL), 0);
+	ck_assert_str_eq(out, "rc=0 byte=165\n");
+	snprintf(off, sizeof(off), "%" PRIu64, (uint64_t)(5ull << 30) - 1);
+	ck_assert_int_eq(helper(false, out, sizeof(out), "peek", name, off,
+				NULL, NULL), 0);
+	ck_assert_str_eq(out, "rc=0 byte=90\n");
+	shmseg_detach(seg);
+}
+END_TEST
+
+START_TEST(full_dev_shm_is_enospc_at_create)
+{
+	/* In a private mount namespace, a 1 MiB tmpfs on /dev/shm. */
+	char script[1024], out[256], expect[64];
+	char *argv[] = { "unshare", "--mount", "--propagation", "private",
+			 "sh", "-c", script, NULL };
+	int st;
+
+	tu_name(name, "enospc");
+	snprintf(script, sizeof(script),
+		 "mount -t tmpfs -o size=1m shmseg-test /dev/shm 2>&1 || exit 0;"
+		 "echo mounted; exec '%s' enospc %s 4194304", tu_helper(),
+		 name);
+	st = tu_run(argv, false, NULL, out, sizeof(out));
+	if (st < 0 || strncmp(out, "mounted\n", 8) != 0) {
+		tu_skip("full_dev_shm_is_enospc_at_create",
+			"needs root and mount namespaces (unshare --mount)");
+		return;
+	}
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	snprintf(expect, sizeof(expect), "mounted\nrc=%d left=0\n", -ENOSPC);
+	ck_assert_str_eq(out, expect);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("xproc");
+	TCase *tc = tcase_create("xproc");
+
+	tu_init();
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, exec_reader_sees_layout_and_data, 0,
+			    (int)(sizeof(layouts) / sizeof(layouts[0])));
+	tcase_add_test(tc, exec_reader_write_faults);
+	tcase_add_test(tc, attach_wait_sees_a_later_create_and_seal);
+	tcase_add_test(tc, attach_wait_times_out);
+	tcase_add_test(tc, unlink_while_exec_reader_is_attached);
+	tcase_add_test(tc, creator_exit_before_seal_is_stale);
+	tcase_add_test(tc, another_uid_cannot_read_a_0600_segment);
+	tcase_add_test(tc, sealed_segment_cannot_be_opened_for_write_by_non_root);
+	tcase_add_test(tc, segment_over_4gib_crosses_processes);
+	tcase_add_test(tc, full_dev_shm_is_enospc_at_create);
+	suite_add_tcase(s, tc);
+	return tu_main(s);
+}

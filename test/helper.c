@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: MIT */
+/* helper.c - a separate program the tests exec: reads, writes, waits on or
+ * creates segments by name and prints what it saw */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static void describe(struct shmseg *seg)
+{
+	const struct shmseg_layout *l = shmseg_layout(seg);
+	char dt[SHMSEG_DTYPE_STRLEN];
+	unsigned i;
+
+	shmseg_dtype_format(&l->dtype, dt, sizeof(dt));
+	printf(" dtype=%s ndim=%u shape=", dt, l->ndim);
+	for (i = 0; i < l->ndim; i++)
+		printf("%s%" PRIu64, i ? "," : "", l->shape[i]);
+	printf(" strides=");
+	for (i = 0; i < l->ndim; i++)
+		printf("%s%" PRId64, i ? "," : "", l->strides[i]);
+	printf(" nbytes=%" PRIu64 " hash=%016" PRIx64 "\n", shmseg_nbytes(seg),
+	       tu_hash(shmseg_data(seg), shmseg_nbytes(seg)));
+}
+
+/* Parse "3x4x5" (or "" for a scalar) into the layout. */
+static void parse_shape(const char *s, struct shmseg_layout *l)
+{
+	char *end;
+
+	l->ndim = 0;
+	while (*s && l->ndim < SHMSEG_MAX_NDIM) {
+		l->shape[l->ndim++] = strtoull(s, &end, 10);
+		s = *end == 'x' ? end + 1 : end;
+		if (end == s && *s)
+			break;
+	}
+}
+
+static int cmd_make(char **argv)
+{
+	/* make NAME DTYPE C|F|S SHAPE [MODE]: create, fill, seal */
+	struct shmseg_layout l;
+	struct shmseg *seg;
+	int flags = 0, ret, i;
+	int64_t stride;
+
+	memset(&l, 0, sizeof(l));
+	if (shmseg_dtype_parse(argv[1], &l.dtype))
+		return 2;
+	parse_shape(argv[3], &l);
+	if (argv[2][0] == 'F')
+		flags |= SHMSEG_FORTRAN;
+	if (argv[2][0] == 'S') {
+		/* C order with every dimension padded by one element */
+		stride = l.dtype.itemsize;
+		for (i = (int)l.ndim - 1; i >= 0; i--) {
+			l.strides[i] = stride;
+			stride *= (int64_t)l.shape[i] + 1;
+		}
+	}
+	ret = shmseg_create(argv[0], &l, flags,
+			    argv[4] ? (mode_t)strtol(argv[4], NULL, 8) : 0644,
+			    &seg);
+	if (ret) {
+		printf("rc=%d\n", ret);
+		return 1;
+	}
+	tu_fill(seg);
+	ret = shmseg_seal(seg);
+	printf("rc=%d", ret);
+	describe(seg);
+	shmseg_detach(seg);
+	return ret ? 1 : 0;
+}
+
+static int cmd_read(char **argv, int flags)
+{
+	struct shmseg *seg;
+	int ret = shmseg_attach(argv[0], flags, &seg);
+
+	printf("rc=%d", ret);
+	if (ret) {
+		printf("\n");
+		return 1;
+	}
+	describe(seg);
+	shmseg_detach(seg);
+	return 0;
+}
+
+static int cmd_wait(char **argv)
+{
+	struct shmseg *seg;
+	int ret = shmseg_attach_wait(argv[0], 0, atoi(argv[1]), &seg);
+
+	printf("rc=%d", ret);
+	if (ret) {
+		printf("\n");
+		return 1;
+	}
+	describe(seg);
+	shmseg_detach(seg);
+	return 0;
+}
+
+static void on_segv(int sig)
+{
+	static const char msg[] = "segv\n";
+
+	(void)sig;
+	if (write(1, msg, sizeof(msg) - 1) < 0)
+		_exit(3);
+	_exit(42);
+}
+
+static int cmd_write(char **argv)
+{
+	struct shmseg *seg;
+	int ret = shmseg_attach(argv[0], 0, &seg);
+
+	if (ret) {
+		printf("rc=%d\n", ret);
+		return 1;
+	}
+	printf("attached\n");
+	fflush(stdout);
+	/* Must fault: the mapping is read-only. Our handler (not a
+	 * sanitizer's) reports it, so both builds see the same exit. */
+	signal(SIGSEGV, on_segv);
+	signal(SIGBUS, on_segv);
+	*(volatile unsigned char *)shmseg_data(seg) = 0x55;
+	printf("wrote\n");
+	return 0;
+}
+
+static int cmd_hold(char **argv)
+{
+	struct shmseg *seg;
+	char line[16];
+	int ret = shmseg_attach(argv[0], 0, &seg);
+
+	printf("rc=%d\n", ret);
+	fflush(stdout);
+	if (ret)
+		return 1;
+	/* The parent unlinks the name meanwhile, then sends a line. */
+	if (!fgets(line, sizeof(line), stdin))
+		return 1;
+	printf("after");
+	describe(seg);
+	return shmseg_detach(seg) ? 1 : 0;
+}
+
+static int cmd_build(char **argv)
+{
+	/* build NAME: create, then hold it unsealed until stdin closes */
+	struct shmseg_layout l = tu_layout("u1", 1, 4096ull);
+	struct shmseg *seg;
+	char line[16];
+	int ret = shmseg_create(argv[0], &l, 0, 0644, &seg);
+
+	printf("rc=%d\n", ret);
+	fflush(stdout);
+	while (fgets(line, sizeof(line), stdin))
+		;
+	return ret ? 1 : 0;	/* exits without sealing */
+}
+
+static int cmd_stat(char **argv)
+{
+	struct shmseg_stat st;
+	int ret = shmseg_stat(argv[0], &st);
+
+	printf("rc=%d", ret);
+	if (!ret)
+		printf(" state=%d mode=%o", st.state, (unsigned)st.mode);
+	printf("\n");
+	return ret ? 1 : 0;
+}
+
+static int cmd_peek(char **argv)
+{
+	/* peek NAME OFFSET: one byte of the data of a sealed segment */
+	struct shmseg *seg;
+	uint64_t off = strtoull(argv[1], NULL, 0);
+	int ret = shmseg_attach(argv[0], 0, &seg);
+
+	printf("rc=%d", ret);
+	if (!ret && off < shmseg_nbytes(seg))
+		printf(" byte=%u",
+		       ((unsigned char *)shmseg_data(seg))[off]);
+	printf("\n");
+	shmseg_detach(seg);
+	return ret ? 1 : 0;
+}
+
+static int cmd_enospc(char **argv)
+{
+	/* enospc NAME BYTES, inside a private tmpfs on /dev/shm: the create
+	 * must fail with -ENOSPC and leave the directory empty */
+	struct shmseg_layout l = tu_layout("u1", 1, strtoull(argv[1], NULL, 0));
+	struct shmseg *seg;
+	struct dirent *de;
+	int ret = shmseg_create(argv[0], &l, 0, 0600, &seg), left = 0;
+	DIR *dir = opendir("/dev/shm");
+
+	while (dir && (de = readdir(dir)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			left++;
+	if (dir)
+		closedir(dir);
+	printf("rc=%d left=%d\n", ret, left);
+	if (!ret)
+		shmseg_detach(seg);
+	return 0;
+}
+
+static int print_name(const char *n, const struct shmseg_stat *st,
+		      void *prefix)
+{
+	if (strncmp(n, prefix, strlen(prefix)) == 0)
+		printf("%s %d\n", n, st->state);
+	return 0;
+}
+
+static int cmd_list(char **argv)
+{
+	/* list PREFIX: the segments this caller may see, ours only */
+	int ret = shmseg_list(print_name, argv[0]);
+
+	printf("rc=%d\n", ret);
+	return ret ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int args;
+		int (*fn)(char **argv);
+	} cmds[] = {
+		{ "make", 4, cmd_make },	{ "wait", 2, cmd_wait },
+		{ "write", 1, cmd_write },	{ "hold", 1, cmd_hold },
+		{ "build", 1, cmd_build },	{ "stat", 1, cmd_stat },
+		{ "peek", 2, cmd_peek },	{ "enospc", 2, cmd_enospc },
+		{ "list", 1, cmd_list },
+	};
+	size_t i;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 2)
+		return 2;
+	if (strcmp(argv[1], "ping") == 0) {
+		printf("pong\n");
+		return 0;
+	}
+	if (argc >= 3 && strcmp(argv[1], "read") == 0)
+		return cmd_read(argv + 2, 0);
+	if (argc >= 3 && strcmp(argv[1], "rdwr") == 0)
+		return cmd_read(argv + 2, SHMSEG_RDWR);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(argv[1], cmds[i].name) == 0 &&
+		    argc - 2 >= cmds[i].args)
+			return cmds[i].fn(argv + 2);
+	fprintf(stderr, "helper: bad command\n");
+	return 2;
+}

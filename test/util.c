@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: MIT */
+/* util.c - test fixtures: unique names, cleanup, spawning helpers */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static char prefix[64];
+static unsigned counter;
+
+void tu_cleanup(void)
+{
+	char path[NAME_MAX + 2];
+	struct dirent *de;
+	DIR *dir;
+
+	if (!prefix[0])
+		return;
+	dir = opendir("/dev/shm");
+	if (!dir)
+		return;
+	while ((de = readdir(dir)))
+		if (strncmp(de->d_name, prefix, strlen(prefix)) == 0) {
+			snprintf(path, sizeof(path), "/%s", de->d_name);
+			shm_unlink(path);
+		}
+	closedir(dir);
+}
+
+static void on_signal(int sig)
+{
+	tu_cleanup();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void tu_init(void)
+{
+	/* Inherited by Check's forked children, so their names carry the
+	 * pid of the test program that sweeps them. */
+	snprintf(prefix, sizeof(prefix), "shmseg-t%ld-", (long)getpid());
+	atexit(tu_cleanup);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+}
+
+char *tu_name(char buf[TU_NAME_LEN], const char *tag)
+{
+	snprintf(buf, TU_NAME_LEN, "%s%s-%ld-%u", prefix, tag,
+		 (long)getpid(), counter++);
+	return buf;
+}
+
+char *tu_path(char buf[TU_NAME_LEN + 16], const char *name)
+{
+	snprintf(buf, TU_NAME_LEN + 16, "/dev/shm/%s", name);
+	return buf;
+}
+
+struct shmseg_layout tu_layout(const char *dtype, unsigned ndim, ...)
+{
+	struct shmseg_layout l;
+	va_list ap;
+	unsigned i;
+
+	memset(&l, 0, sizeof(l));
+	if (shmseg_dtype_parse(dtype, &l.dtype) != 0)
+		abort();
+	l.ndim = ndim;
+	va_start(ap, ndim);
+	for (i = 0; i < ndim; i++)
+		l.shape[i] = va_arg(ap, unsigned long long);
+	va_end(ap);
+	return l;
+}
+
+pid_t tu_spawn(char *const argv[], bool as_nobody, int *in, int *out)
+{
+	char *nobody[64] = { "setpriv", "--reuid=65534", "--regid=65534",
+			     "--clear-groups", "--" };
+	char *const *args = argv;
+	int pout[2], pin[2];
+	size_t i;
+	pid_t pid;
+
+	if (as_nobody) {
+		for (i = 0; argv[i] && i + 6 < 64; i++)
+			nobody[5 + i] = argv[i];
+		nobody[5 + i] = NULL;
+		args = nobody;
+	}
+	if (pipe2(pout, O_CLOEXEC) < 0 || pipe2(pin, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		dup2(pin[0], 0);
+		dup2(pout[1], 1);
+		execvp(args[0], args);
+		fprintf(stderr, "exec %s: %s\n", args[0], strerror(errno));
+		_exit(127);
+	}
+	close(pin[0]);
+	close(pout[1]);
+	*in = pin[1];
+	*out = pout[0];
+	return pid;
+}
+
+size_t tu_read(int fd, char *out, size_t outlen, bool line)
+{
+	size_t used = 0;
+	ssize_t n;
+
+	while (outlen > 0 && used < outlen - 1) {
+		n = read(fd, out + used, line ? 1 : outlen - 1 - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		used += (size_t)n;
+		if (line && out[used - 1] == '\n')
+			break;
+	}
+	if (outlen > 0)
+		out[used] = '\0';
+	return used;
+}
+
+int tu_wait(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return status;
+}
+
+int tu_run(char *const argv[], bool as_nobody, const char *input,
+	   char *out, size_t outlen)
+{
+	int in, fd;
+	pid_t pid = tu_spawn(argv, as_nobody, &in, &fd);
+
+	if (pid < 0)
+		return -1;
+	if (input && write(in, input, strlen(input)) < 0)
+		perror("write");
+	close(in);
+	tu_read(fd, out, outlen, false);
+	close(fd);
+	return tu_wait(pid);
+}
+
+const char *tu_helper(void)
+{
+	static char path[4096];
+	char self[4096];
+	ssize_t n;
+
+	if (path[0])
+		return path;
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n < 0)
+		abort();
+	self[n] = '\0';
+	snprintf(path, sizeof(path), "%s/helper", dirname(self));
+	return path;
+}
+
+bool tu_can_run_as_nobody(const char **why)
+{
+	char *argv[] = { (char *)tu_helper(), "ping", NULL };
+	char out[64];
+	int st;
+
+	if (geteuid() != 0) {
+		*why = "needs root to switch to uid 65534";
+		return false;
+	}
+	st = tu_run(argv, true, NULL, out, sizeof(out));
+	if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0 ||
+	    strcmp(out, "pong\n") != 0) {
+		*why = "setpriv cannot run the helper as uid 65534 here";
+		return false;
+	}
+	return true;
+}
+
+uint64_t tu_hash(const void *buf, uint64_t len)
+{
+	const unsigned char *p = buf;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	while (len--)
+		h = (h ^ *p++) * 0x100000001b3ull;
+	return h;
+}
+
+/* Store v at p as the dtype's kind, size and byte order. */
+static void store(unsigned char *p, const struct shmseg_dtype *dt,
+		  uint64_t i)
+{
+	unsigned char tmp[32];
+	uint32_t k, n = dt->itemsize;
+	int64_t s = (int64_t)i;
+
+	memset(tmp, 0, sizeof(tmp));
+	switch (dt->kind) {
+	case 'b':
+		tmp[0] = (unsigned char)(i & 1);
+		break;
+	case 'i':
+	case 'u':
+		if (dt->kind == 'i' && (i & 1))
+			s = -s;		/* exercise negative values */
+		memcpy(tmp, &s, n);	/* little-endian host assumed */
+		break;
+	case 'f':
+		if (n != 4 && n != 8)
+			goto pattern;	/* half and quad: bytes, as for V */
+		if (n == 4) {
+			float f = (float)i * 0.5f;
+
+			memcpy(tmp, &f, 4);
+		} else {
+			double d = (double)i * 0.5;
+
+			memcpy(tmp, &d, 8);
+		}
+		break;
+	case 'c':
+		if (n == 8) {
+			float f[2] = { (float)i, -(float)i };
+
+			memcpy(tmp, f, 8);
+		} else {
+			double d[2] = { (double)i, -(double)i };
+
+			memcpy(tmp, d, 16);
+		}
+		break;
+	case 'U':	/* UCS-4 letters in the dtype's byte order */
+		for (k = 0; k < n / 4; k++) {
+			unsigned char c = (unsigned char)('a' + (i * 7 + k) % 26);
+			bool big = dt->byteorder == '>';
+
+			memset(p + 4 * k, 0, 4);
+			p[4 * k + (big ? 3 : 0)] = c;
+		}
+		return;
+	default:	/* S, V: bytes of a pattern, never NUL */
+pattern:
+		for (k = 0; k < n; k++)
+			p[k] = (unsigned char)('a' + (i * 7 + k) % 26);
+		return;
+	}
+	if (dt->byteorder == '>') {
+		uint32_t half = dt->kind == 'c' ? n / 2 : n;
+
+		for (k = 0; k < n; k++)
+			p[k] = tmp[(k / half) * half + half - 1 - k % half];
+	} else {
+		memcpy(p, tmp, n);
+	}
+}
+
+void tu_fill(struct shmseg *seg)
+{
+	const struct shmseg_layout *l = shmseg_layout(seg);
+	unsigned char *base = shmseg_data(seg);
+	uint64_t idx[SHMSEG_MAX_NDIM] = { 0 }, i, total = 1;
+	unsigned d;
+
+	for (d = 0; d < l->ndim; d++)
+		total *= l->shape[d];
+	/* Element number i in C order goes where the strides put it. */
+	for (i = 0; i < total; i++) {
+		int64_t off = 0;
+
+		for (d = 0; d < l->ndim; d++)
+			off += (int64_t)idx[d] * l->strides[d];
+		store(base + off, &l->dtype, i);
+		for (d = l->ndim; d-- > 0;) {
+			if (++idx[d] < l->shape[d])
+				break;
+			idx[d] = 0;
+		}
+	}
+}
+
+void tu_skip(const char *test, const char *why)
+{
+	/* Counted by test/run.sh from this exact form. */
+	printf("SKIP: %s: %s\n", test, why);
+	fflush(stdout);
+}
