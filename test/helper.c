@@ -170,7 +170,9 @@ static int cmd_build(char **argv)
 	fflush(stdout);
 	while (fgets(line, sizeof(line), stdin))
 		;
-	return ret ? 1 : 0;	/* exits without sealing */
+	if (ret)
+		return 1;
+	return shmseg_detach(seg) ? 1 : 0;	/* never sealed */
 }
 
 static int cmd_stat(char **argv)
