@@ -67,7 +67,13 @@ $(STLIB): $(LIB_OBJS)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && $(AR) rcs $@ $(LIB_OBJS)
 
-$(B)/shmseg.pc: lib/shmseg.pc.in Makefile
+# Rebuilt whenever the install directories change.
+$(B)/dirs.stamp: FORCE
+	@mkdir -p $(B)
+	@echo '$(PREFIX) $(LIBDIR) $(INCLUDEDIR) $(VERSION)' | cmp -s - $@ || \
+		echo '$(PREFIX) $(LIBDIR) $(INCLUDEDIR) $(VERSION)' > $@
+
+$(B)/shmseg.pc: lib/shmseg.pc.in $(B)/dirs.stamp
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
 		$< > $@
@@ -159,7 +165,7 @@ uninstall:
 clean:
 	rm -rf build
 
-.PHONY: all deps check check-tests demo install uninstall clean
+.PHONY: all deps check check-tests demo install uninstall clean FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 

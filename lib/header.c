@@ -9,17 +9,18 @@
 
 /*
  * The header is a .npy version 1.0 header of data_offset bytes (see
- * shmseg(5)): preamble, the NumPy dict padded with spaces up to CTL_OFF,
- * then the control block as Python comment lines of fixed width, then
- * spaces up to a final newline. Every number is lowercase hexadecimal of a
- * fixed width, so every field sits at a fixed offset.
+ * shmseg(5)): preamble, the NumPy dict and a newline, then the control
+ * block as Python comment lines, then spaces up to a final newline. Every
+ * number is lowercase hexadecimal of a fixed width; shape and strides have
+ * ndim values each. The header is kept short because every attach checks
+ * all of it.
  */
 #define NPY_MAGIC	"\x93NUMPY\x01\x00"
 #define NPY_PRE		10		/* magic, version, header length */
-#define CTL_OFF		1024		/* the control block starts here */
 #define CTL_MAGIC	"#shmseg="
 #define FORMAT_VERSION	1
-#define STATE_OFF	2388		/* checked by the codec walk */
+#define STATE_KEY	"\n#state="
+#define DICT_MAX	1024		/* longer than any dict we write */
 #define STATE_LEN	4
 
 /* ---- CRC-32 (the zlib polynomial), slicing by eight ------------------- */
@@ -194,15 +195,26 @@ int layout_check(const struct shmseg_layout *l, uint64_t nbytes)
 
 struct codec {
 	unsigned char *buf;
+	size_t len;		/* never read or written past */
 	size_t pos;
 	bool enc;
 	bool bad;
 };
 
+/* Whether n more bytes fit; once not, nothing more is read or written. */
+static bool room(struct codec *c, size_t n)
+{
+	if (c->bad || n > c->len - c->pos)
+		c->bad = true;
+	return !c->bad;
+}
+
 static void lit(struct codec *c, const char *s)
 {
 	size_t n = strlen(s);
 
+	if (!room(c, n))
+		return;
 	if (c->enc)
 		memcpy(c->buf + c->pos, s, n);
 	else if (memcmp(c->buf + c->pos, s, n) != 0)
@@ -217,19 +229,27 @@ static void hex(struct codec *c, uint64_t *v, unsigned width)
 	uint64_t x = 0;
 	unsigned i;
 
+	if (!room(c, width))
+		return;
 	if (c->enc) {
 		x = *v;
 		for (i = width; i-- > 0; x >>= 4)
 			p[i] = (unsigned char)digits[x & 0xf];
+	} else if (memcmp(p, "0000000000000000", width) == 0) {
+		x = 0;		/* most shape and stride slots are unused */
 	} else {
 		for (i = 0; i < width; i++) {
-			const char *d = p[i] ? strchr(digits, p[i]) : NULL;
+			unsigned char d = p[i];
 
-			if (!d) {
+			if (d >= '0' && d <= '9')
+				d = (unsigned char)(d - '0');
+			else if (d >= 'a' && d <= 'f')
+				d = (unsigned char)(d - 'a' + 10);
+			else {
 				c->bad = true;
 				break;
 			}
-			x = x << 4 | (uint64_t)(d - digits);
+			x = x << 4 | d;
 		}
 		*v = x;
 	}
@@ -238,6 +258,8 @@ static void hex(struct codec *c, uint64_t *v, unsigned width)
 
 static void chr(struct codec *c, char *v)
 {
+	if (!room(c, 1))
+		return;
 	if (c->enc)
 		c->buf[c->pos] = (unsigned char)*v;
 	else
@@ -253,13 +275,13 @@ static void chr(struct codec *c, char *v)
 			(field) = (__typeof__(field))v_;	\
 	} while (0)
 
-/* Walk the control block; returns the offset of the checksum value. */
+/* Walk the control block from c->pos; returns the offset of the checksum
+ * value and sets h->state_off. */
 static size_t walk(struct codec *c, struct hdr *h, uint64_t *version,
 		   uint64_t *crc, char state[STATE_LEN])
 {
 	size_t crc_pos, i;
 
-	c->pos = CTL_OFF;
 	lit(c, CTL_MAGIC);
 	hex(c, version, 4);
 	lit(c, "\n#uuid=");
@@ -281,14 +303,16 @@ static size_t walk(struct codec *c, struct hdr *h, uint64_t *version,
 	FIELD(c, h->layout.dtype.itemsize, 8);
 	lit(c, "\n#ndim=");
 	FIELD(c, h->layout.ndim, 2);
+	if (h->layout.ndim > SHMSEG_MAX_NDIM)
+		c->bad = true;
 	lit(c, "\n#shape=");
-	for (i = 0; i < SHMSEG_MAX_NDIM; i++) {
+	for (i = 0; i < h->layout.ndim && !c->bad; i++) {
 		if (i)
 			lit(c, ",");
 		hex(c, &h->layout.shape[i], 16);
 	}
 	lit(c, "\n#strides=");
-	for (i = 0; i < SHMSEG_MAX_NDIM; i++) {
+	for (i = 0; i < h->layout.ndim && !c->bad; i++) {
 		if (i)
 			lit(c, ",");
 		FIELD(c, h->layout.strides[i], 16);
@@ -300,7 +324,11 @@ static size_t walk(struct codec *c, struct hdr *h, uint64_t *version,
 	lit(c, "\n#checksum=");
 	crc_pos = c->pos;
 	hex(c, crc, 8);
-	lit(c, "\n#state=");
+	/* Spaces so that the state word is aligned for atomic access. */
+	for (i = (4 - (c->pos + strlen(STATE_KEY)) % 4) % 4; i > 0; i--)
+		lit(c, " ");
+	lit(c, STATE_KEY);
+	h->state_off = (uint32_t)c->pos;
 	for (i = 0; i < STATE_LEN; i++)
 		chr(c, &state[i]);
 	lit(c, "\n");
@@ -349,12 +377,23 @@ static size_t npy_dict(const struct hdr *h, char *buf, size_t len)
 	return (size_t)r;
 }
 
-/* ---- public to the library --------------------------------------------- */
-
-size_t hdr_state_offset(void)
+/* Whether p[0..len) is all spaces; a word at a time, as this runs over
+ * most of every header on every attach. */
+static bool all_spaces(const unsigned char *p, size_t len)
 {
-	return STATE_OFF;
+	const uint64_t spaces = 0x2020202020202020ull;
+	uint64_t acc = 0, w;
+
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(&w, p, 8);
+		acc |= w ^ spaces;
+	}
+	for (; len > 0; p++, len--)
+		acc |= *p ^ 0x20u;
+	return acc == 0;
 }
+
+/* ---- public to the library --------------------------------------------- */
 
 long hdr_size(const void *buf, size_t len)
 {
@@ -369,10 +408,9 @@ long hdr_size(const void *buf, size_t len)
 	return size;
 }
 
-int hdr_encode(const struct hdr *h, void *buf, size_t len)
+int hdr_encode(struct hdr *h, void *buf, size_t len)
 {
 	struct codec c = { .buf = buf, .enc = true };
-	struct hdr copy = *h;
 	uint64_t version = FORMAT_VERSION, crc = 0;
 	char state[STATE_LEN];
 	size_t dict, crc_pos, size = h->data_offset;
@@ -386,12 +424,15 @@ int hdr_encode(const struct hdr *h, void *buf, size_t len)
 	memcpy(buf, NPY_MAGIC, 8);
 	c.buf[8] = (unsigned char)((size - NPY_PRE) & 0xff);
 	c.buf[9] = (unsigned char)((size - NPY_PRE) >> 8);
-	dict = npy_dict(h, (char *)c.buf + NPY_PRE, CTL_OFF - NPY_PRE);
+	dict = npy_dict(h, (char *)c.buf + NPY_PRE, DICT_MAX);
 	if (dict == 0)
 		return -EINVAL;
-	c.buf[NPY_PRE + dict] = ' ';	/* snprintf's NUL */
-	c.buf[CTL_OFF - 1] = '\n';
-	crc_pos = walk(&c, &copy, &version, &crc, state);
+	c.buf[NPY_PRE + dict] = '\n';	/* over snprintf's NUL */
+	c.pos = NPY_PRE + dict + 1;
+	c.len = size - 1;		/* the last byte is the final newline */
+	crc_pos = walk(&c, h, &version, &crc, state);
+	if (c.bad)
+		return -EINVAL;
 	c.buf[size - 1] = '\n';
 	crc = crc32_update(0, buf, crc_pos);
 	c.pos = crc_pos;
@@ -401,19 +442,23 @@ int hdr_encode(const struct hdr *h, void *buf, size_t len)
 
 int hdr_decode(const void *buf, size_t len, struct hdr *h)
 {
-	char dict[CTL_OFF], state[STATE_LEN];
 	struct codec c = { .buf = (unsigned char *)buf, .enc = false };
-	const unsigned char *p = buf;
+	const unsigned char *p = buf, *nl;
+	char dict[DICT_MAX], state[STATE_LEN];
 	uint64_t version, crc;
-	size_t crc_pos, n, i;
+	size_t crc_pos, n;
 	long size = hdr_size(buf, len);
 
 	if (size < 0 || (size_t)size > len)
 		return -EBADMSG;
-	/* The version decides how the rest reads: check it first. */
-	if (memcmp(p + CTL_OFF, CTL_MAGIC, strlen(CTL_MAGIC)) != 0)
+	c.len = (size_t)size - 1;
+	/* The dict ends at the first newline; the control block follows. */
+	nl = memchr(p + NPY_PRE, '\n', c.len - NPY_PRE);
+	if (!nl)
 		return -EBADMSG;
-	c.pos = CTL_OFF + strlen(CTL_MAGIC);
+	/* The version decides how the rest reads: check it first. */
+	c.pos = (size_t)(nl - p) + 1;
+	lit(&c, CTL_MAGIC);
 	hex(&c, &version, 4);
 	if (c.bad)
 		return -EBADMSG;
@@ -421,10 +466,9 @@ int hdr_decode(const void *buf, size_t len, struct hdr *h)
 		return -ENOTSUP;
 
 	memset(h, 0, sizeof(*h));
+	c.pos = (size_t)(nl - p) + 1;
 	crc_pos = walk(&c, h, &version, &crc, state);
-	if (c.bad || crc_pos + 8 + 8 != STATE_OFF)
-		return -EBADMSG;
-	if (crc32_update(0, buf, crc_pos) != crc)
+	if (c.bad || crc32_update(0, buf, crc_pos) != crc)
 		return -EBADMSG;
 
 	/* The bytes are as a creator wrote them; now check what they say. */
@@ -437,17 +481,12 @@ int hdr_decode(const void *buf, size_t len, struct hdr *h)
 	    layout_check(&h->layout, h->nbytes) ||
 	    h->nbytes > (uint64_t)INT64_MAX - h->data_offset)
 		return -EBADMSG;
-	for (i = c.pos; i < (size_t)size - 1; i++)
-		if (p[i] != ' ')
-			return -EBADMSG;
-	if (p[size - 1] != '\n' || p[CTL_OFF - 1] != '\n')
+	if (!all_spaces(p + c.pos, c.len - c.pos) || p[c.len] != '\n')
 		return -EBADMSG;
-	/* The NumPy dict must say what the control block says. */
+	/* The NumPy dict must say exactly what the control block says. */
 	n = npy_dict(h, dict, sizeof(dict));
-	if (n == 0 || memcmp(p + NPY_PRE, dict, n) != 0)
+	if (n == 0 || n != (size_t)(nl - p) - NPY_PRE ||
+	    memcmp(p + NPY_PRE, dict, n) != 0)
 		return -EBADMSG;
-	for (i = NPY_PRE + n; i < CTL_OFF - 1; i++)
-		if (p[i] != ' ')
-			return -EBADMSG;
 	return 0;
 }

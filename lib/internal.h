@@ -50,6 +50,7 @@ struct hdr {
 	uint64_t pid;
 	uint64_t pid_start;		/* creator start time; 0 = unknown */
 	uint64_t pid_ns;		/* creator pid namespace; 0 = none */
+	uint32_t state_off;		/* where the state word is */
 	bool sealed;
 };
 
@@ -61,11 +62,9 @@ long hdr_size(const void *buf, size_t len);
  * Returns 0, -EBADMSG or -ENOTSUP. */
 int hdr_decode(const void *buf, size_t len, struct hdr *h);
 
-/* Encode h into buf of h->data_offset bytes. Returns 0 or -EINVAL. */
-int hdr_encode(const struct hdr *h, void *buf, size_t len);
-
-/* Byte offset of the state word inside a header. */
-size_t hdr_state_offset(void);
+/* Encode h into buf of h->data_offset bytes; sets h->state_off.
+ * Returns 0 or -EINVAL. */
+int hdr_encode(struct hdr *h, void *buf, size_t len);
 
 /* Fill the strides and nbytes of a layout given for creation: checks the
  * dtype, shape and strides; derives C or Fortran strides when they are all

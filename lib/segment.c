@@ -29,7 +29,7 @@ struct shmseg {
 
 static uint32_t *state_word(const struct shmseg *seg)
 {
-	return (uint32_t *)(void *)(seg->base + hdr_state_offset());
+	return (uint32_t *)(void *)(seg->base + seg->hdr.state_off);
 }
 
 static uint32_t state_value(const char *s)
@@ -296,6 +296,7 @@ EXPORT int shmseg_seal(struct shmseg *seg)
 {
 	uint32_t expect = state_value(HDR_STATE_BUILDING);
 	struct stat sb;
+	int ret = 0;
 
 	if (!seg)
 		return -EINVAL;
@@ -311,16 +312,19 @@ EXPORT int shmseg_seal(struct shmseg *seg)
 	 * sealed, for any process that reads it with acquire ordering. */
 	if (!__atomic_compare_exchange_n(state_word(seg), &expect,
 					 state_value(HDR_STATE_SEALED), false,
-					 __ATOMIC_RELEASE, __ATOMIC_RELAXED))
-		return expect == state_value(HDR_STATE_SEALED) ?
-			-EALREADY : -EBADMSG;
+					 __ATOMIC_RELEASE, __ATOMIC_ACQUIRE)) {
+		if (expect != state_value(HDR_STATE_SEALED))
+			return -EBADMSG;
+		/* Sealed through another handle: this view is done too. */
+		ret = -EALREADY;
+	}
 	if (mprotect(seg->base, seg->size, PROT_READ) < 0)
 		return neg_errno();
 	seg->hdr.sealed = true;
 	seg->writable = false;
 	close(seg->fd);
 	seg->fd = -1;
-	return 0;
+	return ret;
 }
 
 EXPORT int shmseg_attach(const char *name, int flags, struct shmseg **segp)

@@ -196,7 +196,9 @@ START_TEST(building_segment_is_eagain_for_readers)
 	data[9] = 0xdeadbeef;
 	ck_assert_uint_eq(((uint32_t *)shmseg_data(seg))[9], 0xdeadbeef);
 	ck_assert_int_eq(shmseg_seal(seg), 0);
-	/* Sealed by the creator: the helper's seal is late. */
+	/* Sealed by the creator: the helper's seal is late, and its view
+	 * is read-only from then on too. */
+	ck_assert_int_eq(shmseg_seal(w), -EALREADY);
 	ck_assert_int_eq(shmseg_seal(w), -EALREADY);
 	ck_assert_int_eq(shmseg_detach(w), 0);
 	ck_assert_int_eq(shmseg_attach(name, 0, &r), 0);
