@@ -614,6 +614,45 @@ START_TEST(threads_attach_independently)
 }
 END_TEST
 
+/* Resident size, in KiB, of the mapping that contains addr. */
+static long mapping_rss_kb(const void *addr)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	unsigned long lo, hi, a = (unsigned long)addr;
+	bool in = false;
+	long rss = -1;
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 &&
+		    strchr(line, '-') < strchr(line, ' '))
+			in = a >= lo && a < hi;
+		else if (in && sscanf(line, "Rss: %ld kB", &rss) == 1)
+			break;
+	}
+	fclose(f);
+	return rss;
+}
+
+START_TEST(attach_touches_no_page_unless_populate)
+{
+	struct shmseg_layout l = tu_layout("|u1", 1, 64ull << 20);
+	struct shmseg *seg, *r;
+
+	tu_name(name, "rss");
+	ck_assert_int_eq(shmseg_create(name, &l, 0, 0600, &seg), 0);
+	ck_assert_int_eq(shmseg_seal(seg), 0);
+	ck_assert_int_eq(shmseg_attach(name, 0, &r), 0);
+	ck_assert_int_eq(mapping_rss_kb(shmseg_data(r)), 0);
+	shmseg_detach(r);
+	ck_assert_int_eq(shmseg_attach(name, SHMSEG_POPULATE, &r), 0);
+	ck_assert_int_eq(mapping_rss_kb(shmseg_data(r)), (64 << 10) + 4);
+	shmseg_detach(r);
+	shmseg_detach(seg);
+}
+END_TEST
+
 START_TEST(populate_and_sparse_flags_work)
 {
 	struct shmseg_layout l = tu_layout("<f8", 1, 1ull << 20);
@@ -685,6 +724,7 @@ int main(void)
 	tcase_add_test(tc, unlink_keeps_existing_mappings);
 	tcase_add_test(tc, mapping_survives_fork);
 	tcase_add_test(tc, threads_attach_independently);
+	tcase_add_test(tc, attach_touches_no_page_unless_populate);
 	tcase_add_test(tc, populate_and_sparse_flags_work);
 	tcase_add_test(tc, strerror_names_every_case);
 	suite_add_tcase(s, tc);

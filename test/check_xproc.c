@@ -136,6 +136,31 @@ START_TEST(attach_wait_sees_a_later_create_and_seal)
 }
 END_TEST
 
+START_TEST(another_process_fills_while_building)
+{
+	struct shmseg_layout l = tu_layout("<f8", 2, 100ull, 7ull);
+	struct shmseg *seg;
+	const double *d;
+	char out[64];
+	int i;
+
+	tu_name(name, "fill");
+	ck_assert_int_eq(shmseg_create(name, &l, 0, 0600, &seg), 0);
+	ck_assert_int_eq(helper(false, out, sizeof(out), "fill", name, NULL),
+			 0);
+	ck_assert_str_eq(out, "rc=0\n");
+	ck_assert_int_eq(shmseg_seal(seg), 0);
+	d = shmseg_data(seg);
+	for (i = 0; i < 700; i++)
+		ck_assert_double_eq(d[i], i * 0.5);
+	/* Once sealed, nobody attaches for writing any more. */
+	ck_assert_int_eq(helper(false, out, sizeof(out), "fill", name, NULL),
+			 1);
+	ck_assert_int_eq(atoi(out + 3), -EPERM);
+	shmseg_detach(seg);
+}
+END_TEST
+
 START_TEST(attach_wait_times_out)
 {
 	char out[128], expect[32];
@@ -338,6 +363,7 @@ int main(void)
 	tcase_add_test(tc, exec_reader_write_faults);
 	tcase_add_test(tc, attach_wait_sees_a_later_create_and_seal);
 	tcase_add_test(tc, attach_wait_times_out);
+	tcase_add_test(tc, another_process_fills_while_building);
 	tcase_add_test(tc, unlink_while_exec_reader_is_attached);
 	tcase_add_test(tc, creator_exit_before_seal_is_stale);
 	tcase_add_test(tc, another_uid_cannot_read_a_0600_segment);

@@ -158,6 +158,19 @@ static int cmd_hold(char **argv)
 	return shmseg_detach(seg) ? 1 : 0;
 }
 
+static int cmd_fill(char **argv)
+{
+	/* fill NAME: attach a building segment read-write and fill it */
+	struct shmseg *seg;
+	int ret = shmseg_attach(argv[0], SHMSEG_RDWR, &seg);
+
+	printf("rc=%d\n", ret);
+	if (ret)
+		return 1;
+	tu_fill(seg);
+	return shmseg_detach(seg) ? 1 : 0;
+}
+
 static int cmd_build(char **argv)
 {
 	/* build NAME: create, then hold it unsealed until stdin closes */
@@ -252,7 +265,7 @@ int main(int argc, char **argv)
 		{ "write", 1, cmd_write },	{ "hold", 1, cmd_hold },
 		{ "build", 1, cmd_build },	{ "stat", 1, cmd_stat },
 		{ "peek", 2, cmd_peek },	{ "enospc", 2, cmd_enospc },
-		{ "list", 1, cmd_list },
+		{ "list", 1, cmd_list },	{ "fill", 1, cmd_fill },
 	};
 	size_t i;
 
