@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* error.c - messages for the negative errno values the library returns */
+#include <limits.h>
 #include <string.h>
 
 #include "internal.h"
@@ -25,14 +26,16 @@ static const struct {
 
 EXPORT const char *shmseg_strerror(int err)
 {
+	long e = err < 0 ? -(long)err : err;	/* INT_MIN too */
 	size_t i;
-	int e = err < 0 ? -err : err;
 
 	if (err == 0)
 		return "success";
+	if (e > INT_MAX)
+		return "unknown error";
 	for (i = 0; i < sizeof(messages) / sizeof(messages[0]); i++)
 		if (messages[i].err == e)
 			return messages[i].msg;
 	/* glibc and the BSDs return static text for every known errno. */
-	return strerror(e);
+	return strerror((int)e);
 }

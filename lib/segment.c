@@ -292,39 +292,58 @@ err_free:
 	return ret;
 }
 
-EXPORT int shmseg_seal(struct shmseg *seg)
+/* Make this handle's view read-only and drop its descriptor. */
+static int freeze(struct shmseg *seg)
 {
-	uint32_t expect = state_value(HDR_STATE_BUILDING);
-	struct stat sb;
-	int ret = 0;
-
-	if (!seg)
-		return -EINVAL;
-	if (!seg->writable)
-		return -EALREADY;
-	/* Permissions first: if the caller may not change them, nothing
-	 * changes. Once sealed, the object's mode keeps every writer out. */
-	if (fstat(seg->fd, &sb) < 0 ||
-	    fchmod(seg->fd, sb.st_mode & 07777 & ~0222u) < 0)
-		return neg_errno();
-	seg->mode = sb.st_mode & 07777 & ~0222u;
-	/* Release: every write to the data happens before the state reads
-	 * sealed, for any process that reads it with acquire ordering. */
-	if (!__atomic_compare_exchange_n(state_word(seg), &expect,
-					 state_value(HDR_STATE_SEALED), false,
-					 __ATOMIC_RELEASE, __ATOMIC_ACQUIRE)) {
-		if (expect != state_value(HDR_STATE_SEALED))
-			return -EBADMSG;
-		/* Sealed through another handle: this view is done too. */
-		ret = -EALREADY;
-	}
 	if (mprotect(seg->base, seg->size, PROT_READ) < 0)
 		return neg_errno();
 	seg->hdr.sealed = true;
 	seg->writable = false;
 	close(seg->fd);
 	seg->fd = -1;
-	return ret;
+	return 0;
+}
+
+EXPORT int shmseg_seal(struct shmseg *seg)
+{
+	uint32_t building = state_value(HDR_STATE_BUILDING);
+	uint32_t sealed = state_value(HDR_STATE_SEALED);
+	uint32_t expect = building;
+	struct stat sb;
+	int ret;
+
+	if (!seg)
+		return -EINVAL;
+	if (!seg->writable)
+		return -EALREADY;
+	/* Sealed through another handle: this view is done too. */
+	expect = __atomic_load_n(state_word(seg), __ATOMIC_ACQUIRE);
+	if (expect == sealed) {
+		ret = freeze(seg);
+		return ret ? ret : -EALREADY;
+	}
+	if (expect != building)
+		return -EBADMSG;
+	/* Permissions first: if the caller may not change them, nothing
+	 * changes. Once sealed, the object's mode keeps every writer out. */
+	if (fstat(seg->fd, &sb) < 0 ||
+	    fchmod(seg->fd, sb.st_mode & 07777 & ~0222u) < 0)
+		return neg_errno();
+	/* Release: every write to the data happens before the state reads
+	 * sealed, for any process that reads it with acquire ordering. */
+	if (!__atomic_compare_exchange_n(state_word(seg), &expect, sealed,
+					 false, __ATOMIC_RELEASE,
+					 __ATOMIC_ACQUIRE)) {
+		if (expect != sealed) {
+			/* Overwritten meanwhile: give the mode back. */
+			(void)fchmod(seg->fd, sb.st_mode & 07777);
+			return -EBADMSG;
+		}
+		ret = freeze(seg);	/* lost a race with another sealer */
+		return ret ? ret : -EALREADY;
+	}
+	seg->mode = sb.st_mode & 07777 & ~0222u;
+	return freeze(seg);
 }
 
 EXPORT int shmseg_attach(const char *name, int flags, struct shmseg **segp)
@@ -417,8 +436,7 @@ EXPORT int shmseg_attach_wait(const char *name, int flags, int timeout_ms,
 		nanosleep(&(struct timespec){ .tv_sec = 0,
 					      .tv_nsec = pause_us * 1000 },
 			  NULL);
-		if (pause_us < 10000)
-			pause_us *= 2;
+		pause_us = pause_us * 2 > 10000 ? 10000 : pause_us * 2;
 	}
 }
 
