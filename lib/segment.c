@@ -40,32 +40,15 @@ static uint32_t state_value(const char *s)
 	return v;
 }
 
-static int pwrite_all(int fd, const void *buf, size_t len, off_t off)
-{
-	const unsigned char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = pwrite(fd, p, len, off);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return neg_errno();
-		}
-		p += n;
-		len -= (size_t)n;
-		off += n;
-	}
-	return 0;
-}
-
-/* pread exactly len bytes; a short object is a truncated header. */
-static int pread_all(int fd, void *buf, size_t len, off_t off)
+/* pread or pwrite exactly len bytes; reading short of len means the
+ * object is shorter than its header says. */
+static int io_all(int fd, void *buf, size_t len, off_t off, bool write)
 {
 	unsigned char *p = buf;
 
 	while (len > 0) {
-		ssize_t n = pread(fd, p, len, off);
+		ssize_t n = write ? pwrite(fd, p, len, off) :
+				    pread(fd, p, len, off);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -73,7 +56,7 @@ static int pread_all(int fd, void *buf, size_t len, off_t off)
 			return neg_errno();
 		}
 		if (n == 0)
-			return -EBADMSG;
+			return write ? -EIO : -EBADMSG;
 		p += n;
 		len -= (size_t)n;
 		off += n;
@@ -91,7 +74,7 @@ static int load_header(int fd, const struct stat *sb, struct hdr *h)
 
 	if (!S_ISREG(sb->st_mode) || sb->st_size < HDR_MIN)
 		return -EBADMSG;
-	ret = pread_all(fd, small, sizeof(small), 0);
+	ret = io_all(fd, small, sizeof(small), 0, false);
 	if (ret)
 		return ret;
 	size = hdr_size(small, sizeof(small));
@@ -104,8 +87,8 @@ static int load_header(int fd, const struct stat *sb, struct hdr *h)
 		if (!buf)
 			return -ENOMEM;
 		memcpy(buf, small, sizeof(small));
-		ret = pread_all(fd, buf + HDR_MIN, (size_t)size - HDR_MIN,
-				HDR_MIN);
+		ret = io_all(fd, buf + HDR_MIN, (size_t)size - HDR_MIN,
+			     HDR_MIN, false);
 	}
 	if (!ret)
 		ret = hdr_decode(buf, (size_t)size, h);
@@ -264,7 +247,7 @@ EXPORT int shmseg_create(const char *name, const struct shmseg_layout *layout,
 		ret = -posix_fallocate(seg->fd, 0, (off_t)seg->size);
 	if (ret)
 		goto err_close;
-	ret = pwrite_all(seg->fd, header, sizeof(header), 0);
+	ret = io_all(seg->fd, header, sizeof(header), 0, true);
 	if (ret)
 		goto err_close;
 	ret = map(seg, 0);

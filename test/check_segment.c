@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -688,6 +689,7 @@ START_TEST(strerror_names_every_case)
 				 shmseg_strerror(codes[i]));
 	}
 	ck_assert_ptr_nonnull(shmseg_strerror(-99999));
+	ck_assert_str_eq(shmseg_strerror(INT_MIN), "unknown error");
 }
 END_TEST
 

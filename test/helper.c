@@ -80,11 +80,9 @@ static int cmd_make(char **argv)
 	return ret ? 1 : 0;
 }
 
-static int cmd_read(char **argv, int flags)
+/* Print the result of an attach and what it attached. */
+static int report(int ret, struct shmseg *seg)
 {
-	struct shmseg *seg;
-	int ret = shmseg_attach(argv[0], flags, &seg);
-
 	printf("rc=%d", ret);
 	if (ret) {
 		printf("\n");
@@ -95,19 +93,20 @@ static int cmd_read(char **argv, int flags)
 	return 0;
 }
 
+static int cmd_read(char **argv, int flags)
+{
+	struct shmseg *seg = NULL;
+	int ret = shmseg_attach(argv[0], flags, &seg);
+
+	return report(ret, seg);
+}
+
 static int cmd_wait(char **argv)
 {
-	struct shmseg *seg;
+	struct shmseg *seg = NULL;
 	int ret = shmseg_attach_wait(argv[0], 0, atoi(argv[1]), &seg);
 
-	printf("rc=%d", ret);
-	if (ret) {
-		printf("\n");
-		return 1;
-	}
-	describe(seg);
-	shmseg_detach(seg);
-	return 0;
+	return report(ret, seg);
 }
 
 static void on_segv(int sig)
