@@ -108,13 +108,14 @@ static bool strided_extent(const struct shmseg_layout *l, uint64_t *extent)
 	uint32_t i;
 
 	for (i = 0; i < l->ndim; i++)
+		if (l->strides[i] < 0)
+			return false;
+	for (i = 0; i < l->ndim; i++)
 		if (l->shape[i] == 0) {
 			*extent = 0;
 			return true;
 		}
 	for (i = 0; i < l->ndim; i++) {
-		if (l->strides[i] < 0)
-			return false;
 		if (!mul_ok(l->shape[i] - 1, (uint64_t)l->strides[i],
 			    INT64_MAX, &term) || term > INT64_MAX - sum)
 			return false;

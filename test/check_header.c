@@ -267,6 +267,20 @@ START_TEST(inconsistent_contents_are_ebadmsg)
 }
 END_TEST
 
+START_TEST(negative_stride_of_an_empty_array_is_ebadmsg)
+{
+	struct hdr h = sample("<f8", false, 2, 0ull, 20ull), out;
+
+	/* Padded rows, so that NumPy sees bytes whatever the strides. */
+	h.layout.strides[0] = 200;
+	ck_assert_int_eq(layout_complete(&h.layout, false, &h.nbytes), 0);
+	ck_assert_int_eq(hdr_encode(&h, buf, sizeof(buf)), 0);
+	ck_assert_int_eq(hdr_decode(buf, HDR_SIZE, &out), 0);
+	patch("#strides=", "ffffffffffffff38");	/* -200 */
+	ck_assert_int_eq(hdr_decode(buf, HDR_SIZE, &out), -EBADMSG);
+}
+END_TEST
+
 START_TEST(npy_dict_disagreeing_with_control_block_is_ebadmsg)
 {
 	struct hdr h = sample("<f8", false, 2, 10ull, 20ull), out;
@@ -423,6 +437,7 @@ int main(void)
 	tcase_add_loop_test(tc, inconsistent_contents_are_ebadmsg, 0,
 			    (int)(sizeof(inconsistent) /
 				  sizeof(inconsistent[0])));
+	tcase_add_test(tc, negative_stride_of_an_empty_array_is_ebadmsg);
 	tcase_add_test(tc, npy_dict_disagreeing_with_control_block_is_ebadmsg);
 	tcase_add_test(tc, foreign_and_truncated_buffers_are_ebadmsg);
 	tcase_add_test(tc, random_bytes_never_decode);
