@@ -116,7 +116,9 @@ check: deps
 		SH_TESTS=test_numpy.sh \
 		OPT="-O1 -g -fno-omit-frame-pointer" \
 		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
-	@echo "make check: all test groups passed"
+	@cat build/test-counts build/asan/test-counts | awk \
+		'{ p += $$1; f += $$2; s += $$3 } \
+		 END { printf "total: %d passed, %d failed, %d skipped\n", p, f, s }'
 
 SH_TESTS ?= test_numpy.sh test_build.sh test_man.sh
 

@@ -48,4 +48,5 @@ for sh in $SH_TESTS; do
 done
 
 echo "$passed passed, $failed failed, $skipped skipped"
+echo "$passed $failed $skipped" >"$B/test-counts"
 [ "$failed" -eq 0 ]
