@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +20,9 @@
 
 static char prefix[64];
 static unsigned counter;
+static pid_t owner;			/* the test program, not a child */
+static char nobody_dir[64];		/* helper copy that uid 65534 can run */
+static char nobody_helper[128];
 
 void tu_cleanup(void)
 {
@@ -46,12 +50,53 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
+/* The build tree may sit where uid 65534 cannot go (under /root, say):
+ * give it a copy of the helper in a directory of its own. */
+static void copy_helper(void)
+{
+	char buf[65536];
+	int in, out = -1;
+	ssize_t n;
+
+	snprintf(nobody_dir, sizeof(nobody_dir), "/tmp/shmseg-t%ld-XXXXXX",
+		 (long)getpid());
+	if (!mkdtemp(nobody_dir) || chmod(nobody_dir, 0755) < 0) {
+		nobody_dir[0] = '\0';
+		return;
+	}
+	snprintf(nobody_helper, sizeof(nobody_helper), "%s/helper",
+		 nobody_dir);
+	in = open(tu_helper(), O_RDONLY);
+	if (in >= 0)
+		out = open(nobody_helper, O_WRONLY | O_CREAT | O_EXCL, 0755);
+	while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			break;
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+}
+
+static void remove_helper_copy(void)
+{
+	if (getpid() != owner || !nobody_dir[0])
+		return;
+	unlink(nobody_helper);
+	rmdir(nobody_dir);
+}
+
 void tu_init(void)
 {
 	/* Inherited by Check's forked children, so their names carry the
 	 * pid of the test program that sweeps them. */
 	snprintf(prefix, sizeof(prefix), "shmseg-t%ld-", (long)getpid());
+	owner = getpid();
 	atexit(tu_cleanup);
+	if (geteuid() == 0) {
+		copy_helper();
+		atexit(remove_helper_copy);
+	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 }
@@ -98,6 +143,8 @@ pid_t tu_spawn(char *const argv[], bool as_nobody, int *in, int *out)
 	if (as_nobody) {
 		for (i = 0; argv[i] && i + 6 < 64; i++)
 			nobody[5 + i] = argv[i];
+		if (nobody_helper[0] && strcmp(argv[0], tu_helper()) == 0)
+			nobody[5] = nobody_helper;
 		nobody[5 + i] = NULL;
 		args = nobody;
 	}
