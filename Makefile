@@ -116,7 +116,8 @@ check: deps
 		SH_TESTS=test_numpy.sh \
 		OPT="-O1 -g -fno-omit-frame-pointer" \
 		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
-	@cat build/test-counts build/asan/test-counts | awk \
+	$(Q)$(MAKE) --no-print-directory check-valgrind
+	@cat build/test-counts build/asan/test-counts build/valgrind-counts | awk \
 		'{ p += $$1; f += $$2; s += $$3 } \
 		 END { printf "total: %d passed, %d failed, %d skipped\n", p, f, s }'
 
@@ -124,6 +125,15 @@ SH_TESTS ?= test_numpy.sh test_build.sh test_man.sh
 
 check-tests: all $(TEST_BINS) $(B)/portable/os_posix.o
 	$(Q)B=$(B) SH_TESTS="$(SH_TESTS)" sh test/run.sh $(UNIT_TESTS)
+
+# Memcheck over the same programs: it sees what the sanitizers do not, such
+# as reads of uninitialised memory. Child processes of the tests are traced.
+VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full \
+	    --errors-for-leak-kinds=definite
+
+check-valgrind: all $(TEST_BINS)
+	$(Q)B=$(B) SH_TESTS= COUNTS=build/valgrind-counts WRAP="$(VALGRIND)" \
+		sh test/run.sh $(UNIT_TESTS)
 
 # ---- demo --------------------------------------------------------------
 
@@ -167,7 +177,7 @@ uninstall:
 clean:
 	rm -rf build
 
-.PHONY: all deps check check-tests demo install uninstall clean FORCE
+.PHONY: all deps check check-tests check-valgrind demo install uninstall clean FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 

@@ -236,8 +236,6 @@ static void hex(struct codec *c, uint64_t *v, unsigned width)
 		x = *v;
 		for (i = width; i-- > 0; x >>= 4)
 			p[i] = (unsigned char)digits[x & 0xf];
-	} else if (memcmp(p, "0000000000000000", width) == 0) {
-		x = 0;		/* most shape and stride slots are unused */
 	} else {
 		for (i = 0; i < width; i++) {
 			unsigned char d = p[i];
@@ -446,7 +444,7 @@ int hdr_decode(const void *buf, size_t len, struct hdr *h)
 	struct codec c = { .buf = (unsigned char *)buf, .enc = false };
 	const unsigned char *p = buf, *nl;
 	char dict[DICT_MAX], state[STATE_LEN];
-	uint64_t version, crc;
+	uint64_t version = 0, crc = 0;
 	size_t crc_pos, n;
 	long size = hdr_size(buf, len);
 

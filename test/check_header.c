@@ -197,7 +197,7 @@ START_TEST(every_single_byte_change_is_refused)
 {
 	struct hdr h = sample("<f8", false, 2, 10ull, 20ull), out;
 	static unsigned char orig[HDR_SIZE];
-	const unsigned char deltas[] = { 0x01, 0x20, 0x80, 0xff };
+	const unsigned char deltas[] = { 0x01, 0x04, 0x20, 0x80, 0xff };
 	size_t ver, i, d;
 	int ret;
 
@@ -205,8 +205,14 @@ START_TEST(every_single_byte_change_is_refused)
 	ver = field("#shmseg=");
 	memcpy(orig, buf, HDR_SIZE);
 	for (i = 0; i < HDR_SIZE; i++) {
-		for (d = 0; d < sizeof(deltas); d++) {
-			buf[i] = orig[i] ^ deltas[d];
+		for (d = 0; d < sizeof(deltas) + 2; d++) {
+			/* flipped bits, then a '0' and a space in place */
+			if (d < sizeof(deltas))
+				buf[i] = orig[i] ^ deltas[d];
+			else
+				buf[i] = d == sizeof(deltas) ? '0' : ' ';
+			if (buf[i] == orig[i])
+				continue;
 			ret = hdr_decode(buf, HDR_SIZE, &out);
 			if (i >= ver && i < ver + 4 && ret == -ENOTSUP)
 				continue;	/* another format version */
@@ -216,6 +222,31 @@ START_TEST(every_single_byte_change_is_refused)
 		buf[i] = orig[i];
 	}
 	ck_assert_int_eq(hdr_decode(buf, HDR_SIZE, &out), 0);
+}
+END_TEST
+
+START_TEST(version_zero_is_enotsup)
+{
+	struct hdr h = sample("<f8", false, 1, 3ull), out;
+
+	/* First thing in a fresh process: no earlier decode left a value
+	 * behind that could stand in for the one read. */
+	ck_assert_int_eq(hdr_encode(&h, buf, sizeof(buf)), 0);
+	patch("#shmseg=", "0000");
+	ck_assert_int_eq(hdr_decode(buf, HDR_SIZE, &out), -ENOTSUP);
+}
+END_TEST
+
+START_TEST(zero_checksum_is_checked)
+{
+	struct hdr h = sample("<f8", false, 1, 3ull), out;
+	size_t at;
+
+	ck_assert_int_eq(hdr_encode(&h, buf, sizeof(buf)), 0);
+	ck_assert_int_eq(hdr_decode(buf, HDR_SIZE, &out), 0);
+	at = field("#checksum=");
+	memcpy(buf + at, "00000000", 8);
+	ck_assert_int_eq(hdr_decode(buf, HDR_SIZE, &out), -EBADMSG);
 }
 END_TEST
 
@@ -433,6 +464,8 @@ int main(void)
 	tcase_add_test(tc, widest_header_fits);
 	tcase_add_test(tc, larger_header_sizes_decode);
 	tcase_add_test(tc, every_single_byte_change_is_refused);
+	tcase_add_test(tc, version_zero_is_enotsup);
+	tcase_add_test(tc, zero_checksum_is_checked);
 	tcase_add_test(tc, other_format_version_is_enotsup);
 	tcase_add_loop_test(tc, inconsistent_contents_are_ebadmsg, 0,
 			    (int)(sizeof(inconsistent) /

@@ -72,7 +72,8 @@ START_TEST(list_reports_ours_with_their_states)
 	ck_assert_int_eq(shmseg_create(building, &l, 0, 0644, &b), 0);
 	pid = fork();
 	if (pid == 0)
-		_exit(shmseg_create(stale, &l, 0, 0644, &c) ? 1 : 0);
+		_exit(shmseg_create(stale, &l, 0, 0644, &c) ||
+		      shmseg_detach(c) ? 1 : 0);
 	ck_assert_int_eq(tu_wait(pid), 0);
 	fd = shm_open(foreign, O_RDWR | O_CREAT | O_EXCL, 0644);
 	ck_assert_int_ge(fd, 0);

@@ -3,6 +3,8 @@
 # run.sh - runs the Check programs named on the command line and the shell
 # tests in $SH_TESTS; prints every result and one closing count line
 B=${B:-build}
+COUNTS=${COUNTS:-$B/test-counts}
+# WRAP runs each Check program under a tool, e.g. valgrind.
 passed=0
 failed=0
 skipped=0
@@ -10,7 +12,7 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 for t in "$@"; do
-	"$B/test/$t" >"$log" 2>&1
+	$WRAP "$B/test/$t" >"$log" 2>&1
 	rc=$?
 	cat "$log"
 	line=$(grep -E 'Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+' "$log" |
@@ -48,5 +50,5 @@ for sh in $SH_TESTS; do
 done
 
 echo "$passed passed, $failed failed, $skipped skipped"
-echo "$passed $failed $skipped" >"$B/test-counts"
+echo "$passed $failed $skipped" >"$COUNTS"
 [ "$failed" -eq 0 ]
