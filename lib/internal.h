@@ -33,9 +33,9 @@ int dtype_check(const struct shmseg_dtype *dt);
 
 /* ---- header.c: the on-segment format, no system calls ----------------- */
 
-#define HDR_SIZE	4096		/* header bytes written by creators */
-#define HDR_MAX		65536		/* largest header a reader accepts */
-#define HDR_MIN		4096
+#define HDR_MIN		4096		/* a header is whole 4 KiB blocks, */
+#define HDR_MAX		65536		/* at most this many bytes */
+#define HDR_SIZE	HDR_MIN		/* written where pages are 4 KiB */
 
 /* State words, as the four bytes stored in the segment. */
 #define HDR_STATE_BUILDING "BLDG"

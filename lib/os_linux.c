@@ -31,7 +31,9 @@ static bool proc_start(const char *pid, uint64_t *start, char *state)
 	ssize_t n;
 	int fd, i;
 
-	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	n = snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return false;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
@@ -79,14 +81,16 @@ bool os_creator_gone(const struct hdr *h)
 {
 	char pid[24], state;
 	uint64_t start;
+	int n;
 
 	/* A pid means nothing outside the namespace that gave it. */
 	if (h->pid_ns != pid_ns() || h->pid == 0 || h->pid > INT32_MAX)
 		return false;
 	if (kill((pid_t)h->pid, 0) < 0 && errno == ESRCH)
 		return true;
-	snprintf(pid, sizeof(pid), "%llu", (unsigned long long)h->pid);
-	if (!proc_start(pid, &start, &state))
+	n = snprintf(pid, sizeof(pid), "%llu", (unsigned long long)h->pid);
+	if (n < 0 || (size_t)n >= sizeof(pid) ||
+	    !proc_start(pid, &start, &state))
 		return false;	/* hidden from us: assume it lives */
 	if (state == 'Z' || state == 'X')
 		return true;
@@ -117,7 +121,9 @@ int os_publish(int fd, const char *name)
 
 	if (ret)
 		return ret;
-	snprintf(from, sizeof(from), "/proc/self/fd/%d", fd);
+	ret = snprintf(from, sizeof(from), "/proc/self/fd/%d", fd);
+	if (ret < 0 || (size_t)ret >= sizeof(from))
+		return -ENAMETOOLONG;
 	if (linkat(AT_FDCWD, from, AT_FDCWD, to, AT_SYMLINK_FOLLOW) == 0)
 		return 0;
 	/* Without /proc, a privileged process can still link by fd. */

@@ -40,15 +40,14 @@ static uint32_t state_value(const char *s)
 	return v;
 }
 
-/* pread or pwrite exactly len bytes; reading short of len means the
- * object is shorter than its header says. */
-static int io_all(int fd, void *buf, size_t len, off_t off, bool write)
+/* pread exactly len bytes; reading short of len means the object is
+ * shorter than its header says. */
+static int read_all(int fd, void *buf, size_t len, off_t off)
 {
 	unsigned char *p = buf;
 
 	while (len > 0) {
-		ssize_t n = write ? pwrite(fd, p, len, off) :
-				    pread(fd, p, len, off);
+		ssize_t n = pread(fd, p, len, off);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -56,7 +55,7 @@ static int io_all(int fd, void *buf, size_t len, off_t off, bool write)
 			return neg_errno();
 		}
 		if (n == 0)
-			return write ? -EIO : -EBADMSG;
+			return -EBADMSG;
 		p += n;
 		len -= (size_t)n;
 		off += n;
@@ -74,7 +73,7 @@ static int load_header(int fd, const struct stat *sb, struct hdr *h)
 
 	if (!S_ISREG(sb->st_mode) || sb->st_size < HDR_MIN)
 		return -EBADMSG;
-	ret = io_all(fd, small, sizeof(small), 0, false);
+	ret = read_all(fd, small, sizeof(small), 0);
 	if (ret)
 		return ret;
 	size = hdr_size(small, sizeof(small));
@@ -87,8 +86,8 @@ static int load_header(int fd, const struct stat *sb, struct hdr *h)
 		if (!buf)
 			return -ENOMEM;
 		memcpy(buf, small, sizeof(small));
-		ret = io_all(fd, buf + HDR_MIN, (size_t)size - HDR_MIN,
-			     HDR_MIN, false);
+		ret = read_all(fd, buf + HDR_MIN, (size_t)size - HDR_MIN,
+			       HDR_MIN);
 	}
 	if (!ret)
 		ret = hdr_decode(buf, (size_t)size, h);
@@ -170,6 +169,17 @@ static int map(struct shmseg *seg, int flags)
 	return 0;
 }
 
+/* The header fills whole pages, so that the data starts page-aligned;
+ * never less than 4096 bytes, the size NumPy tools expect. */
+static uint64_t header_size(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (page > HDR_MIN && page <= HDR_MAX && page % HDR_MIN == 0)
+		return (uint64_t)page;
+	return HDR_MIN;
+}
+
 /* Object creation: where the platform allows, the object is built without
  * a name and linked in once its header is complete, so no reader can see
  * it half made and a failed create leaves nothing. */
@@ -191,8 +201,8 @@ EXPORT int shmseg_create(const char *name, const struct shmseg_layout *layout,
 			 int flags, mode_t mode, struct shmseg **segp)
 {
 	char path[NAME_BUF];
-	unsigned char header[HDR_SIZE];
 	struct shmseg *seg;
+	uint64_t hsize = header_size();
 	bool named;
 	int ret;
 
@@ -211,20 +221,17 @@ EXPORT int shmseg_create(const char *name, const struct shmseg_layout *layout,
 			      &seg->hdr.nbytes);
 	if (ret)
 		goto err_free;
-	seg->hdr.data_offset = HDR_SIZE;
-	if (seg->hdr.nbytes > (uint64_t)INT64_MAX - HDR_SIZE ||
-	    seg->hdr.nbytes > SIZE_MAX - HDR_SIZE) {
+	seg->hdr.data_offset = hsize;
+	if (seg->hdr.nbytes > (uint64_t)INT64_MAX - hsize ||
+	    seg->hdr.nbytes > SIZE_MAX - hsize) {
 		ret = -EOVERFLOW;
 		goto err_free;
 	}
-	seg->size = (size_t)(HDR_SIZE + seg->hdr.nbytes);
+	seg->size = (size_t)(hsize + seg->hdr.nbytes);
 	uuid_generate(seg->hdr.uuid);
 	clock_gettime(CLOCK_REALTIME, &seg->hdr.created);
 	seg->hdr.pid = (uint64_t)getpid();
 	os_self_identity(&seg->hdr.pid_start, &seg->hdr.pid_ns);
-	ret = hdr_encode(&seg->hdr, header, sizeof(header));
-	if (ret)
-		goto err_free;
 	/* Fail early, before reserving gigabytes, on a name already taken;
 	 * publishing checks again atomically. */
 	if (os_exists(path)) {
@@ -247,12 +254,12 @@ EXPORT int shmseg_create(const char *name, const struct shmseg_layout *layout,
 		ret = -posix_fallocate(seg->fd, 0, (off_t)seg->size);
 	if (ret)
 		goto err_close;
-	ret = io_all(seg->fd, header, sizeof(header), 0, true);
-	if (ret)
-		goto err_close;
 	ret = map(seg, 0);
 	if (ret)
 		goto err_close;
+	ret = hdr_encode(&seg->hdr, seg->base, seg->size);
+	if (ret)
+		goto err_unmap;
 	if (!named) {
 		ret = os_publish(seg->fd, path);
 		if (ret)
@@ -329,6 +336,32 @@ EXPORT int shmseg_seal(struct shmseg *seg)
 	return freeze(seg);
 }
 
+/* Open an existing object. O_NONBLOCK: a FIFO planted under the name must
+ * not block the caller; it is refused later as not a segment. */
+static int open_object(const char *path, bool rdwr)
+{
+	int fd = shm_open(path, (rdwr ? O_RDWR : O_RDONLY) | O_NONBLOCK, 0);
+
+	return fd < 0 ? neg_errno() : fd;
+}
+
+/* Why a read-write open was refused: a sealed segment has no write bits
+ * left, which is -EPERM to the caller like for root; otherwise the
+ * permission bits themselves, -EACCES. */
+static int why_not_writable(const char *path)
+{
+	struct stat sb;
+	struct hdr h;
+	int fd = open_object(path, false), ret = -EACCES;
+
+	if (fd < 0)
+		return -EACCES;
+	if (fstat(fd, &sb) == 0 && load_header(fd, &sb, &h) == 0 && h.sealed)
+		ret = -EPERM;
+	close(fd);
+	return ret;
+}
+
 EXPORT int shmseg_attach(const char *name, int flags, struct shmseg **segp)
 {
 	char path[NAME_BUF];
@@ -346,9 +379,10 @@ EXPORT int shmseg_attach(const char *name, int flags, struct shmseg **segp)
 	if (!seg)
 		return -ENOMEM;
 	seg->writable = rdwr;
-	seg->fd = shm_open(path, rdwr ? O_RDWR : O_RDONLY, 0);
+	seg->fd = open_object(path, rdwr);
 	if (seg->fd < 0) {
-		ret = neg_errno();
+		ret = seg->fd == -EACCES && rdwr ? why_not_writable(path) :
+						   seg->fd;
 		goto err_free;
 	}
 	if (fstat(seg->fd, &sb) < 0) {
@@ -373,14 +407,26 @@ EXPORT int shmseg_attach(const char *name, int flags, struct shmseg **segp)
 	ret = map(seg, flags);
 	if (ret)
 		goto err_close;
-	/* A reader needs no descriptor: the mapping holds the object. */
-	if (!rdwr) {
+	if (rdwr) {
+		/* Sealed between the header read and the mapping: a writer
+		 * must not get in after the seal. Read through the mapping,
+		 * pairing with the seal's release. */
+		if (__atomic_load_n(state_word(seg), __ATOMIC_ACQUIRE) !=
+		    state_value(HDR_STATE_BUILDING)) {
+			ret = -EPERM;
+			goto err_unmap;
+		}
+	} else {
+		/* A reader needs no descriptor: the mapping holds the
+		 * object. */
 		close(seg->fd);
 		seg->fd = -1;
 	}
 	*segp = seg;
 	return 0;
 
+err_unmap:
+	munmap(seg->base, seg->size);
 err_close:
 	close(seg->fd);
 err_free:
@@ -472,9 +518,9 @@ EXPORT int shmseg_stat(const char *name, struct shmseg_stat *st)
 	ret = name_normalize(name, path);
 	if (ret)
 		return ret;
-	fd = shm_open(path, O_RDONLY, 0);
+	fd = open_object(path, false);
 	if (fd < 0)
-		return neg_errno();
+		return fd;
 	ret = seg_stat_fd(fd, st);
 	close(fd);
 	return ret;
@@ -482,13 +528,18 @@ EXPORT int shmseg_stat(const char *name, struct shmseg_stat *st)
 
 EXPORT int shmseg_fstat(const struct shmseg *seg, struct shmseg_stat *st)
 {
+	struct stat sb;
 	uint32_t state;
+	mode_t mode;
 
 	if (!seg || !st)
 		return -EINVAL;
 	/* The state word is the one field that changes after create. */
 	state = __atomic_load_n(state_word(seg), __ATOMIC_ACQUIRE);
-	fill_stat(&seg->hdr, seg->size, seg->uid, seg->gid, seg->mode,
+	/* A writable handle still has its descriptor: the mode as it is now,
+	 * whoever sealed. */
+	mode = seg->fd >= 0 && fstat(seg->fd, &sb) == 0 ? sb.st_mode : seg->mode;
+	fill_stat(&seg->hdr, seg->size, seg->uid, seg->gid, mode,
 		  state == state_value(HDR_STATE_SEALED), st);
 	return 0;
 }

@@ -4,14 +4,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "internal.h"
 #include "suite.h"
+
+static char name[TU_NAME_LEN];
 
 struct seen {
 	const char *prefix;
@@ -49,7 +53,7 @@ START_TEST(list_reports_ours_with_their_states)
 	char sealed[TU_NAME_LEN + 16], building[TU_NAME_LEN + 16];
 	char stale[TU_NAME_LEN + 16];
 	char foreign[TU_NAME_LEN + 16], dir[TU_NAME_LEN + 16];
-	char link[TU_NAME_LEN + 16];
+	char link[TU_NAME_LEN + 16], foreign2[TU_NAME_LEN + 16];
 	char prefix[TU_NAME_LEN], path[TU_NAME_LEN + 16];
 	char target[TU_NAME_LEN + 16];
 	struct seen s = { 0 };
@@ -65,6 +69,7 @@ START_TEST(list_reports_ours_with_their_states)
 	snprintf(foreign, sizeof(foreign), "%s-foreign", prefix);
 	snprintf(dir, sizeof(dir), "%s-dir", prefix);
 	snprintf(link, sizeof(link), "%s-link", prefix);
+	snprintf(foreign2, sizeof(foreign2), "%s-fifo", prefix);
 	s.prefix = prefix;
 
 	ck_assert_int_eq(shmseg_create(sealed, &l, 0, 0644, &a), 0);
@@ -80,6 +85,8 @@ START_TEST(list_reports_ours_with_their_states)
 	ck_assert_int_eq(ftruncate(fd, 8192), 0);
 	close(fd);
 	ck_assert_int_eq(mkdir(tu_path(path, dir), 0755), 0);
+	/* a FIFO is neither opened for long nor reported */
+	ck_assert_int_eq(mkfifo(tu_path(path, foreign2), 0666), 0);
 	/* a link to a real segment is never followed */
 	ck_assert_int_eq(symlink(tu_path(target, sealed),
 				 tu_path(path, link)), 0);
@@ -98,9 +105,53 @@ START_TEST(list_reports_ours_with_their_states)
 	ck_assert_int_eq(s.count, 2);
 
 	unlink(tu_path(path, link));
+	unlink(tu_path(path, foreign2));
 	rmdir(tu_path(path, dir));
 	shmseg_detach(a);
 	shmseg_detach(b);
+}
+END_TEST
+
+static int count_all(const char *n, const struct shmseg_stat *st, void *arg)
+{
+	(void)n;
+	(void)st;
+	++*(int *)arg;
+	return 0;
+}
+
+START_TEST(list_reports_running_out_of_descriptors)
+{
+	struct shmseg_layout l = tu_layout("<f8", 1, 4ull);
+	struct shmseg *a;
+	struct rlimit rl;
+	int fd, n = 0;
+
+	/* One segment at least, so that an entry has to be opened. */
+	tu_name(name, "emfile");
+	ck_assert_int_eq(shmseg_create(name, &l, 0, 0644, &a), 0);
+	ck_assert_int_eq(shmseg_seal(a), 0);
+	fd = dup(0);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	/* No descriptor left for the directory... */
+	rl.rlim_cur = (rlim_t)fd;
+	rl.rlim_max = (rlim_t)fd + 1;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 && getenv("LD_PRELOAD") &&
+	    strstr(getenv("LD_PRELOAD"), "vgpreload")) {
+		tu_skip("list_reports_running_out_of_descriptors",
+			"valgrind keeps the descriptor limit to itself");
+		shmseg_detach(a);
+		return;
+	}
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	ck_assert_int_eq(shmseg_list(count_all, &n), -EMFILE);
+	/* ...or just one, for the directory but not its entries. */
+	rl.rlim_cur = (rlim_t)fd + 1;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	ck_assert_int_eq(shmseg_list(count_all, &n), -EMFILE);
+	ck_assert_int_eq(n, 0);
+	shmseg_detach(a);
 }
 END_TEST
 
@@ -147,6 +198,7 @@ int main(void)
 	tu_init();
 	tcase_add_test(tc, list_reports_ours_with_their_states);
 	tcase_add_test(tc, list_needs_a_callback);
+	tcase_add_test(tc, list_reports_running_out_of_descriptors);
 	tcase_add_test(tc, list_skips_what_the_caller_cannot_read);
 	suite_add_tcase(s, tc);
 	return tu_main(s);

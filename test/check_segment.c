@@ -264,9 +264,12 @@ START_TEST(mode_is_exact_whatever_the_umask)
 }
 END_TEST
 
+/* Handles of the tests that end in SIGSEGV: reachable, not leaked. */
+static struct shmseg *volatile faulting[2];
+
 START_TEST(creator_view_is_read_only_after_seal)
 {
-	struct shmseg *seg = make_sealed("rofault", 0644);
+	struct shmseg *seg = faulting[0] = make_sealed("rofault", 0644);
 
 	/* Runs in Check's child: the write must raise SIGSEGV, plainly,
 	 * not through a sanitizer's handler. */
@@ -277,9 +280,10 @@ END_TEST
 
 START_TEST(reader_view_is_read_only)
 {
-	struct shmseg *seg = make_sealed("rofault2", 0644), *r;
+	struct shmseg *seg = faulting[0] = make_sealed("rofault2", 0644), *r;
 
 	ck_assert_int_eq(shmseg_attach(name, 0, &r), 0);
+	faulting[1] = r;
 	signal(SIGSEGV, SIG_DFL);
 	((volatile double *)shmseg_data(r))[0] = 1.0;
 	shmseg_detach(seg);
@@ -546,6 +550,48 @@ START_TEST(foreign_objects_are_ebadmsg)
 }
 END_TEST
 
+START_TEST(fifo_under_the_name_is_ebadmsg_not_a_hang)
+{
+	char path[TU_NAME_LEN + 16];
+	struct shmseg_stat st;
+	struct shmseg *r;
+
+	/* Anyone may plant a FIFO in /dev/shm; opening one must not block. */
+	tu_name(name, "fifo");
+	ck_assert_int_eq(mkfifo(tu_path(path, name), 0666), 0);
+	ck_assert_int_eq(shmseg_attach(name, 0, &r), -EBADMSG);
+	ck_assert_int_eq(shmseg_attach(name, SHMSEG_RDWR, &r), -EBADMSG);
+	ck_assert_int_eq(shmseg_stat(name, &st), -EBADMSG);
+	ck_assert_int_eq(shmseg_attach_wait(name, 0, 1000, &r), -EBADMSG);
+	ck_assert_int_eq(unlink(path), 0);
+}
+END_TEST
+
+START_TEST(seal_of_an_overwritten_state_is_ebadmsg_and_changes_nothing)
+{
+	struct shmseg_layout l = tu_layout("<f8", 1, 4ull);
+	char path[TU_NAME_LEN + 16], *state;
+	struct shmseg *seg;
+	struct stat sb;
+
+	tu_name(name, "badstate");
+	ck_assert_int_eq(shmseg_create(name, &l, 0, 0644, &seg), 0);
+	/* The creator's mapping includes the header: scribble on it. */
+	state = memmem((char *)shmseg_data(seg) - HDR_SIZE, HDR_SIZE,
+		       "#state=BLDG", 11);
+	ck_assert_ptr_nonnull(state);
+	memcpy(state + 7, "XXXX", 4);
+	ck_assert_int_eq(shmseg_seal(seg), -EBADMSG);
+	ck_assert_int_eq(stat(tu_path(path, name), &sb), 0);
+	ck_assert_uint_eq(sb.st_mode & 07777, 0644);
+	/* The view is still writable: nothing changed. */
+	((double *)shmseg_data(seg))[0] = 1.0;
+	memcpy(state + 7, "BLDG", 4);
+	ck_assert_int_eq(shmseg_seal(seg), 0);
+	shmseg_detach(seg);
+}
+END_TEST
+
 START_TEST(unlink_keeps_existing_mappings)
 {
 	struct shmseg *seg = make_sealed("unlink", 0644), *r;
@@ -725,6 +771,8 @@ int main(void)
 	tcase_add_test(tc, corrupt_header_bytes_are_refused);
 	tcase_add_test(tc, truncated_or_extended_object_is_ebadmsg);
 	tcase_add_test(tc, foreign_objects_are_ebadmsg);
+	tcase_add_test(tc, fifo_under_the_name_is_ebadmsg_not_a_hang);
+	tcase_add_test(tc, seal_of_an_overwritten_state_is_ebadmsg_and_changes_nothing);
 	tcase_add_test(tc, unlink_keeps_existing_mappings);
 	tcase_add_test(tc, mapping_survives_fork);
 	tcase_add_test(tc, threads_attach_independently);

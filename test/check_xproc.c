@@ -261,16 +261,20 @@ END_TEST
 
 START_TEST(sealed_segment_cannot_be_opened_for_write_by_non_root)
 {
-	char out[256], expect[64];
+	char *argv[] = { (char *)tu_helper(), "build", name, NULL };
+	char out[256], eperm[64], eacces[64];
 	const char *why;
+	int in, fd;
+	pid_t pid;
 
 	if (!tu_can_run_as_nobody(&why)) {
 		tu_skip("sealed_segment_cannot_be_opened_for_write_by_non_root",
 			why);
 		return;
 	}
-	snprintf(expect, sizeof(expect), "rc=%d\n", -EACCES);
-	/* Made by root, 0644: others may read, not write. */
+	snprintf(eperm, sizeof(eperm), "rc=%d\n", -EPERM);
+	snprintf(eacces, sizeof(eacces), "rc=%d\n", -EACCES);
+	/* Made by root, 0666, sealed: others may read, not write. */
 	tu_name(name, "ro-root");
 	ck_assert_int_eq(helper(false, out, sizeof(out), "make", name, "<f8",
 				"C", "8", "0666", NULL), 0);
@@ -278,22 +282,33 @@ START_TEST(sealed_segment_cannot_be_opened_for_write_by_non_root)
 				NULL, NULL), 0);
 	ck_assert_int_eq(helper(true, out, sizeof(out), "rdwr", name, NULL,
 				NULL, NULL), 1);
-	ck_assert_str_eq(out, expect);
+	ck_assert_str_eq(out, eperm);
 	/* Made by nobody itself: after the seal not even its owner may. */
 	tu_name(name, "ro-owner");
 	ck_assert_int_eq(helper(true, out, sizeof(out), "make", name, "<f8",
 				"C", "8", "0644", NULL), 0);
 	ck_assert_int_eq(helper(true, out, sizeof(out), "rdwr", name, NULL,
 				NULL, NULL), 1);
-	ck_assert_str_eq(out, expect);
+	ck_assert_str_eq(out, eperm);
 	ck_assert_int_eq(helper(true, out, sizeof(out), "stat", name, NULL,
 				NULL, NULL), 0);
 	ck_assert_str_eq(out, "rc=0 state=2 mode=444\n");
 	/* Root may open it, but the library still refuses a sealed one. */
-	snprintf(expect, sizeof(expect), "rc=%d\n", -EPERM);
 	ck_assert_int_eq(helper(false, out, sizeof(out), "rdwr", name, NULL,
 				NULL, NULL), 1);
-	ck_assert_str_eq(out, expect);
+	ck_assert_str_eq(out, eperm);
+	/* Still building, but 0644: the permission bits say no. */
+	tu_name(name, "rw-building");
+	pid = tu_spawn(argv, false, &in, &fd);
+	ck_assert_int_gt(pid, 0);
+	tu_read(fd, out, sizeof(out), true);
+	ck_assert_str_eq(out, "rc=0\n");
+	ck_assert_int_eq(helper(true, out, sizeof(out), "rdwr", name, NULL,
+				NULL, NULL), 1);
+	ck_assert_str_eq(out, eacces);
+	close(in);
+	close(fd);
+	ck_assert_int_eq(tu_wait(pid), 0);
 }
 END_TEST
 
