@@ -282,11 +282,16 @@ err_free:
 	return ret;
 }
 
-/* Make this handle's view read-only and drop its descriptor. */
+/* Make this handle's view read-only and drop its descriptor, keeping the
+ * object's mode as it is now for shmseg_fstat(). */
 static int freeze(struct shmseg *seg)
 {
+	struct stat sb;
+
 	if (mprotect(seg->base, seg->size, PROT_READ) < 0)
 		return neg_errno();
+	if (fstat(seg->fd, &sb) == 0)
+		seg->mode = sb.st_mode & 07777;
 	seg->hdr.sealed = true;
 	seg->writable = false;
 	close(seg->fd);
@@ -332,7 +337,6 @@ EXPORT int shmseg_seal(struct shmseg *seg)
 		ret = freeze(seg);	/* lost a race with another sealer */
 		return ret ? ret : -EALREADY;
 	}
-	seg->mode = sb.st_mode & 07777 & ~0222u;
 	return freeze(seg);
 }
 
