@@ -63,14 +63,16 @@ static int read_all(int fd, void *buf, size_t len, off_t off)
 	return 0;
 }
 
-/* Read and validate the header of an open object whose fstat is sb. One
- * pread covers every header a creator writes; larger ones take a second. */
-static int load_header(int fd, const struct stat *sb, struct hdr *h)
+/* fstat an open object, then read and validate its header. One pread
+ * covers every header a creator writes; larger ones take a second. */
+static int load_header(int fd, struct stat *sb, struct hdr *h)
 {
 	unsigned char small[HDR_MIN], *buf = small;
 	long size;
 	int ret;
 
+	if (fstat(fd, sb) < 0)
+		return neg_errno();
 	if (!S_ISREG(sb->st_mode) || sb->st_size < HDR_MIN)
 		return -EBADMSG;
 	ret = read_all(fd, small, sizeof(small), 0);
@@ -133,8 +135,6 @@ int seg_stat_fd(int fd, struct shmseg_stat *st)
 	struct hdr h;
 	int ret;
 
-	if (fstat(fd, &sb) < 0)
-		return neg_errno();
 	ret = load_header(fd, &sb, &h);
 	if (ret)
 		return ret;
@@ -360,7 +360,7 @@ static int why_not_writable(const char *path)
 
 	if (fd < 0)
 		return -EACCES;
-	if (fstat(fd, &sb) == 0 && load_header(fd, &sb, &h) == 0 && h.sealed)
+	if (load_header(fd, &sb, &h) == 0 && h.sealed)
 		ret = -EPERM;
 	close(fd);
 	return ret;
@@ -388,10 +388,6 @@ EXPORT int shmseg_attach(const char *name, int flags, struct shmseg **segp)
 		ret = seg->fd == -EACCES && rdwr ? why_not_writable(path) :
 						   seg->fd;
 		goto err_free;
-	}
-	if (fstat(seg->fd, &sb) < 0) {
-		ret = neg_errno();
-		goto err_close;
 	}
 	ret = load_header(seg->fd, &sb, &seg->hdr);
 	if (ret)
