@@ -199,6 +199,14 @@ static int cmd_stat(char **argv)
 	return ret ? 1 : 0;
 }
 
+static int cmd_unlink(char **argv)
+{
+	int ret = shmseg_unlink(argv[0]);
+
+	printf("rc=%d\n", ret);
+	return ret ? 1 : 0;
+}
+
 static int cmd_peek(char **argv)
 {
 	/* peek NAME OFFSET: one byte of the data of a sealed segment */
@@ -265,6 +273,7 @@ int main(int argc, char **argv)
 		{ "build", 1, cmd_build },	{ "stat", 1, cmd_stat },
 		{ "peek", 2, cmd_peek },	{ "enospc", 2, cmd_enospc },
 		{ "list", 1, cmd_list },	{ "fill", 1, cmd_fill },
+		{ "unlink", 1, cmd_unlink },
 	};
 	size_t i;
 
