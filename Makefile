@@ -10,6 +10,7 @@
 VERSION    := 1.0.0
 SOVERSION  := 1
 PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
 LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 MANDIR     ?= $(PREFIX)/share/man
@@ -39,14 +40,14 @@ OS_SRC := lib/os_posix.c
 endif
 
 LIB_SRCS := lib/name.c lib/error.c lib/dtype.c lib/header.c lib/segment.c \
-	    lib/list.c $(OS_SRC)
+	    lib/list.c lib/npy.c $(OS_SRC)
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
 SONAME   := libshmseg.so.$(SOVERSION)
 SHLIB    := $(B)/libshmseg.so.$(VERSION)
 STLIB    := $(B)/libshmseg.a
 LIBS     := -luuid -pthread
 
-all: $(SHLIB) $(B)/libshmseg.so $(STLIB) $(B)/shmseg.pc
+all: $(SHLIB) $(B)/libshmseg.so $(STLIB) $(B)/shmseg.pc $(B)/shmctl
 
 $(B)/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
@@ -77,6 +78,23 @@ $(B)/shmseg.pc: lib/shmseg.pc.in $(B)/dirs.stamp
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
 		$< > $@
+
+# ---- the tool ---------------------------------------------------------
+
+TOOL_SRCS := tools/shmctl.c tools/common.c tools/create.c tools/show.c \
+	     tools/rm.c tools/dump.c
+TOOL_OBJS := $(TOOL_SRCS:%.c=$(B)/%.o)
+
+$(B)/tools/%.o: tools/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+# Linked with the shared library it is installed beside.
+$(B)/shmctl: $(TOOL_OBJS) $(B)/libshmseg.so
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TOOL_OBJS) -L$(B) \
+		-Wl,-rpath,'$$ORIGIN:$$ORIGIN/../lib' -lshmseg
 
 # ---- tests -------------------------------------------------------------
 
@@ -153,9 +171,11 @@ demo:
 # ---- install -----------------------------------------------------------
 
 MAN3 := $(wildcard man/*.3)
+MAN1 := $(wildcard man/*.1)
 MAN5 := $(wildcard man/*.5)
 
 install: all
+	install -D -m 0755 $(B)/shmctl $(DESTDIR)$(BINDIR)/shmctl
 	install -D -m 0644 include/shmseg.h $(DESTDIR)$(INCLUDEDIR)/shmseg.h
 	install -D -m 0755 $(SHLIB) $(DESTDIR)$(LIBDIR)/libshmseg.so.$(VERSION)
 	ln -sf libshmseg.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
@@ -166,13 +186,16 @@ install: all
 		install -D -m 0644 $$f $(DESTDIR)$(MANDIR)/man3/$${f#man/}; done
 	for f in $(MAN5); do \
 		install -D -m 0644 $$f $(DESTDIR)$(MANDIR)/man5/$${f#man/}; done
+	for f in $(MAN1); do \
+		install -D -m 0644 $$f $(DESTDIR)$(MANDIR)/man1/$${f#man/}; done
 
 uninstall:
-	rm -f $(DESTDIR)$(INCLUDEDIR)/shmseg.h \
+	rm -f $(DESTDIR)$(BINDIR)/shmctl $(DESTDIR)$(INCLUDEDIR)/shmseg.h \
 	      $(DESTDIR)$(LIBDIR)/libshmseg.so* $(DESTDIR)$(LIBDIR)/libshmseg.a \
 	      $(DESTDIR)$(PKGCONFIGDIR)/shmseg.pc
 	for f in $(MAN3); do rm -f $(DESTDIR)$(MANDIR)/man3/$${f#man/}; done
 	for f in $(MAN5); do rm -f $(DESTDIR)$(MANDIR)/man5/$${f#man/}; done
+	for f in $(MAN1); do rm -f $(DESTDIR)$(MANDIR)/man1/$${f#man/}; done
 
 clean:
 	rm -rf build

@@ -110,6 +110,20 @@ typedef int shmseg_list_fn(const char *name, const struct shmseg_stat *st,
 /* Call fn for every readable segment. Returns 0, fn's non-zero value,
  * or a negative errno. */
 int shmseg_list(shmseg_list_fn *fn, void *arg);
+/* shmseg_list_flags() flags */
+#define SHMSEG_LIST_ALL  0x1	/* also other objects, with st NULL */
+/* As shmseg_list(), with flags. */
+int shmseg_list_flags(int flags, shmseg_list_fn *fn, void *arg);
+
+/* ---- NumPy .npy files ------------------------------------------------ */
+
+/* Create NAME from the .npy file (versions 1.0 to 3.0) read from fd, fill
+ * it straight from fd and seal it; on failure nothing is left. Returns 0,
+ * and the sealed handle in *segp unless segp is NULL. */
+int shmseg_npy_import(const char *name, int fd, mode_t mode,
+		      struct shmseg **segp);
+/* Write the array of seg to fd as a .npy file. Returns 0. */
+int shmseg_npy_export(const struct shmseg *seg, int fd);
 
 /* ---- dtypes and errors ---------------------------------------------- */
 

@@ -343,37 +343,14 @@ static size_t npy_dict(const struct hdr *h, char *buf, size_t len)
 	const struct shmseg_layout *l = &h->layout;
 	char descr[SHMSEG_DTYPE_STRLEN];
 	int order = layout_order(l);
-	size_t n = 0;
-	uint32_t i;
-	int r;
 
+	/* Neither C nor Fortran order: NumPy sees the data as bytes. */
 	if (order == ORDER_NONE)
-		r = snprintf(buf, len, "{'descr': '|u1', 'fortran_order': "
-			     "False, 'shape': (%llu,), }",
-			     (unsigned long long)h->nbytes);
-	else {
-		if (shmseg_dtype_format(&l->dtype, descr, sizeof(descr)) < 0)
-			return 0;
-		r = snprintf(buf, len, "{'descr': '%s', 'fortran_order': %s, "
-			     "'shape': (", descr,
-			     order == ORDER_F && l->ndim > 1 ? "True" : "False");
-		for (i = 0; r >= 0 && (size_t)r < len && i < l->ndim; i++) {
-			n = (size_t)r;
-			r = snprintf(buf + n, len - n, "%s%llu",
-				     i ? ", " : "",
-				     (unsigned long long)l->shape[i]);
-			r = r < 0 ? r : r + (int)n;
-		}
-		if (r >= 0 && (size_t)r < len) {
-			n = (size_t)r;
-			r = snprintf(buf + n, len - n, "%s), }",
-				     l->ndim == 1 ? "," : "");
-			r = r < 0 ? r : r + (int)n;
-		}
-	}
-	if (r < 0 || (size_t)r >= len)
+		return npy_dict_text("|u1", false, 1, &h->nbytes, buf, len);
+	if (shmseg_dtype_format(&l->dtype, descr, sizeof(descr)) < 0)
 		return 0;
-	return (size_t)r;
+	return npy_dict_text(descr, order == ORDER_F && l->ndim > 1, l->ndim,
+			     l->shape, buf, len);
 }
 
 /* Whether p[0..len) is all spaces; a word at a time, as this runs over

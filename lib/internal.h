@@ -80,6 +80,29 @@ int layout_order(const struct shmseg_layout *l);
 
 uint32_t crc32_update(uint32_t crc, const void *buf, size_t len);
 
+/* ---- npy.c: .npy headers, no system calls in the parser ---------------- */
+
+struct npy_hdr {
+	struct shmseg_layout layout;	/* strides filled in */
+	bool fortran;
+	uint64_t header_size;		/* preamble and text: data offset */
+	uint64_t nbytes;
+};
+
+/* "{'descr': ..., 'fortran_order': ..., 'shape': (...), }" for the given
+ * fields, into buf; returns its length, or 0 when it does not fit. */
+size_t npy_dict_text(const char *descr, bool fortran, uint32_t ndim,
+		     const uint64_t *shape, char *buf, size_t len);
+/* Bytes of the whole .npy header announced by its preamble (10 or 12
+ * bytes needed), -EILSEQ if it is none, -ENOTSUP for another version. */
+long npy_header_size(const void *buf, size_t len);
+/* Parse a whole .npy header: 0, -EILSEQ (malformed), -ENOTSUP (a dtype
+ * or version we do not carry) or -EOVERFLOW. */
+int npy_parse(const void *buf, size_t len, struct npy_hdr *h);
+/* A .npy header for the layout, padded as NumPy pads; its length. */
+long npy_format(const struct shmseg_layout *l, bool fortran, char *buf,
+		size_t len);
+
 /* ---- segment.c ------------------------------------------------------- */
 
 /* stat of an already opened object: fstat + header read + validation. */

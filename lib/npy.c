@@ -1,0 +1,402 @@
+/* SPDX-License-Identifier: MIT */
+/* npy.c - NumPy .npy files: header parsing and formatting (no system
+ * calls), loading a file into a new sealed segment, writing one out */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define NPY_MAGIC	"\x93NUMPY"
+#define NPY_ALIGN	64		/* NumPy pads headers to this */
+#define NPY_TEXT_MAX	(1 << 20)	/* longest header text we read */
+#define IO_CHUNK	(1u << 30)	/* largest single read or write */
+
+/* ---- the dict, as text ------------------------------------------------ */
+
+size_t npy_dict_text(const char *descr, bool fortran, uint32_t ndim,
+		     const uint64_t *shape, char *buf, size_t len)
+{
+	size_t n;
+	uint32_t i;
+	int r;
+
+	r = snprintf(buf, len, "{'descr': '%s', 'fortran_order': %s, "
+		     "'shape': (", descr, fortran ? "True" : "False");
+	for (i = 0; r >= 0 && (size_t)r < len && i < ndim; i++) {
+		n = (size_t)r;
+		r = snprintf(buf + n, len - n, "%s%llu", i ? ", " : "",
+			     (unsigned long long)shape[i]);
+		r = r < 0 ? r : r + (int)n;
+	}
+	if (r >= 0 && (size_t)r < len) {
+		n = (size_t)r;
+		r = snprintf(buf + n, len - n, "%s), }", ndim == 1 ? "," : "");
+		r = r < 0 ? r : r + (int)n;
+	}
+	if (r < 0 || (size_t)r >= len)
+		return 0;
+	return (size_t)r;
+}
+
+/* ---- parsing ---------------------------------------------------------- */
+
+long npy_header_size(const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	uint64_t text;
+
+	if (len < 10 || memcmp(p, NPY_MAGIC, 6) != 0)
+		return -EILSEQ;
+	if (p[6] == 1 && p[7] == 0)
+		return 10 + (long)(p[8] | p[9] << 8);
+	if ((p[6] != 2 && p[6] != 3) || p[7] != 0)
+		return -ENOTSUP;	/* a .npy version we do not know */
+	if (len < 12)
+		return -EILSEQ;
+	text = (uint64_t)p[8] | (uint64_t)p[9] << 8 | (uint64_t)p[10] << 16 |
+	       (uint64_t)p[11] << 24;
+	if (text > NPY_TEXT_MAX)
+		return -EILSEQ;
+	return 12 + (long)text;
+}
+
+struct lex {
+	const char *p, *end;
+};
+
+static void skip_ws(struct lex *x)
+{
+	while (x->p < x->end && (*x->p == ' ' || *x->p == '\t' ||
+				 *x->p == '\n' || *x->p == '\r'))
+		x->p++;
+}
+
+static bool eat(struct lex *x, char c)
+{
+	skip_ws(x);
+	if (x->p < x->end && *x->p == c) {
+		x->p++;
+		return true;
+	}
+	return false;
+}
+
+static bool eat_word(struct lex *x, const char *w)
+{
+	size_t n = strlen(w);
+
+	skip_ws(x);
+	if ((size_t)(x->end - x->p) >= n && memcmp(x->p, w, n) == 0) {
+		x->p += n;
+		return true;
+	}
+	return false;
+}
+
+/* A quoted string without escapes, copied into out. */
+static bool string(struct lex *x, char *out, size_t len)
+{
+	const char *start;
+	char q;
+
+	skip_ws(x);
+	if (x->p >= x->end || (*x->p != '\'' && *x->p != '"'))
+		return false;
+	q = *x->p++;
+	start = x->p;
+	while (x->p < x->end && *x->p != q && *x->p != '\\')
+		x->p++;
+	if (x->p >= x->end || *x->p != q || (size_t)(x->p - start) >= len)
+		return false;
+	memcpy(out, start, (size_t)(x->p - start));
+	out[x->p - start] = '\0';
+	x->p++;
+	return true;
+}
+
+static bool number(struct lex *x, uint64_t *v)
+{
+	uint64_t n = 0;
+	const char *start;
+
+	skip_ws(x);
+	start = x->p;
+	while (x->p < x->end && *x->p >= '0' && *x->p <= '9') {
+		unsigned d = (unsigned)(*x->p - '0');
+
+		if (n > (UINT64_MAX - d) / 10)
+			return false;
+		n = n * 10 + d;
+		x->p++;
+	}
+	if (x->p == start)
+		return false;
+	*v = n;
+	return true;
+}
+
+/* "(3, 4)", "(5,)", "()" */
+static int shape(struct lex *x, struct shmseg_layout *l)
+{
+	if (!eat(x, '('))
+		return -EILSEQ;
+	l->ndim = 0;
+	if (eat(x, ')'))
+		return 0;
+	for (;;) {
+		if (l->ndim == SHMSEG_MAX_NDIM)
+			return -ENOTSUP;	/* more dimensions than we carry */
+		if (!number(x, &l->shape[l->ndim++]))
+			return -EILSEQ;
+		if (eat(x, ')'))
+			return l->ndim == 1 ? -EILSEQ : 0;	/* (5) is no tuple */
+		if (!eat(x, ','))
+			return -EILSEQ;
+		if (eat(x, ')'))
+			return 0;
+	}
+}
+
+int npy_parse(const void *buf, size_t len, struct npy_hdr *h)
+{
+	enum { DESCR = 1, FORTRAN = 2, SHAPE = 4 };
+	long size = npy_header_size(buf, len);
+	const unsigned char *p = buf;
+	struct lex x;
+	char key[16], descr[64];
+	unsigned seen = 0;
+	int ret;
+
+	if (size < 0)
+		return (int)size;
+	if ((size_t)size > len)
+		return -EILSEQ;
+	memset(h, 0, sizeof(*h));
+	h->header_size = (uint64_t)size;
+	x.p = (const char *)p + (p[6] == 1 ? 10 : 12);
+	x.end = (const char *)p + size;
+	if (!eat(&x, '{'))
+		return -EILSEQ;
+	while (!eat(&x, '}')) {
+		if (!string(&x, key, sizeof(key)) || !eat(&x, ':'))
+			return -EILSEQ;
+		if (strcmp(key, "descr") == 0 && !(seen & DESCR)) {
+			seen |= DESCR;
+			skip_ws(&x);
+			/* A list describes a structured dtype. */
+			if (x.p < x.end && *x.p == '[')
+				return -ENOTSUP;
+			if (!string(&x, descr, sizeof(descr)))
+				return -EILSEQ;
+			if (shmseg_dtype_parse(descr, &h->layout.dtype))
+				return -ENOTSUP;	/* object, datetime... */
+		} else if (strcmp(key, "fortran_order") == 0 &&
+			   !(seen & FORTRAN)) {
+			seen |= FORTRAN;
+			if (eat_word(&x, "True"))
+				h->fortran = true;
+			else if (!eat_word(&x, "False"))
+				return -EILSEQ;
+		} else if (strcmp(key, "shape") == 0 && !(seen & SHAPE)) {
+			seen |= SHAPE;
+			ret = shape(&x, &h->layout);
+			if (ret)
+				return ret;
+		} else {
+			return -EILSEQ;	/* unknown or repeated key */
+		}
+		if (!eat(&x, ',')) {
+			if (!eat(&x, '}'))
+				return -EILSEQ;
+			break;
+		}
+	}
+	skip_ws(&x);
+	if (x.p != x.end || seen != (DESCR | FORTRAN | SHAPE))
+		return -EILSEQ;
+	ret = layout_complete(&h->layout, h->fortran, &h->nbytes);
+	return ret == -EINVAL ? -EILSEQ : ret;
+}
+
+/* ---- formatting --------------------------------------------------------- */
+
+long npy_format(const struct shmseg_layout *l, bool fortran, char *buf,
+		size_t len)
+{
+	char descr[SHMSEG_DTYPE_STRLEN], dict[1024];
+	size_t n, pre, total;
+
+	if (shmseg_dtype_format(&l->dtype, descr, sizeof(descr)) < 0)
+		return -EINVAL;
+	n = npy_dict_text(descr, fortran, l->ndim, l->shape, dict,
+			  sizeof(dict));
+	if (n == 0)
+		return -EINVAL;
+	/* Version 1.0 while the header length fits in 16 bits. */
+	pre = 10;
+	total = (pre + n + 1 + NPY_ALIGN - 1) / NPY_ALIGN * NPY_ALIGN;
+	if (total - pre > 0xffff) {
+		pre = 12;
+		total = (pre + n + 1 + NPY_ALIGN - 1) / NPY_ALIGN * NPY_ALIGN;
+	}
+	if (total > len)
+		return -ERANGE;
+	memcpy(buf, NPY_MAGIC, 6);
+	buf[6] = pre == 10 ? 1 : 2;
+	buf[7] = 0;
+	for (size_t i = 0; i < pre - 8; i++)
+		buf[8 + i] = (char)(((total - pre) >> (8 * i)) & 0xff);
+	memcpy(buf + pre, dict, n);
+	memset(buf + pre + n, ' ', total - pre - n - 1);
+	buf[total - 1] = '\n';
+	return (long)total;
+}
+
+/* ---- files -------------------------------------------------------------- */
+
+/* read() exactly len bytes; -ENODATA at an early end of file. */
+static int read_full(int fd, void *buf, size_t len)
+{
+	unsigned char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = read(fd, p, len < IO_CHUNK ? len : IO_CHUNK);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return neg_errno();
+		}
+		if (n == 0)
+			return -ENODATA;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int write_full(int fd, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len < IO_CHUNK ? len : IO_CHUNK);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return neg_errno();
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+EXPORT int shmseg_npy_import(const char *name, int fd, mode_t mode,
+			     struct shmseg **segp)
+{
+	unsigned char pre[12], *text;
+	struct shmseg *seg;
+	struct npy_hdr h;
+	long size;
+	int ret;
+
+	/* The header comes first, read as a stream: fd may be a pipe. */
+	ret = read_full(fd, pre, 10);
+	if (ret)
+		return ret == -ENODATA ? -EILSEQ : ret;
+	if (pre[6] != 1) {
+		ret = read_full(fd, pre + 10, 2);
+		if (ret)
+			return ret == -ENODATA ? -EILSEQ : ret;
+	}
+	size = npy_header_size(pre, pre[6] == 1 ? 10 : 12);
+	if (size < 0)
+		return (int)size;
+	text = malloc((size_t)size);
+	if (!text)
+		return -ENOMEM;
+	memcpy(text, pre, pre[6] == 1 ? 10 : 12);
+	ret = read_full(fd, text + (pre[6] == 1 ? 10 : 12),
+			(size_t)size - (pre[6] == 1 ? 10 : 12));
+	if (!ret)
+		ret = npy_parse(text, (size_t)size, &h);
+	free(text);
+	if (ret)
+		return ret == -ENODATA ? -EILSEQ : ret;
+
+	/* Strides all zero: derived again, in the file's order. */
+	memset(h.layout.strides, 0, sizeof(h.layout.strides));
+	ret = shmseg_create(name, &h.layout, h.fortran ? SHMSEG_FORTRAN : 0,
+			    mode, &seg);
+	if (ret)
+		return ret;
+	/* Straight from the file into the segment: no buffer of our own. */
+	ret = read_full(fd, shmseg_data(seg), (size_t)h.nbytes);
+	if (!ret)
+		ret = shmseg_seal(seg);
+	if (ret) {
+		shmseg_unlink(name);
+		shmseg_detach(seg);
+		return ret;
+	}
+	if (segp)
+		*segp = seg;
+	else
+		shmseg_detach(seg);
+	return 0;
+}
+
+EXPORT int shmseg_npy_export(const struct shmseg *seg, int fd)
+{
+	const struct shmseg_layout *l = shmseg_layout(seg);
+	const unsigned char *data = shmseg_data(seg);
+	char head[4096], *chunk;
+	uint64_t idx[SHMSEG_MAX_NDIM] = { 0 }, count = 1, i;
+	size_t used = 0, cap;
+	int order, ret;
+	long n;
+	uint32_t d;
+
+	if (!seg)
+		return -EINVAL;
+	order = layout_order(l);
+	n = npy_format(l, order == ORDER_F && l->ndim > 1, head, sizeof(head));
+	if (n < 0)
+		return (int)n;
+	ret = write_full(fd, head, (size_t)n);
+	if (ret || order != ORDER_NONE)
+		return ret ? ret : write_full(fd, data, shmseg_nbytes(seg));
+
+	/* Neither C nor Fortran order: gather the elements in C order. */
+	for (d = 0; d < l->ndim; d++)
+		count *= l->shape[d];
+	cap = l->dtype.itemsize > (1u << 20) ? l->dtype.itemsize : 1u << 20;
+	chunk = malloc(cap);
+	if (!chunk)
+		return -ENOMEM;
+	for (i = 0; i < count && !ret; i++) {
+		int64_t off = 0;
+
+		for (d = 0; d < l->ndim; d++)
+			off += (int64_t)idx[d] * l->strides[d];
+		if (used + l->dtype.itemsize > cap) {
+			ret = write_full(fd, chunk, used);
+			used = 0;
+		}
+		memcpy(chunk + used, data + off, l->dtype.itemsize);
+		used += l->dtype.itemsize;
+		for (d = l->ndim; d-- > 0;) {
+			if (++idx[d] < l->shape[d])
+				break;
+			idx[d] = 0;
+		}
+	}
+	if (!ret)
+		ret = write_full(fd, chunk, used);
+	free(chunk);
+	return ret;
+}

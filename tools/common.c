@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: MIT */
+/* common.c - messages, option parsers and formatting shared by the
+ * shmctl commands */
+#include <errno.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common.h"
+
+const char *cmd_name;
+
+static void vwarn(const char *obj, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "shmctl: %s", cmd_name ? cmd_name : "");
+	if (obj)
+		fprintf(stderr, " %s", obj);
+	fprintf(stderr, ": ");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void warn_obj(const char *obj, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(obj, fmt, ap);
+	va_end(ap);
+}
+
+void warn_err(const char *obj, int err)
+{
+	warn_obj(obj, "%s", shmseg_strerror(err));
+}
+
+void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(NULL, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try 'shmctl %s --help'.\n", cmd_name ? cmd_name : "");
+	exit(EXIT_USAGE);
+}
+
+int parse_mode(const char *s, mode_t *mode)
+{
+	char *end;
+	unsigned long v;
+
+	if (!*s || strspn(s, "01234567") != strlen(s))
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 8);
+	if (errno || *end || v > 0777)
+		return -1;
+	*mode = (mode_t)v;
+	return 0;
+}
+
+/* "1000x3", "7", or "" for a scalar; every dimension a plain number. */
+int parse_shape(const char *s, struct shmseg_layout *l)
+{
+	const char *p = s;
+
+	l->ndim = 0;
+	if (!*s)
+		return 0;
+	for (;;) {
+		uint64_t v = 0;
+		const char *start = p;
+
+		while (*p >= '0' && *p <= '9') {
+			unsigned d = (unsigned)(*p - '0');
+
+			if (v > (UINT64_MAX - d) / 10)
+				return -1;
+			v = v * 10 + d;
+			p++;
+		}
+		if (p == start || l->ndim == SHMSEG_MAX_NDIM)
+			return -1;
+		l->shape[l->ndim++] = v;
+		if (*p == '\0')
+			return 0;
+		if (*p != 'x' && *p != ',')
+			return -1;
+		p++;
+	}
+}
+
+int parse_seconds(const char *s, int *ms)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= 0) || v > 2000000.0)
+		return -1;
+	*ms = (int)(v * 1000.0 + 0.5);
+	return 0;
+}
+
+void fmt_size(uint64_t bytes, bool exact, char *buf, size_t len)
+{
+	static const char units[] = "KMGTPE";
+	double v = (double)bytes;
+	int u = -1;
+
+	if (exact || bytes < 1024) {
+		snprintf(buf, len, "%" PRIu64, bytes);
+		return;
+	}
+	while (v >= 1024 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, v < 10 ? "%.1f%ci" : "%.0f%ci", v, units[u]);
+}
+
+void fmt_time(const struct timespec *t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	if (!gmtime_r(&t->tv_sec, &tm) ||
+	    !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, len, "%lld", (long long)t->tv_sec);
+}
+
+void fmt_shape(const struct shmseg_layout *l, const char *sep, char *buf,
+	       size_t len)
+{
+	size_t n = 0;
+	uint32_t i;
+
+	buf[0] = '\0';
+	for (i = 0; i < l->ndim && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%" PRIu64,
+				      i ? sep : "", l->shape[i]);
+	if (l->ndim == 0)
+		snprintf(buf, len, "()");
+}
+
+void fmt_user(uid_t uid, char *buf, size_t len)
+{
+	struct passwd *pw = getpwuid(uid);
+
+	if (pw)
+		snprintf(buf, len, "%s", pw->pw_name);
+	else
+		snprintf(buf, len, "%lu", (unsigned long)uid);
+}
+
+void fmt_group(gid_t gid, char *buf, size_t len)
+{
+	struct group *gr = getgrgid(gid);
+
+	if (gr)
+		snprintf(buf, len, "%s", gr->gr_name);
+	else
+		snprintf(buf, len, "%lu", (unsigned long)gid);
+}
+
+void fmt_uuid(const unsigned char u[16], char *buf, size_t len)
+{
+	snprintf(buf, len, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+		 "%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2], u[3], u[4], u[5],
+		 u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14],
+		 u[15]);
+}
+
+const char *state_name(enum shmseg_state state)
+{
+	switch (state) {
+	case SHMSEG_BUILDING:
+		return "building";
+	case SHMSEG_SEALED:
+		return "sealed";
+	case SHMSEG_STALE:
+		return "stale";
+	}
+	return "?";
+}
+
+const char *order_name(const struct shmseg_layout *l)
+{
+	int64_t c = l->dtype.itemsize, f = l->dtype.itemsize;
+	bool is_c = true, is_f = true;
+	uint32_t i;
+
+	for (i = l->ndim; i-- > 0;) {
+		is_c = is_c && l->strides[i] == c;
+		c *= (int64_t)(l->shape[i] ? l->shape[i] : 1);
+	}
+	for (i = 0; i < l->ndim; i++) {
+		is_f = is_f && l->strides[i] == f;
+		f *= (int64_t)(l->shape[i] ? l->shape[i] : 1);
+	}
+	return is_c ? "C" : is_f ? "F" : "strided";
+}
+
+void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/* common.h - what the shmctl commands share: messages, option parsers,
+ * formatting; linked into the tool only, not a stable interface */
+#ifndef SHMCTL_COMMON_H
+#define SHMCTL_COMMON_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "shmseg.h"
+
+#define EXIT_USAGE 2
+
+/* The command running, for "shmctl: COMMAND OBJECT: message". */
+extern const char *cmd_name;
+
+/* "shmctl: COMMAND OBJECT: message" on stderr (OBJECT may be NULL). */
+void warn_obj(const char *obj, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The same with the message for a negative errno from the library. */
+void warn_err(const char *obj, int err);
+/* A usage error: message, a hint to --help, exit 2. */
+_Noreturn void usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+/* Parsers: 0 on success, -1 on a malformed value. */
+int parse_mode(const char *s, mode_t *mode);
+int parse_shape(const char *s, struct shmseg_layout *l);
+int parse_seconds(const char *s, int *ms);
+
+/* Formatting into buf. */
+void fmt_size(uint64_t bytes, bool exact, char *buf, size_t len);
+void fmt_time(const struct timespec *t, char *buf, size_t len);
+void fmt_shape(const struct shmseg_layout *l, const char *sep, char *buf,
+	       size_t len);
+void fmt_user(uid_t uid, char *buf, size_t len);
+void fmt_group(gid_t gid, char *buf, size_t len);
+void fmt_uuid(const unsigned char uuid[16], char *buf, size_t len);
+const char *state_name(enum shmseg_state state);
+/* "C", "F" or "strided" */
+const char *order_name(const struct shmseg_layout *l);
+/* A JSON string literal of s. */
+void json_string(FILE *f, const char *s);
+
+/* The commands. */
+int cmd_create(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_rm(int argc, char **argv);
+int cmd_dump(int argc, char **argv);
+int cmd_wait(int argc, char **argv);
+
+#endif

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/* rm.c - shmctl rm: remove segments by name, or every stale one */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+static void usage(void)
+{
+	printf("usage: shmctl rm [-f] NAME...\n"
+	       "       shmctl rm --stale [-f] [NAME...]\n\n"
+	       "Remove the names of segments; processes that have them "
+	       "attached keep\nworking until they detach. Objects that are "
+	       "not segments are refused.\n\n"
+	       "  -s, --stale  also every stale segment (building, creator "
+	       "gone)\n"
+	       "  -f, --force  ignore names that do not exist\n"
+	       "  -h, --help   this help\n");
+}
+
+/* Remove one name if it is a segment; 0 or 1 for the exit status. */
+static int rm_one(const char *name, bool force)
+{
+	struct shmseg_stat st;
+	int err = shmseg_stat(name, &st);
+
+	if (err == -ENOENT && force)
+		return 0;
+	if (err == -EBADMSG || err == -ENOTSUP) {
+		warn_obj(name, "not a shmseg segment of this version; "
+			 "not removed");
+		return 1;
+	}
+	/* A segment we may not read can still be ours to remove. */
+	if (err && err != -EACCES) {
+		warn_err(name, err);
+		return 1;
+	}
+	err = shmseg_unlink(name);
+	if (err == -ENOENT && force)
+		return 0;
+	if (err) {
+		warn_err(name, err);
+		return 1;
+	}
+	return 0;
+}
+
+struct stale {
+	char **names;
+	size_t n, cap;
+};
+
+static int collect_stale(const char *name, const struct shmseg_stat *st,
+			 void *arg)
+{
+	struct stale *s = arg;
+	char **v;
+
+	if (st->state != SHMSEG_STALE)
+		return 0;
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 16;
+		v = realloc(s->names, s->cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		s->names = v;
+	}
+	s->names[s->n] = strdup(name);
+	return s->names[s->n++] ? 0 : -ENOMEM;
+}
+
+int cmd_rm(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "stale", no_argument, NULL, 's' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool stale = false, force = false;
+	struct stale s = { 0 };
+	int opt, ret = 0, err;
+	size_t i;
+
+	while ((opt = getopt_long(argc, argv, "sfh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's': stale = true; break;
+		case 'f': force = true; break;
+		case 'h': usage(); return 0;
+		default: usage_error("bad option");
+		}
+	}
+	if (optind == argc && !stale)
+		usage_error("missing NAME");
+	/* Keep going across operands; the status says if any failed. */
+	for (i = (size_t)optind; i < (size_t)argc; i++)
+		ret |= rm_one(argv[i], force);
+	if (stale) {
+		err = shmseg_list(collect_stale, &s);
+		if (err) {
+			warn_err(NULL, err);
+			ret = 1;
+		}
+		/* Stale was decided a moment ago; the state is checked
+		 * again just before each removal. */
+		for (i = 0; i < s.n; i++) {
+			struct shmseg_stat st;
+
+			if (shmseg_stat(s.names[i], &st) == 0 &&
+			    st.state == SHMSEG_STALE)
+				ret |= rm_one(s.names[i], true);
+			free(s.names[i]);
+		}
+		free(s.names);
+	}
+	return ret;
+}

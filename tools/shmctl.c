@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/* shmctl.c - the command-line manager of shmseg segments: dispatch */
+#include <stdio.h>
+#include <string.h>
+
+#include "common.h"
+
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{ "create", cmd_create, "make a sealed segment from a .npy or raw file" },
+	{ "list", cmd_list, "list segments" },
+	{ "info", cmd_info, "show everything in a segment's header" },
+	{ "rm", cmd_rm, "remove segments" },
+	{ "dump", cmd_dump, "write a segment out as a .npy file" },
+	{ "wait", cmd_wait, "wait until a segment exists and is sealed" },
+	{ NULL, NULL, NULL },
+};
+
+static void usage(FILE *f)
+{
+	const struct command *c;
+
+	fprintf(f, "usage: shmctl COMMAND [OPTION]... [ARG]...\n"
+		   "       shmctl --help | --version\n\ncommands:\n");
+	for (c = commands; c->name; c++)
+		fprintf(f, "  %-8s %s\n", c->name, c->summary);
+	fprintf(f, "\n'shmctl COMMAND --help' describes a command; see also "
+		   "shmctl(1).\n");
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *c;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("shmctl (shmseg) %s\n", SHMSEG_VERSION);
+		return 0;
+	}
+	for (c = commands; c->name; c++)
+		if (strcmp(argv[1], c->name) == 0) {
+			cmd_name = c->name;
+			return c->fn(argc - 1, argv + 1);
+		}
+	fprintf(stderr, "shmctl: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: MIT */
+/* show.c - shmctl list and shmctl info: what segments there are */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+struct row {
+	char *name;
+	bool foreign;
+	struct shmseg_stat st;
+};
+
+struct rows {
+	struct row *v;
+	size_t n, cap;
+};
+
+static int collect(const char *name, const struct shmseg_stat *st, void *arg)
+{
+	struct rows *r = arg;
+	struct row *v;
+
+	if (r->n == r->cap) {
+		r->cap = r->cap ? 2 * r->cap : 64;
+		v = realloc(r->v, r->cap * sizeof(*v));
+		if (!v)
+			return -1;
+		r->v = v;
+	}
+	v = &r->v[r->n];
+	v->name = strdup(name);
+	if (!v->name)
+		return -1;
+	v->foreign = !st;
+	if (st)
+		v->st = *st;
+	r->n++;
+	return 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct row *)a)->name,
+		      ((const struct row *)b)->name);
+}
+
+static void json_row(const struct row *r)
+{
+	const struct shmseg_stat *st = &r->st;
+	char dt[SHMSEG_DTYPE_STRLEN], buf[64];
+	uint32_t i;
+
+	printf("{\"name\": ");
+	json_string(stdout, r->name);
+	if (r->foreign) {
+		printf(", \"state\": \"foreign\"}");
+		return;
+	}
+	shmseg_dtype_format(&st->layout.dtype, dt, sizeof(dt));
+	printf(", \"state\": \"%s\", \"dtype\": ", state_name(st->state));
+	json_string(stdout, dt);
+	printf(", \"shape\": [");
+	for (i = 0; i < st->layout.ndim; i++)
+		printf("%s%" PRIu64, i ? ", " : "", st->layout.shape[i]);
+	printf("], \"strides\": [");
+	for (i = 0; i < st->layout.ndim; i++)
+		printf("%s%" PRId64, i ? ", " : "", st->layout.strides[i]);
+	printf("], \"order\": \"%s\", \"nbytes\": %" PRIu64
+	       ", \"size\": %" PRIu64 ", \"data_offset\": %" PRIu64,
+	       order_name(&st->layout), st->nbytes, st->size,
+	       st->size - st->nbytes);
+	fmt_uuid(st->uuid, buf, sizeof(buf));
+	printf(", \"uuid\": \"%s\", \"creator_pid\": %ld", buf,
+	       (long)st->creator_pid);
+	fmt_time(&st->created, buf, sizeof(buf));
+	printf(", \"created\": \"%s\", \"mode\": \"%04o\", \"uid\": %lu, "
+	       "\"owner\": ", buf, (unsigned)st->mode, (unsigned long)st->uid);
+	fmt_user(st->uid, buf, sizeof(buf));
+	json_string(stdout, buf);
+	printf(", \"gid\": %lu, \"group\": ", (unsigned long)st->gid);
+	fmt_group(st->gid, buf, sizeof(buf));
+	json_string(stdout, buf);
+	printf("}");
+}
+
+enum { COLS = 10 };
+
+/* The text cells of one row of the table. */
+static void cells(const struct row *r, bool bytes, bool lng,
+		  char c[COLS][80])
+{
+	const struct shmseg_stat *st = &r->st;
+	int i;
+
+	for (i = 0; i < COLS; i++)
+		c[i][0] = '\0';
+	snprintf(c[0], 80, "%s", r->name);
+	if (r->foreign) {
+		snprintf(c[1], 80, "foreign");
+		return;
+	}
+	snprintf(c[1], 80, "%s", state_name(st->state));
+	shmseg_dtype_format(&st->layout.dtype, c[2], 80);
+	fmt_shape(&st->layout, "x", c[3], 80);
+	fmt_size(st->nbytes, bytes, c[4], 80);
+	snprintf(c[5], 80, "%04o", (unsigned)st->mode);
+	fmt_user(st->uid, c[6], 80);
+	fmt_time(&st->created, c[7], 80);
+	if (lng) {
+		snprintf(c[8], 80, "%ld", (long)st->creator_pid);
+		fmt_uuid(st->uuid, c[9], 80);
+	}
+}
+
+static void usage_list(void)
+{
+	printf("usage: shmctl list [-l] [--json] [--all] [--bytes]\n\n"
+	       "One line per segment: name, state, dtype, shape, size, mode, "
+	       "owner,\ncreation time.\n\n"
+	       "  -l, --long   also the creator's pid and the uuid\n"
+	       "  -j, --json   one JSON array, for scripts\n"
+	       "  -a, --all    also other objects in the shared-memory "
+	       "directory\n"
+	       "  -b, --bytes  sizes in bytes, not in binary units\n"
+	       "  -h, --help   this help\n");
+}
+
+int cmd_list(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "long", no_argument, NULL, 'l' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "bytes", no_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const heads[COLS] = {
+		"NAME", "STATE", "DTYPE", "SHAPE", "SIZE", "MODE", "OWNER",
+		"CREATED", "PID", "UUID",
+	};
+	bool lng = false, json = false, all = false, bytes = false;
+	struct rows r = { 0 };
+	char (*c)[COLS][80];
+	size_t w[COLS] = { 0 }, i;
+	int opt, ret, k, ncols;
+
+	while ((opt = getopt_long(argc, argv, "ljabh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'l': lng = true; break;
+		case 'j': json = true; break;
+		case 'a': all = true; break;
+		case 'b': bytes = true; break;
+		case 'h': usage_list(); return 0;
+		default: usage_error("bad option");
+		}
+	}
+	if (optind != argc)
+		usage_error("list takes no arguments");
+	ret = shmseg_list_flags(all ? SHMSEG_LIST_ALL : 0, collect, &r);
+	if (ret) {
+		warn_obj(NULL, "%s", ret == -1 ? "out of memory" :
+			 shmseg_strerror(ret));
+		return 1;
+	}
+	qsort(r.v, r.n, sizeof(*r.v), by_name);
+	if (json) {
+		printf("[");
+		for (i = 0; i < r.n; i++) {
+			printf(i ? ",\n " : "");
+			json_row(&r.v[i]);
+		}
+		printf("]\n");
+		return 0;
+	}
+	ncols = lng ? COLS : COLS - 2;
+	c = calloc(r.n + 1, sizeof(*c));
+	if (!c) {
+		warn_obj(NULL, "out of memory");
+		return 1;
+	}
+	for (k = 0; k < ncols; k++)
+		snprintf(c[0][k], 80, "%s", heads[k]);
+	for (i = 0; i < r.n; i++)
+		cells(&r.v[i], bytes, lng, c[i + 1]);
+	for (i = 0; i <= r.n; i++)
+		for (k = 0; k < ncols; k++)
+			if (strlen(c[i][k]) > w[k])
+				w[k] = strlen(c[i][k]);
+	for (i = 0; i <= r.n; i++) {
+		for (k = 0; k < ncols; k++) {
+			/* SIZE is right-aligned; the last column is not
+			 * padded. */
+			if (k == 4)
+				printf("%*s", (int)w[k], c[i][k]);
+			else if (k == ncols - 1)
+				printf("%s", c[i][k]);
+			else
+				printf("%-*s", (int)w[k], c[i][k]);
+			printf(k == ncols - 1 ? "\n" : "  ");
+		}
+	}
+	free(c);
+	return 0;
+}
+
+static void usage_info(void)
+{
+	printf("usage: shmctl info NAME [--json]\n\n"
+	       "Everything in the header of segment NAME.\n\n"
+	       "  -j, --json   one JSON object\n"
+	       "  -h, --help   this help\n");
+}
+
+int cmd_info(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct row r = { 0 };
+	char dt[SHMSEG_DTYPE_STRLEN], buf[600];
+	bool json = false;
+	uint32_t i;
+	int opt, err;
+	size_t n;
+
+	while ((opt = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'j': json = true; break;
+		case 'h': usage_info(); return 0;
+		default: usage_error("bad option");
+		}
+	}
+	if (optind != argc - 1)
+		usage_error(optind >= argc ? "missing NAME" : "too many arguments");
+	r.name = argv[optind];
+	err = shmseg_stat(r.name, &r.st);
+	if (err) {
+		warn_err(r.name, err);
+		return 1;
+	}
+	if (json) {
+		json_row(&r);
+		printf("\n");
+		return 0;
+	}
+	shmseg_dtype_format(&r.st.layout.dtype, dt, sizeof(dt));
+	printf("name:         %s\n", r.name);
+	fmt_uuid(r.st.uuid, buf, sizeof(buf));
+	printf("uuid:         %s\n", buf);
+	printf("state:        %s\n", state_name(r.st.state));
+	printf("dtype:        %s\n", dt);
+	fmt_shape(&r.st.layout, ", ", buf, sizeof(buf));
+	printf("shape:        (%s)\n", r.st.layout.ndim ? buf : "");
+	n = 0;
+	buf[0] = '\0';
+	for (i = 0; i < r.st.layout.ndim; i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%" PRId64,
+				      i ? ", " : "", r.st.layout.strides[i]);
+	printf("strides:      (%s)\n", buf);
+	printf("order:        %s\n", order_name(&r.st.layout));
+	printf("nbytes:       %" PRIu64 "\n", r.st.nbytes);
+	printf("data offset:  %" PRIu64 "\n", r.st.size - r.st.nbytes);
+	printf("size:         %" PRIu64 "\n", r.st.size);
+	printf("creator pid:  %ld\n", (long)r.st.creator_pid);
+	fmt_time(&r.st.created, buf, sizeof(buf));
+	printf("created:      %s\n", buf);
+	printf("mode:         %04o\n", (unsigned)r.st.mode);
+	fmt_user(r.st.uid, buf, sizeof(buf));
+	printf("owner:        %s\n", buf);
+	fmt_group(r.st.gid, buf, sizeof(buf));
+	printf("group:        %s\n", buf);
+	return 0;
+}
