@@ -131,7 +131,7 @@ deps:
 check: deps
 	$(Q)$(MAKE) --no-print-directory check-tests
 	$(Q)$(MAKE) --no-print-directory check-tests B=build/asan \
-		SH_TESTS=test_numpy.sh \
+		SH_TESTS="test_numpy.sh test_shmctl.sh" \
 		OPT="-O1 -g -fno-omit-frame-pointer" \
 		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 	$(Q)$(MAKE) --no-print-directory check-valgrind
@@ -139,7 +139,7 @@ check: deps
 		'{ p += $$1; f += $$2; s += $$3 } \
 		 END { printf "total: %d passed, %d failed, %d skipped\n", p, f, s }'
 
-SH_TESTS ?= test_numpy.sh test_build.sh test_man.sh
+SH_TESTS ?= test_numpy.sh test_shmctl.sh test_build.sh test_man.sh
 
 check-tests: all $(TEST_BINS) $(B)/portable/os_posix.o
 	$(Q)B=$(B) SH_TESTS="$(SH_TESTS)" sh test/run.sh $(UNIT_TESTS)

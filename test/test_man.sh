@@ -12,7 +12,7 @@ for f in $(grep -oE '\bshmseg_[a-z0-9_]+[[:space:]]*\(' include/shmseg.h |
 	[ -f "man/$f.3" ] && ok "man page for $f" || nok "no man/$f.3"
 done
 
-lint=$(mandoc -Tlint -W warning man/*.[35] 2>&1)
+lint=$(mandoc -Tlint -W warning man/*.[135] 2>&1)
 [ -z "$lint" ] && ok "mandoc -Tlint is clean" || nok "mandoc -Tlint: $lint"
 
 # Each page's EXAMPLES program, as roff prints it, must compile and link.

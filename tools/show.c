@@ -41,6 +41,15 @@ static int collect(const char *name, const struct shmseg_stat *st, void *arg)
 	return 0;
 }
 
+static void free_rows(struct rows *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		free(r->v[i].name);
+	free(r->v);
+}
+
 static int by_name(const void *a, const void *b)
 {
 	return strcmp(((const struct row *)a)->name,
@@ -164,6 +173,7 @@ int cmd_list(int argc, char **argv)
 	if (ret) {
 		warn_obj(NULL, "%s", ret == -1 ? "out of memory" :
 			 shmseg_strerror(ret));
+		free_rows(&r);
 		return 1;
 	}
 	qsort(r.v, r.n, sizeof(*r.v), by_name);
@@ -174,12 +184,14 @@ int cmd_list(int argc, char **argv)
 			json_row(&r.v[i]);
 		}
 		printf("]\n");
+		free_rows(&r);
 		return 0;
 	}
 	ncols = lng ? COLS : COLS - 2;
 	c = calloc(r.n + 1, sizeof(*c));
 	if (!c) {
 		warn_obj(NULL, "out of memory");
+		free_rows(&r);
 		return 1;
 	}
 	for (k = 0; k < ncols; k++)
@@ -204,6 +216,7 @@ int cmd_list(int argc, char **argv)
 		}
 	}
 	free(c);
+	free_rows(&r);
 	return 0;
 }
 

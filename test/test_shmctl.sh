@@ -1,0 +1,327 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# test_shmctl.sh - the shmctl tool: every command, option and error path,
+# checking output, messages and exit status
+B=${B:-build}
+S=$B/shmctl
+P=shmseg-c$$-			# every name this test makes starts so
+T=$(mktemp -d)
+PY=/usr/bin/python3
+failed=0
+
+cleanup() {
+	for f in /dev/shm/"$P"*; do
+		[ -e "$f" ] && rm -f "$f"
+	done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'cleanup; exit 1' INT TERM
+
+ok() { echo "ok - $1"; }
+nok() { echo "not ok - $1"; failed=1; }
+
+# run CMD...: sets $out, $err and $rc
+run() {
+	"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	out=$(cat "$T/out")
+	err=$(cat "$T/err")
+}
+
+# expect DESC RC [STDERR-SUBSTRING]
+expect() {
+	if [ "$rc" -ne "$2" ]; then
+		nok "$1: exit $rc, wanted $2 (stderr: $err)"
+	elif [ -n "${3:-}" ] && ! printf '%s' "$err" | grep -qF -- "$3"; then
+		nok "$1: stderr '$err' lacks '$3'"
+	else
+		ok "$1"
+	fi
+}
+
+have_numpy() { [ -x "$PY" ] && "$PY" -c 'import numpy' 2>/dev/null; }
+
+# A small .npy file without NumPy: <i2, shape (2, 3), values 0..5.
+write_npy() {
+	{
+		printf '\223NUMPY\001\000v\000'
+		printf "{'descr': '<i2', 'fortran_order': False, 'shape': (2, 3), }"
+		printf '%*s\n' 58 ''
+		printf '\000\000\001\000\002\000\003\000\004\000\005\000'
+	} >"$1"
+}
+
+test_help_and_version() {
+	run "$S" --help
+	expect "shmctl --help" 0
+	printf '%s' "$out" | grep -q 'create' || nok "--help lists create"
+	run "$S" --version
+	expect "shmctl --version" 0
+	[ "$out" = "shmctl (shmseg) 1.0.0" ] || nok "--version says $out"
+	for c in create list info rm dump wait; do
+		run "$S" $c --help
+		expect "shmctl $c --help" 0
+		printf '%s' "$out" | grep -q "^usage: shmctl $c" ||
+			nok "$c --help starts with its usage"
+	done
+	run "$S"
+	expect "no command is a usage error" 2
+	run "$S" frob
+	expect "unknown command is a usage error" 2 "unknown command 'frob'"
+}
+
+test_create_from_npy() {
+	write_npy "$T/a.npy"
+	run "$S" create "${P}a" --from "$T/a.npy"
+	expect "create --from prints nothing and succeeds" 0
+	[ -z "$out$err" ] || nok "create printed '$out$err'"
+	run "$S" info "${P}a"
+	printf '%s' "$out" | grep -q '^dtype: *<i2$' &&
+	printf '%s' "$out" | grep -q '^shape: *(2, 3)$' &&
+	printf '%s' "$out" | grep -q '^state: *sealed$' &&
+	printf '%s' "$out" | grep -q '^mode: *0400$' &&
+		ok "info shows dtype, shape, state and default mode 0600 sealed" ||
+		nok "info after create: $out"
+	run "$S" create "${P}a" --from "$T/a.npy"
+	expect "create of an existing name" 1 "shmctl: create ${P}a: segment exists"
+	run "$S" create "${P}b" --from - <"$T/a.npy"
+	expect "create --from - reads standard input" 0
+	run "$S" create "${P}m" --from "$T/a.npy" --mode 0644
+	run "$S" info "${P}m"
+	printf '%s' "$out" | grep -q '^mode: *0444$' &&
+		ok "--mode 0644 gives 0444 once sealed" || nok "mode: $out"
+	run "$S" create "${P}x" --from "$T/missing.npy"
+	expect "missing input file" 1 "$T/missing.npy: No such file or directory"
+	[ ! -e "/dev/shm/${P}x" ] && ok "nothing left after a missing file" ||
+		nok "left /dev/shm/${P}x"
+}
+
+test_create_refuses_bad_npy() {
+	printf 'not a numpy file at all' >"$T/bad.npy"
+	run "$S" create "${P}bad" --from "$T/bad.npy"
+	expect "malformed .npy" 1 "malformed .npy header"
+	write_npy "$T/a.npy"
+	head -c 100 "$T/a.npy" >"$T/short.npy"
+	run "$S" create "${P}short" --from "$T/short.npy"
+	expect ".npy cut inside its header" 1 "malformed .npy header"
+	head -c 130 "$T/a.npy" >"$T/short.npy"
+	run "$S" create "${P}short" --from "$T/short.npy"
+	expect ".npy cut inside its data" 1 "input is shorter than its header says"
+	sed 's/<i2/|O/' "$T/a.npy" >"$T/obj.npy"
+	run "$S" create "${P}obj" --from "$T/obj.npy"
+	expect "object dtype" 1 "unsupported format version or dtype"
+	sed "s/'<i2'/[('a', '<i2')]/" "$T/a.npy" >"$T/rec.npy"
+	run "$S" create "${P}rec" --from "$T/rec.npy"
+	expect "structured dtype" 1 "unsupported format version or dtype"
+	sed "s/'shape': (2, 3)/'shape': (2, 3/" "$T/a.npy" >"$T/sh.npy"
+	run "$S" create "${P}sh" --from "$T/sh.npy"
+	expect "malformed shape" 1 "malformed .npy header"
+	for n in bad short obj rec sh; do
+		[ -e "/dev/shm/${P}$n" ] && nok "left /dev/shm/${P}$n"
+	done
+	ok "nothing left behind by refused .npy files"
+}
+
+test_create_raw() {
+	printf 'abcdefgh' >"$T/raw"
+	run "$S" create "${P}r" --dtype '<u2' --shape 2x2 --raw "$T/raw"
+	expect "create --raw" 0
+	run "$S" info "${P}r"
+	printf '%s' "$out" | grep -q '^strides: *(4, 2)$' ||
+		nok "raw C order strides: $out"
+	printf 'abcdefgh' | "$S" create "${P}rf" --dtype uint16 --shape 2x2 \
+		--order F --raw -
+	run "$S" info "${P}rf"
+	printf '%s' "$out" | grep -q '^order: *F$' &&
+		ok "create --raw - --order F" || nok "F order: $out"
+	run "$S" create "${P}r9" --dtype '<u2' --shape 2x2 --raw - <<EOI
+abcdefgh
+EOI
+	expect "raw input too long" 1 "input is longer than the array (8 bytes)"
+	printf 'abc' >"$T/raw3"
+	run "$S" create "${P}r3" --dtype '<u2' --shape 2x2 --raw "$T/raw3"
+	expect "raw input too short" 1 "input is shorter than the array (3 of 8 bytes)"
+	[ ! -e "/dev/shm/${P}r9" ] && [ ! -e "/dev/shm/${P}r3" ] &&
+		ok "nothing left by wrong-length raw input" || nok "raw leftovers"
+	for shape in 3x-1 0x x3 3xx4 '3 4' 1e3; do
+		run "$S" create "${P}rs" --dtype f8 --shape "$shape" --raw "$T/raw"
+		expect "bad shape '$shape'" 2 "bad shape '$shape'"
+	done
+	run "$S" create "${P}rs" --dtype f8 --shape 99999999999x99999999999 \
+		--raw "$T/raw"
+	expect "overflowing shape" 1 "array size overflows 64 bits"
+	run "$S" create "${P}rs" --dtype f9 --shape 2 --raw "$T/raw"
+	expect "bad dtype" 2 "bad dtype 'f9'"
+	run "$S" create "${P}rs" --dtype f8 --raw "$T/raw"
+	expect "--raw without --shape" 2 "--raw needs --dtype and --shape"
+	run "$S" create "${P}rs" --from "$T/raw" --raw "$T/raw"
+	expect "--from and --raw together" 2 "give one of --from and --raw"
+	run "$S" create "${P}rs" --dtype f8 --shape 1 --order X --raw "$T/raw"
+	expect "bad --order" 2 "order must be C or F"
+	run "$S" create "${P}rs" --dtype f8 --shape 1 --mode 0999 --raw "$T/raw"
+	expect "bad --mode" 2 "bad mode '0999'"
+	run "$S" create "a/b" --dtype u1 --shape 1 --raw "$T/raw"
+	expect "bad name" 1 "shmctl: create a/b: Invalid argument"
+	run "$S" create
+	expect "create without NAME" 2 "missing NAME"
+	[ ! -e "/dev/shm/${P}rs" ] || nok "left /dev/shm/${P}rs"
+}
+
+test_list_and_states() {
+	write_npy "$T/a.npy"
+	"$S" create "${P}l1" --from "$T/a.npy" --mode 0644
+	"$B/test/helper" build "${P}l2" <"$T/a.npy" >/dev/null   # stale
+	mkfifo "$T/hold"
+	"$B/test/helper" build "${P}l3" <"$T/hold" >/dev/null &
+	holder=$!
+	exec 9>"$T/hold"	# keeps the builder alive
+	i=0
+	while [ ! -e "/dev/shm/${P}l3" ] && [ $i -lt 100 ]; do
+		sleep 0.05; i=$((i + 1))
+	done
+	printf 'foreign' >"/dev/shm/${P}l4"
+	run "$S" list
+	expect "list" 0
+	line() { printf '%s\n' "$out" | grep "^$1 "; }
+	line "${P}l1" | grep -q ' sealed  *<i2  *2x3  *12  *0444  *root ' &&
+		ok "list shows a sealed segment" || nok "list sealed: $(line "${P}l1")"
+	line "${P}l2" | grep -q ' stale ' && ok "list shows a stale segment" ||
+		nok "list stale: $(line "${P}l2")"
+	line "${P}l3" | grep -q ' building ' &&
+		ok "list shows a live building segment" ||
+		nok "list building: $(line "${P}l3")"
+	[ -z "$(line "${P}l4")" ] && ok "list hides foreign objects" ||
+		nok "list foreign"
+	printf '%s\n' "$out" | head -1 |
+		grep -q '^NAME  *STATE  *DTYPE  *SHAPE  *SIZE  *MODE  *OWNER  *CREATED$' &&
+		ok "list header" || nok "list header: $(printf '%s' "$out" | head -1)"
+	# columns align: STATE starts at the same offset on every line
+	cols=$(printf '%s\n' "$out" | awk '{ print index($0, $2) }' | sort -u |
+		wc -l)
+	[ "$cols" -eq 1 ] && ok "list columns align" || nok "list columns"
+	run "$S" list --all
+	line "${P}l4" | grep -q ' foreign' && ok "list --all shows foreign" ||
+		nok "list --all: $(line "${P}l4")"
+	run "$S" list -l --bytes
+	line "${P}l1" | grep -qE ' 12 .* [0-9]+  [0-9a-f-]{36}$' &&
+		ok "list -l --bytes adds pid and uuid" || nok "list -l: $(line "${P}l1")"
+	run "$S" list --json --all
+	if have_numpy || [ -x "$PY" ]; then
+		printf '%s' "$out" | "$PY" -c '
+import json, sys
+rows = {r["name"]: r for r in json.load(sys.stdin)}
+p = sys.argv[1]
+assert rows[p + "l1"]["state"] == "sealed", rows[p + "l1"]
+assert rows[p + "l1"]["shape"] == [2, 3]
+assert rows[p + "l1"]["dtype"] == "<i2"
+assert rows[p + "l1"]["mode"] == "0444"
+assert rows[p + "l2"]["state"] == "stale"
+assert rows[p + "l3"]["state"] == "building"
+assert rows[p + "l4"]["state"] == "foreign"
+' "$P" && ok "list --json parses and says the states" ||
+			nok "list --json: $out"
+	else
+		echo "SKIP: list --json parse: no $PY"
+	fi
+	run "$S" info "${P}l1" --json
+	printf '%s' "$out" | "$PY" -m json.tool >/dev/null &&
+		ok "info --json parses" || nok "info --json: $out"
+	run "$S" info "${P}l4"
+	expect "info of a foreign object" 1 "not a shmseg segment"
+	run "$S" info "${P}none"
+	expect "info of a missing name" 1 "shmctl: info ${P}none: no such segment"
+	run "$S" list extra
+	expect "list takes no arguments" 2
+
+	# rm --stale removes exactly the stale one
+	run "$S" rm --stale
+	expect "rm --stale" 0
+	[ ! -e "/dev/shm/${P}l2" ] && [ -e "/dev/shm/${P}l3" ] &&
+	[ -e "/dev/shm/${P}l1" ] && [ -e "/dev/shm/${P}l4" ] &&
+		ok "rm --stale leaves live, sealed and foreign objects alone" ||
+		nok "rm --stale removed the wrong things"
+	exec 9>&-
+	wait $holder
+	run "$S" rm "${P}l4"
+	expect "rm refuses a foreign object" 1 "not a shmseg segment"
+	[ -e "/dev/shm/${P}l4" ] && ok "foreign object kept" || nok "foreign removed"
+	rm -f "/dev/shm/${P}l4"
+}
+
+test_rm() {
+	write_npy "$T/a.npy"
+	"$S" create "${P}d1" --from "$T/a.npy"
+	"$S" create "${P}d2" --from "$T/a.npy"
+	run "$S" rm "${P}d1" "${P}none" "${P}d2"
+	expect "rm goes on past a missing name" 1 "shmctl: rm ${P}none: no such segment"
+	[ ! -e "/dev/shm/${P}d1" ] && [ ! -e "/dev/shm/${P}d2" ] &&
+		ok "rm removed the others" || nok "rm left segments"
+	run "$S" rm -f "${P}none"
+	expect "rm -f of a missing name" 0
+	[ -z "$out$err" ] || nok "rm -f printed '$out$err'"
+	run "$S" rm
+	expect "rm without NAME" 2 "missing NAME"
+}
+
+test_dump_and_wait() {
+	write_npy "$T/a.npy"
+	"$S" create "${P}w" --from "$T/a.npy"
+	run "$S" dump "${P}w" -o "$T/back.npy"
+	expect "dump -o" 0
+	cmp -s "$T/a.npy" "$T/back.npy" &&
+		ok "dump writes the same bytes as NumPy would" ||
+		nok "dump differs from the input"
+	"$S" dump "${P}w" >"$T/stdout.npy"
+	cmp -s "$T/a.npy" "$T/stdout.npy" && ok "dump to standard output" ||
+		nok "dump to stdout"
+	run "$S" dump "${P}w" -o "$T/nodir/x.npy"
+	expect "dump to an impossible path" 1 "$T/nodir/x.npy: No such file"
+	run "$S" dump "${P}none" -o "$T/none.npy"
+	expect "dump of a missing name" 1 "no such segment"
+	[ ! -e "$T/none.npy" ] && ok "no file made for a missing segment" ||
+		nok "dump made a file"
+	run "$S" wait "${P}w" --timeout 1
+	expect "wait for a sealed segment" 0
+	run "$S" wait "${P}late" --timeout 0.2
+	expect "wait times out" 1 "timed out waiting for the segment"
+	( sleep 0.3; "$S" create "${P}late" --from "$T/a.npy" ) &
+	run "$S" wait "${P}late" --timeout 10
+	expect "wait sees a later create" 0
+	wait
+	run "$S" wait "${P}w" --timeout x
+	expect "bad --timeout" 2 "bad timeout 'x'"
+}
+
+test_permissions() {
+	if [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null; then
+		echo "SKIP: shmctl permissions: needs root and setpriv"
+		return
+	fi
+	write_npy "$T/a.npy"
+	"$S" create "${P}p" --from "$T/a.npy"		# 0600 by default
+	cp "$S" "$B/libshmseg.so.1" "$T/" 2>/dev/null
+	chmod 755 "$T" "$T/shmctl"
+	if ! setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+		"$T/shmctl" --version >/dev/null 2>&1; then
+		echo "SKIP: shmctl permissions: uid 65534 cannot run $T/shmctl"
+		return
+	fi
+	run setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+		"$T/shmctl" info "${P}p"
+	expect "another uid cannot read a 0600 segment" 1 "permission denied"
+	run setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+		"$T/shmctl" rm "${P}p"
+	expect "another uid cannot remove it" 1 "permission denied"
+	[ -e "/dev/shm/${P}p" ] && ok "segment still there" || nok "removed"
+}
+
+test_help_and_version
+test_create_from_npy
+test_create_refuses_bad_npy
+test_create_raw
+test_list_and_states
+test_rm
+test_dump_and_wait
+test_permissions
+exit $failed
