@@ -316,7 +316,34 @@ test_permissions() {
 	[ -e "/dev/shm/${P}p" ] && ok "segment still there" || nok "removed"
 }
 
+test_create_full_dev_shm() {
+	# 4 MiB of <i2 zeros, into a private 1 MiB tmpfs on /dev/shm
+	{
+		printf '\223NUMPY\001\000v\000'
+		printf "{'descr': '<i2', 'fortran_order': False, 'shape': (2097152,), }"
+		printf '%*s\n' 54 ''
+		head -c 4194304 /dev/zero
+	} >"$T/big.npy"
+	out=$(unshare --mount --propagation unchanged sh -c '
+		{ mount --make-rprivate / 2>/dev/null ||
+		  mount --make-private /dev/shm; } &&
+		mount -t tmpfs -o size=1m shmseg-test /dev/shm || exit 0
+		echo mounted
+		"$1" create big --from "$2"
+		echo "rc=$? left=$(ls -A /dev/shm | wc -l)"' sh "$S" "$T/big.npy" 2>&1)
+	case $out in
+	mounted*) ;;
+	*)	echo "SKIP: create on a full /dev/shm: needs root and a private mount namespace: $out"
+		return ;;
+	esac
+	expected=$(printf 'mounted\nshmctl: create big: no space left for the segment\nrc=1 left=0')
+	[ "$out" = "$expected" ] &&
+		ok "create --from on a full /dev/shm: clean error, nothing left" ||
+		nok "full /dev/shm: $out"
+}
+
 test_help_and_version
+test_create_full_dev_shm
 test_create_from_npy
 test_create_refuses_bad_npy
 test_create_raw

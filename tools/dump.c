@@ -40,7 +40,7 @@ int cmd_dump(int argc, char **argv)
 	if (optind != argc - 1)
 		usage_error(optind >= argc ? "missing NAME" : "too many arguments");
 	name = argv[optind];
-	err = shmseg_attach(name, 0, &seg);
+	err = shmseg_attach(name, SHMSEG_POPULATE, &seg);
 	if (err) {
 		warn_err(name, err);
 		return 1;
