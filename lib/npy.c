@@ -167,7 +167,7 @@ int npy_parse(const void *buf, size_t len, struct npy_hdr *h)
 	struct lex x;
 	char key[16], descr[64];
 	unsigned seen = 0;
-	int ret;
+	int ret, dtype_err = 0;
 
 	if (size < 0)
 		return (int)size;
@@ -190,8 +190,10 @@ int npy_parse(const void *buf, size_t len, struct npy_hdr *h)
 				return -ENOTSUP;
 			if (!string(&x, descr, sizeof(descr)))
 				return -EILSEQ;
+			/* object, datetime...: said once the syntax is known
+			 * to be right */
 			if (shmseg_dtype_parse(descr, &h->layout.dtype))
-				return -ENOTSUP;	/* object, datetime... */
+				dtype_err = -ENOTSUP;
 		} else if (strcmp(key, "fortran_order") == 0 &&
 			   !(seen & FORTRAN)) {
 			seen |= FORTRAN;
@@ -216,6 +218,8 @@ int npy_parse(const void *buf, size_t len, struct npy_hdr *h)
 	skip_ws(&x);
 	if (x.p != x.end || seen != (DESCR | FORTRAN | SHAPE))
 		return -EILSEQ;
+	if (dtype_err)
+		return dtype_err;
 	ret = layout_complete(&h->layout, h->fortran, &h->nbytes);
 	return ret == -EINVAL ? -EILSEQ : ret;
 }

@@ -108,7 +108,7 @@ test_create_refuses_bad_npy() {
 	head -c 130 "$T/a.npy" >"$T/short.npy"
 	run "$S" create "${P}short" --from "$T/short.npy"
 	expect ".npy cut inside its data" 1 "input is shorter than its header says"
-	sed 's/<i2/|O/' "$T/a.npy" >"$T/obj.npy"
+	sed "s/'<i2'/'|O' /" "$T/a.npy" >"$T/obj.npy"
 	run "$S" create "${P}obj" --from "$T/obj.npy"
 	expect "object dtype" 1 "unsupported format version or dtype"
 	sed "s/'<i2'/[('a', '<i2')]/" "$T/a.npy" >"$T/rec.npy"

@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: MIT */
+/* check_npy.c - .npy headers (lib/npy.c): parsing, formatting, import and
+ * export through file descriptors */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "suite.h"
+
+static char name[TU_NAME_LEN];
+static unsigned char buf[8192];
+
+/* A .npy header of the given version around dict text. */
+static size_t make(int version, const char *dict)
+{
+	size_t pre = version == 1 ? 10 : 12, n = strlen(dict);
+	size_t total = (pre + n + 1 + 63) / 64 * 64, i;
+
+	memcpy(buf, "\x93NUMPY", 6);
+	buf[6] = (unsigned char)version;
+	buf[7] = 0;
+	for (i = 0; i < pre - 8; i++)
+		buf[8 + i] = (unsigned char)(((total - pre) >> (8 * i)) & 0xff);
+	memcpy(buf + pre, dict, n);
+	memset(buf + pre + n, ' ', total - pre - n - 1);
+	buf[total - 1] = '\n';
+	return total;
+}
+
+START_TEST(parses_what_numpy_writes)
+{
+	struct npy_hdr h;
+	size_t n;
+	int v;
+
+	for (v = 1; v <= 3; v++) {
+		n = make(v, "{'descr': '<f8', 'fortran_order': False, "
+			 "'shape': (3, 4), }");
+		ck_assert_int_eq(npy_header_size(buf, n), (long)n);
+		ck_assert_int_eq(npy_parse(buf, n, &h), 0);
+		ck_assert_int_eq(h.layout.dtype.kind, 'f');
+		ck_assert_uint_eq(h.layout.ndim, 2);
+		ck_assert_uint_eq(h.layout.shape[1], 4);
+		ck_assert(!h.fortran);
+		ck_assert_uint_eq(h.nbytes, 96);
+		ck_assert_uint_eq(h.header_size, n);
+	}
+	n = make(1, "{\"shape\": (5,), \"fortran_order\": True, "
+		 "\"descr\": \">i2\"}");
+	ck_assert_int_eq(npy_parse(buf, n, &h), 0);
+	ck_assert(h.fortran);
+	ck_assert_uint_eq(h.layout.ndim, 1);
+	ck_assert_int_eq(h.layout.dtype.byteorder, '>');
+	n = make(1, "{'descr':'|b1','fortran_order':False,'shape':()}");
+	ck_assert_int_eq(npy_parse(buf, n, &h), 0);
+	ck_assert_uint_eq(h.layout.ndim, 0);
+	ck_assert_uint_eq(h.nbytes, 1);
+	n = make(1, "{'descr': '<U3', 'fortran_order': False, "
+		 "'shape': (0, 2,), }");
+	ck_assert_int_eq(npy_parse(buf, n, &h), 0);
+	ck_assert_uint_eq(h.layout.dtype.itemsize, 12);
+	ck_assert_uint_eq(h.nbytes, 0);
+}
+END_TEST
+
+static const struct {
+	const char *dict;
+	int err;
+} bad[] = {
+	{ "", -EILSEQ },
+	{ "{}", -EILSEQ },
+	{ "{'descr': '<f8', 'fortran_order': False}", -EILSEQ },
+	{ "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), "
+	  "'shape': (3,)}", -EILSEQ },
+	{ "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), "
+	  "'extra': 1}", -EILSEQ },
+	{ "{'descr': '<f8', 'fortran_order': Maybe, 'shape': (3,)}", -EILSEQ },
+	{ "{'descr': '<f8', 'fortran_order': False, 'shape': (3)}", -EILSEQ },
+	{ "{'descr': '<f8', 'fortran_order': False, 'shape': (-3,)}", -EILSEQ },
+	{ "{'descr': '<f8', 'fortran_order': False, 'shape': (3,,)}", -EILSEQ },
+	{ "{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4}", -EILSEQ },
+	{ "{'descr': '<f8', 'fortran_order': False, 'shape': [3, 4]}", -EILSEQ },
+	{ "{'descr': '<f8', 'fortran_order': False, 'shape': (3,)} x",
+	  -EILSEQ },
+	{ "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), ,}",
+	  -EILSEQ },
+	{ "{'descr': '<f8' 'fortran_order': False, 'shape': (3,)}", -EILSEQ },
+	{ "{'descr': '<f\\8', 'fortran_order': False, 'shape': (3,)}",
+	  -EILSEQ },
+	{ "{'descr': '<f8, 'fortran_order': False, 'shape': (3,)}", -EILSEQ },
+	{ "{'descr': '<f3', 'fortran_order': False, 'shape': (3,)}", -ENOTSUP },
+	{ "{'descr': '|O', 'fortran_order': False, 'shape': (3}", -EILSEQ },
+	{ "{'descr': '<f8', 'fortran_order': False, "
+	  "'shape': (99999999999999999999,)}", -EILSEQ },
+	{ "{'descr': '|O', 'fortran_order': False, 'shape': (3,)}", -ENOTSUP },
+	{ "{'descr': '<M8[ns]', 'fortran_order': False, 'shape': (3,)}",
+	  -ENOTSUP },
+	{ "{'descr': [('a', '<i4')], 'fortran_order': False, 'shape': (3,)}",
+	  -ENOTSUP },
+	{ "{'descr': '<f8', 'fortran_order': False, "
+	  "'shape': (1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,"
+	  "1,1,1,1)}", -ENOTSUP },
+	{ "{'descr': '<f8', 'fortran_order': False, "
+	  "'shape': (4294967296, 4294967296)}", -EOVERFLOW },
+};
+
+START_TEST(refuses_bad_headers)
+{
+	struct npy_hdr h;
+	size_t n = make(1, bad[_i].dict);
+
+	ck_assert_msg(npy_parse(buf, n, &h) == bad[_i].err, "%s: %d",
+		      bad[_i].dict, npy_parse(buf, n, &h));
+}
+END_TEST
+
+START_TEST(refuses_bad_preambles)
+{
+	struct npy_hdr h;
+	size_t n = make(1, "{'descr': '<f8', 'fortran_order': False, "
+			"'shape': (3,)}");
+
+	ck_assert_int_eq(npy_parse(buf, n - 1, &h), -EILSEQ);	/* short */
+	ck_assert_int_eq(npy_header_size(buf, 9), -EILSEQ);
+	buf[6] = 4;
+	ck_assert_int_eq(npy_parse(buf, n, &h), -ENOTSUP);	/* version */
+	buf[6] = 1;
+	buf[0] = 0x92;
+	ck_assert_int_eq(npy_parse(buf, n, &h), -EILSEQ);	/* magic */
+	/* version 2 announcing 2 GiB of header text */
+	n = make(2, "{}");
+	buf[11] = 0x80;
+	ck_assert_int_eq(npy_header_size(buf, n), -EILSEQ);
+}
+END_TEST
+
+START_TEST(format_matches_numpy)
+{
+	struct shmseg_layout l = tu_layout("<f8", 2, 3ull, 4ull);
+	const char *want = "{'descr': '<f8', 'fortran_order': True, "
+			   "'shape': (3, 4), }";
+	char out[256];
+	long n = npy_format(&l, true, out, sizeof(out));
+
+	ck_assert_int_eq(n, 128);
+	ck_assert_int_eq(memcmp(out, "\x93NUMPY\x01\x00\x76\x00", 10), 0);
+	ck_assert_int_eq(memcmp(out + 10, want, strlen(want)), 0);
+	ck_assert_int_eq(out[127], '\n');
+	ck_assert_int_eq(out[126], ' ');
+	ck_assert_int_eq(npy_format(&l, true, out, 100), -ERANGE);
+}
+END_TEST
+
+/* import from a pipe, export to a pipe, compare */
+START_TEST(import_and_export_through_pipes)
+{
+	static const unsigned char data[12] = { 0, 0, 1, 0, 2, 0, 3, 0, 4, 0,
+						5, 0 };
+	struct shmseg_stat st;
+	struct shmseg *seg;
+	unsigned char back[200];
+	size_t n;
+	int p[2];
+
+	n = make(1, "{'descr': '<i2', 'fortran_order': False, "
+		 "'shape': (2, 3), }");
+	memcpy(buf + n, data, sizeof(data));
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(write(p[1], buf, n + sizeof(data)),
+			 (ssize_t)(n + sizeof(data)));
+	close(p[1]);
+	tu_name(name, "import");
+	ck_assert_int_eq(shmseg_npy_import(name, p[0], 0644, &seg), 0);
+	close(p[0]);
+	ck_assert_int_eq(shmseg_fstat(seg, &st), 0);
+	ck_assert_int_eq(st.state, SHMSEG_SEALED);
+	ck_assert_uint_eq(st.mode, 0444);
+	ck_assert_int_eq(memcmp(shmseg_data(seg), data, 12), 0);
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(shmseg_npy_export(seg, p[1]), 0);
+	close(p[1]);
+	ck_assert_int_eq(read(p[0], back, sizeof(back)),
+			 (ssize_t)(n + sizeof(data)));
+	close(p[0]);
+	ck_assert_int_eq(memcmp(back, buf, n + sizeof(data)), 0);
+	ck_assert_int_eq(shmseg_npy_export(NULL, 1), -EINVAL);
+	shmseg_detach(seg);
+}
+END_TEST
+
+START_TEST(failed_import_leaves_nothing)
+{
+	struct shmseg_stat st;
+	size_t n;
+	int p[2];
+
+	n = make(1, "{'descr': '<i2', 'fortran_order': False, "
+		 "'shape': (2, 3), }");
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(write(p[1], buf, n + 5), (ssize_t)(n + 5));
+	close(p[1]);
+	tu_name(name, "short");
+	ck_assert_int_eq(shmseg_npy_import(name, p[0], 0644, NULL), -ENODATA);
+	close(p[0]);
+	ck_assert_int_eq(shmseg_stat(name, &st), -ENOENT);
+	ck_assert_int_eq(pipe(p), 0);
+	close(p[1]);
+	ck_assert_int_eq(shmseg_npy_import(name, p[0], 0644, NULL), -EILSEQ);
+	close(p[0]);
+	ck_assert_int_eq(shmseg_stat(name, &st), -ENOENT);
+}
+END_TEST
+
+START_TEST(export_of_strided_segment_is_c_order)
+{
+	struct shmseg_layout l = tu_layout("<u2", 2, 2ull, 3ull);
+	struct shmseg *seg;
+	unsigned char out[256];
+	uint16_t *d, want[6] = { 0, 1, 2, 3, 4, 5 };
+	ssize_t got;
+	int p[2];
+
+	l.strides[0] = 8;	/* rows of 3 padded to 4 */
+	l.strides[1] = 2;
+	tu_name(name, "strided");
+	ck_assert_int_eq(shmseg_create(name, &l, 0, 0600, &seg), 0);
+	tu_fill(seg);
+	d = shmseg_data(seg);
+	ck_assert_uint_eq(d[4], 3);	/* element (1, 0) after the padding */
+	ck_assert_int_eq(shmseg_seal(seg), 0);
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(shmseg_npy_export(seg, p[1]), 0);
+	close(p[1]);
+	got = read(p[0], out, sizeof(out));
+	close(p[0]);
+	ck_assert_int_eq(got, 128 + 12);
+	ck_assert_ptr_nonnull(memmem(out, 128, "'descr': '<u2', 'fortran_order':"
+				     " False, 'shape': (2, 3)", 51));
+	ck_assert_int_eq(memcmp(out + 128, want, 12), 0);
+	shmseg_detach(seg);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("npy");
+	TCase *tc = tcase_create("npy");
+
+	tu_init();
+	tcase_add_test(tc, parses_what_numpy_writes);
+	tcase_add_loop_test(tc, refuses_bad_headers, 0,
+			    (int)(sizeof(bad) / sizeof(bad[0])));
+	tcase_add_test(tc, refuses_bad_preambles);
+	tcase_add_test(tc, format_matches_numpy);
+	tcase_add_test(tc, import_and_export_through_pipes);
+	tcase_add_test(tc, failed_import_leaves_nothing);
+	tcase_add_test(tc, export_of_strided_segment_is_c_order);
+	suite_add_tcase(s, tc);
+	return tu_main(s);
+}
