@@ -63,6 +63,21 @@ try:
                            b.flags.f_contiguous)
                       and b.tobytes(order="A") == a.tobytes(order="A"))
 
+    # .npy format versions 2.0 and 3.0 load as well.
+    for version in ((1, 0), (2, 0), (3, 0)):
+        a = np.arange(24, dtype=">f4").reshape(2, 3, 4)
+        src = os.path.join(tmp, "v.npy")
+        with open(src, "wb") as f:
+            np.lib.format.write_array(f, a, version=version)
+        name = "%sv%d" % (prefix, version[0])
+        r = run(shmctl, "create", name, "--from", src)
+        b = np.load("/dev/shm/" + name, mmap_mode="r") \
+            if r.returncode == 0 else None
+        check(".npy version %d.%d loads" % version,
+              b is not None and np.array_equal(b, a) and b.dtype == a.dtype)
+        del b
+        os.unlink("/dev/shm/" + name) if r.returncode == 0 else None
+
     # From standard input, and to standard output.
     a = np.arange(20, dtype="<i4").reshape(4, 5)
     src = os.path.join(tmp, "in.npy")
