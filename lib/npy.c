@@ -358,9 +358,9 @@ EXPORT int shmseg_npy_export(const struct shmseg *seg, int fd)
 {
 	const struct shmseg_layout *l = shmseg_layout(seg);
 	const unsigned char *data = shmseg_data(seg);
-	char head[4096], *chunk;
+	char head[4096], *chunk = NULL;
 	uint64_t idx[SHMSEG_MAX_NDIM] = { 0 }, count = 1, i;
-	size_t used = 0, cap;
+	size_t used = 0, cap = 0;
 	int order, ret;
 	long n;
 	uint32_t d;
@@ -368,20 +368,27 @@ EXPORT int shmseg_npy_export(const struct shmseg *seg, int fd)
 	if (!seg)
 		return -EINVAL;
 	order = layout_order(l);
+	/* Neither C nor Fortran order: the elements are gathered in C order
+	 * through a buffer, made before anything is written. */
+	if (order == ORDER_NONE) {
+		for (d = 0; d < l->ndim; d++)
+			if (l->shape[d] && count > UINT64_MAX /
+					   l->dtype.itemsize / l->shape[d])
+				return -EOVERFLOW;	/* bytes to write */
+			else
+				count *= l->shape[d];
+		cap = l->dtype.itemsize > (1u << 20) ? l->dtype.itemsize :
+						      1u << 20;
+		chunk = malloc(cap);
+		if (!chunk)
+			return -ENOMEM;
+	}
 	n = npy_format(l, order == ORDER_F && l->ndim > 1, head, sizeof(head));
-	if (n < 0)
-		return (int)n;
-	ret = write_full(fd, head, (size_t)n);
-	if (ret || order != ORDER_NONE)
+	ret = n < 0 ? (int)n : write_full(fd, head, (size_t)n);
+	if (ret || order != ORDER_NONE) {
+		free(chunk);
 		return ret ? ret : write_full(fd, data, shmseg_nbytes(seg));
-
-	/* Neither C nor Fortran order: gather the elements in C order. */
-	for (d = 0; d < l->ndim; d++)
-		count *= l->shape[d];
-	cap = l->dtype.itemsize > (1u << 20) ? l->dtype.itemsize : 1u << 20;
-	chunk = malloc(cap);
-	if (!chunk)
-		return -ENOMEM;
+	}
 	for (i = 0; i < count && !ret; i++) {
 		int64_t off = 0;
 

@@ -51,6 +51,7 @@ static void parse_options(int argc, char **argv, struct config *cfg)
 	int c;
 
 	cfg->mode = 0600;
+	opterr = 0;	/* our own message, not getopt's */
 	while ((c = getopt_long(argc, argv, "f:r:t:s:o:m:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
@@ -80,7 +81,7 @@ static void parse_options(int argc, char **argv, struct config *cfg)
 			usage();
 			exit(0);
 		default:
-			usage_error("bad option");
+			usage_error("bad option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1)

@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -19,6 +20,47 @@ static void usage_dump(void)
 	       "  -h, --help         this help\n");
 }
 
+/* Write the segment to path. A regular file is written under a temporary
+ * name beside it and renamed over path only when complete: a failure
+ * leaves nothing half-written, and never removes what was there. */
+static int write_out(const struct shmseg *seg, const char *path)
+{
+	char tmp[4096];
+	struct stat sb;
+	mode_t mask;
+	int fd, err, n;
+
+	if (strcmp(path, "-") == 0)
+		return shmseg_npy_export(seg, 1);
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		/* a device, a pipe: written in place */
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		err = shmseg_npy_export(seg, fd);
+		close(fd);
+		return err;
+	}
+	n = snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return -errno;
+	mask = umask(0);
+	umask(mask);
+	err = fchmod(fd, 0666 & ~mask) < 0 ? -errno : 0;
+	if (!err)
+		err = shmseg_npy_export(seg, fd);
+	if (close(fd) < 0 && !err)
+		err = -errno;
+	if (!err && rename(tmp, path) < 0)
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
 int cmd_dump(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -28,13 +70,14 @@ int cmd_dump(int argc, char **argv)
 	};
 	const char *out = "-", *name;
 	struct shmseg *seg;
-	int opt, fd, err;
+	int opt, err;
 
+	opterr = 0;	/* our own message, not getopt's */
 	while ((opt = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'o': out = optarg; break;
 		case 'h': usage_dump(); return 0;
-		default: usage_error("bad option");
+		default: usage_error("bad option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1)
@@ -45,22 +88,9 @@ int cmd_dump(int argc, char **argv)
 		warn_err(name, err);
 		return 1;
 	}
-	fd = strcmp(out, "-") == 0 ? 1 :
-	     open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd < 0) {
-		warn_obj(name, "%s: %s", out, strerror(errno));
-		shmseg_detach(seg);
-		return 1;
-	}
-	err = shmseg_npy_export(seg, fd);
-	if (fd != 1 && close(fd) < 0 && !err)
-		err = -errno;
-	if (err) {
+	err = write_out(seg, out);
+	if (err)
 		warn_obj(name, "%s: %s", out, strerror(-err));
-		/* No half-written file is left to be mistaken for a copy. */
-		if (fd != 1)
-			unlink(out);
-	}
 	shmseg_detach(seg);
 	return err ? 1 : 0;
 }
@@ -85,6 +115,7 @@ int cmd_wait(int argc, char **argv)
 	struct shmseg *seg;
 	int opt, ms = -1, err;
 
+	opterr = 0;	/* our own message, not getopt's */
 	while ((opt = getopt_long(argc, argv, "t:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 't':
@@ -93,7 +124,7 @@ int cmd_wait(int argc, char **argv)
 					    optarg);
 			break;
 		case 'h': usage_wait(); return 0;
-		default: usage_error("bad option");
+		default: usage_error("bad option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1)

@@ -13,7 +13,7 @@ static void usage(void)
 	       "       shmctl rm --stale [-f] [NAME...]\n\n"
 	       "Remove the names of segments; processes that have them "
 	       "attached keep\nworking until they detach. Objects that are "
-	       "not segments are refused.\n\n"
+	       "not segments, or that\nthe caller cannot read, are refused.\n\n"
 	       "  -s, --stale  also every stale segment (building, creator "
 	       "gone)\n"
 	       "  -f, --force  ignore names that do not exist\n"
@@ -33,8 +33,9 @@ static int rm_one(const char *name, bool force)
 			 "not removed");
 		return 1;
 	}
-	/* A segment we may not read can still be ours to remove. */
-	if (err && err != -EACCES) {
+	/* Not even an object we may not read: we could not tell whether
+	 * it is a segment. */
+	if (err) {
 		warn_err(name, err);
 		return 1;
 	}
@@ -85,12 +86,13 @@ int cmd_rm(int argc, char **argv)
 	int opt, ret = 0, err;
 	size_t i;
 
+	opterr = 0;	/* our own message, not getopt's */
 	while ((opt = getopt_long(argc, argv, "sfh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's': stale = true; break;
 		case 'f': force = true; break;
 		case 'h': usage(); return 0;
-		default: usage_error("bad option");
+		default: usage_error("bad option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind == argc && !stale)

@@ -23,17 +23,18 @@ static int collect(const char *name, const struct shmseg_stat *st, void *arg)
 	struct rows *r = arg;
 	struct row *v;
 
+	/* Positive: a callback's own reason to stop, here lack of memory. */
 	if (r->n == r->cap) {
 		r->cap = r->cap ? 2 * r->cap : 64;
 		v = realloc(r->v, r->cap * sizeof(*v));
 		if (!v)
-			return -1;
+			return 1;
 		r->v = v;
 	}
 	v = &r->v[r->n];
 	v->name = strdup(name);
 	if (!v->name)
-		return -1;
+		return 1;
 	v->foreign = !st;
 	if (st)
 		v->st = *st;
@@ -95,33 +96,37 @@ static void json_row(const struct row *r)
 	printf("}");
 }
 
-enum { COLS = 10 };
+enum { COLS = 10, CELL = 704 };	/* a cell fits 32 dimensions */
 
-/* The text cells of one row of the table. */
-static void cells(const struct row *r, bool bytes, bool lng,
-		  char c[COLS][80])
+/* The text cells of one row of the table, each allocated. */
+static int cells(const struct row *r, bool bytes, bool lng, char *c[COLS])
 {
 	const struct shmseg_stat *st = &r->st;
+	char b[COLS][CELL];
 	int i;
 
 	for (i = 0; i < COLS; i++)
-		c[i][0] = '\0';
-	snprintf(c[0], 80, "%s", r->name);
+		b[i][0] = '\0';
+	snprintf(b[0], CELL, "%s", r->name);
 	if (r->foreign) {
-		snprintf(c[1], 80, "foreign");
-		return;
+		snprintf(b[1], CELL, "foreign");
+	} else {
+		snprintf(b[1], CELL, "%s", state_name(st->state));
+		shmseg_dtype_format(&st->layout.dtype, b[2], CELL);
+		fmt_shape(&st->layout, "x", b[3], CELL);
+		fmt_size(st->nbytes, bytes, b[4], CELL);
+		snprintf(b[5], CELL, "%04o", (unsigned)st->mode);
+		fmt_user(st->uid, b[6], CELL);
+		fmt_time(&st->created, b[7], CELL);
+		if (lng) {
+			snprintf(b[8], CELL, "%ld", (long)st->creator_pid);
+			fmt_uuid(st->uuid, b[9], CELL);
+		}
 	}
-	snprintf(c[1], 80, "%s", state_name(st->state));
-	shmseg_dtype_format(&st->layout.dtype, c[2], 80);
-	fmt_shape(&st->layout, "x", c[3], 80);
-	fmt_size(st->nbytes, bytes, c[4], 80);
-	snprintf(c[5], 80, "%04o", (unsigned)st->mode);
-	fmt_user(st->uid, c[6], 80);
-	fmt_time(&st->created, c[7], 80);
-	if (lng) {
-		snprintf(c[8], 80, "%ld", (long)st->creator_pid);
-		fmt_uuid(st->uuid, c[9], 80);
-	}
+	for (i = 0; i < COLS; i++)
+		if (!(c[i] = strdup(b[i])))
+			return -1;
+	return 0;
 }
 
 static void usage_list(void)
@@ -153,10 +158,11 @@ int cmd_list(int argc, char **argv)
 	};
 	bool lng = false, json = false, all = false, bytes = false;
 	struct rows r = { 0 };
-	char (*c)[COLS][80];
+	char *(*c)[COLS];
 	size_t w[COLS] = { 0 }, i;
 	int opt, ret, k, ncols;
 
+	opterr = 0;	/* our own message, not getopt's */
 	while ((opt = getopt_long(argc, argv, "ljabh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'l': lng = true; break;
@@ -164,14 +170,14 @@ int cmd_list(int argc, char **argv)
 		case 'a': all = true; break;
 		case 'b': bytes = true; break;
 		case 'h': usage_list(); return 0;
-		default: usage_error("bad option");
+		default: usage_error("bad option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind != argc)
 		usage_error("list takes no arguments");
 	ret = shmseg_list_flags(all ? SHMSEG_LIST_ALL : 0, collect, &r);
 	if (ret) {
-		warn_obj(NULL, "%s", ret == -1 ? "out of memory" :
+		warn_obj(NULL, "%s", ret > 0 ? "out of memory" :
 			 shmseg_strerror(ret));
 		free_rows(&r);
 		return 1;
@@ -189,18 +195,19 @@ int cmd_list(int argc, char **argv)
 	}
 	ncols = lng ? COLS : COLS - 2;
 	c = calloc(r.n + 1, sizeof(*c));
-	if (!c) {
+	for (k = 0; c && k < COLS; k++)
+		c[0][k] = strdup(k < ncols ? heads[k] : "");
+	for (i = 0; c && i < r.n; i++)
+		if (cells(&r.v[i], bytes, lng, c[i + 1]))
+			break;
+	if (!c || i < r.n) {
 		warn_obj(NULL, "out of memory");
-		free_rows(&r);
-		return 1;
+		ret = 1;
+		goto out;
 	}
-	for (k = 0; k < ncols; k++)
-		snprintf(c[0][k], 80, "%s", heads[k]);
-	for (i = 0; i < r.n; i++)
-		cells(&r.v[i], bytes, lng, c[i + 1]);
 	for (i = 0; i <= r.n; i++)
 		for (k = 0; k < ncols; k++)
-			if (strlen(c[i][k]) > w[k])
+			if (c[i][k] && strlen(c[i][k]) > w[k])
 				w[k] = strlen(c[i][k]);
 	for (i = 0; i <= r.n; i++) {
 		for (k = 0; k < ncols; k++) {
@@ -215,9 +222,13 @@ int cmd_list(int argc, char **argv)
 			printf(k == ncols - 1 ? "\n" : "  ");
 		}
 	}
+out:
+	for (i = 0; c && i <= r.n; i++)
+		for (k = 0; k < COLS; k++)
+			free(c[i][k]);
 	free(c);
 	free_rows(&r);
-	return 0;
+	return ret;
 }
 
 static void usage_info(void)
@@ -242,11 +253,12 @@ int cmd_info(int argc, char **argv)
 	int opt, err;
 	size_t n;
 
+	opterr = 0;	/* our own message, not getopt's */
 	while ((opt = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j': json = true; break;
 		case 'h': usage_info(); return 0;
-		default: usage_error("bad option");
+		default: usage_error("bad option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1)
