@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "shmseg.h"
 
@@ -107,6 +108,10 @@ long npy_format(const struct shmseg_layout *l, bool fortran, char *buf,
 
 /* stat of an already opened object: fstat + header read + validation. */
 int seg_stat_fd(int fd, struct shmseg_stat *st);
+/* Fill the data of a writable segment with len bytes read from fd, through
+ * the object's descriptor rather than the mapping; -ENODATA at an early
+ * end of input, -ENOSPC when the file system is full. */
+int seg_fill_from_fd(struct shmseg *seg, int fd, uint64_t len);
 
 /* ---- os_*.c: what differs between platforms ------------------------- */
 
@@ -121,6 +126,9 @@ int os_create_anon(mode_t mode);
 int os_publish(int fd, const char *name);
 /* Whether "/name" exists (a hint only). */
 bool os_exists(const char *name);
+/* Copy up to len bytes from in (at its offset) to out at out_off in the
+ * kernel; bytes copied, or -ENOTSUP where this cannot be done. */
+ssize_t os_copy(int out, off_t out_off, int in, size_t len);
 /* Enumerate: call each(fd, name, arg) for every regular entry, opened
  * read-only without following links. */
 typedef int os_each_fn(int fd, const char *name, void *arg);

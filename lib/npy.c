@@ -334,12 +334,16 @@ EXPORT int shmseg_npy_import(const char *name, int fd, mode_t mode,
 
 	/* Strides all zero: derived again, in the file's order. */
 	memset(h.layout.strides, 0, sizeof(h.layout.strides));
-	ret = shmseg_create(name, &h.layout, h.fortran ? SHMSEG_FORTRAN : 0,
+	/* Sparse: the writes below allocate the memory, and say -ENOSPC
+	 * cleanly when there is none, at no cost of zeroing it first. */
+	ret = shmseg_create(name, &h.layout,
+			    SHMSEG_SPARSE | (h.fortran ? SHMSEG_FORTRAN : 0),
 			    mode, &seg);
 	if (ret)
 		return ret;
-	/* Straight from the file into the segment: no buffer of our own. */
-	ret = read_full(fd, shmseg_data(seg), (size_t)h.nbytes);
+	/* From the file into the segment in the kernel where it can; never
+	 * through a buffer of the array's size. */
+	ret = seg_fill_from_fd(seg, fd, h.nbytes);
 	if (!ret)
 		ret = shmseg_seal(seg);
 	if (ret) {

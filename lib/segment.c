@@ -63,6 +63,23 @@ static int read_all(int fd, void *buf, size_t len, off_t off)
 	return 0;
 }
 
+/* pwrite all of buf; -1 with errno set on failure. */
+static int io_write(int fd, const unsigned char *p, size_t len, off_t off)
+{
+	while (len > 0) {
+		ssize_t n = pwrite(fd, p, len, off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+		off += n;
+	}
+	return 0;
+}
+
 /* fstat an open object, then read and validate its header. One pread
  * covers every header a creator writes; larger ones take a second. */
 static int load_header(int fd, struct stat *sb, struct hdr *h)
@@ -279,6 +296,47 @@ err_close:
 	close(seg->fd);
 err_free:
 	free(seg);
+	return ret;
+}
+
+int seg_fill_from_fd(struct shmseg *seg, int fd, uint64_t len)
+{
+	uint64_t done = 0;
+	unsigned char *buf = NULL;
+	const size_t chunk = 1u << 20;
+	ssize_t n;
+	int ret = 0;
+
+	if (!seg->writable || len > seg->hdr.nbytes)
+		return -EINVAL;
+	/* Writes to the descriptor allocate tmpfs pages directly, without
+	 * a page fault each; a full file system is a clean -ENOSPC. */
+	while (done < len && ret == 0) {
+		size_t want = len - done > (1u << 30) ? 1u << 30 :
+							 (size_t)(len - done);
+		off_t at = (off_t)(seg->hdr.data_offset + done);
+
+		n = buf ? -ENOTSUP : os_copy(seg->fd, at, fd, want);
+		if (n == -ENOTSUP) {
+			/* Through a bounded buffer: never the array's size. */
+			if (!buf && !(buf = malloc(chunk)))
+				return -ENOMEM;
+			n = read(fd, buf, want < chunk ? want : chunk);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				n = neg_errno();
+			else if (n > 0 && io_write(seg->fd, buf, (size_t)n, at))
+				n = neg_errno();
+		}
+		if (n == 0)
+			ret = -ENODATA;
+		else if (n < 0)
+			ret = (int)n;
+		else
+			done += (uint64_t)n;
+	}
+	free(buf);
 	return ret;
 }
 
