@@ -21,6 +21,7 @@ extern "C" {
 /* shmseg_create() flags */
 #define SHMSEG_FORTRAN   0x01	/* column-major strides instead of C order */
 #define SHMSEG_SPARSE    0x02	/* do not reserve the memory up front */
+#define SHMSEG_HIDDEN    0x04	/* give it its name only at shmseg_seal() */
 /* shmseg_attach() flags */
 #define SHMSEG_RDWR      0x10	/* writable mapping; only while building */
 #define SHMSEG_POPULATE  0x20	/* prefault the whole mapping */

@@ -299,6 +299,18 @@ static int write_full(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+/* Undo a create that failed later: remove the name only if it is still
+ * ours (where the platform could not hide the segment until its seal). */
+static void discard(const char *name, struct shmseg *seg)
+{
+	struct shmseg_stat mine, there;
+
+	if (shmseg_fstat(seg, &mine) == 0 && shmseg_stat(name, &there) == 0 &&
+	    memcmp(mine.uuid, there.uuid, sizeof(mine.uuid)) == 0)
+		shmseg_unlink(name);
+	shmseg_detach(seg);
+}
+
 EXPORT int shmseg_npy_import(const char *name, int fd, mode_t mode,
 			     struct shmseg **segp)
 {
@@ -335,10 +347,11 @@ EXPORT int shmseg_npy_import(const char *name, int fd, mode_t mode,
 	/* Strides all zero: derived again, in the file's order. */
 	memset(h.layout.strides, 0, sizeof(h.layout.strides));
 	/* Sparse: the writes below allocate the memory, and say -ENOSPC
-	 * cleanly when there is none, at no cost of zeroing it first. */
-	ret = shmseg_create(name, &h.layout,
-			    SHMSEG_SPARSE | (h.fortran ? SHMSEG_FORTRAN : 0),
-			    mode, &seg);
+	 * cleanly when there is none, at no cost of zeroing it first.
+	 * Hidden: named only once sealed, so that a failure, or the death of
+	 * this process, leaves nothing behind. */
+	ret = shmseg_create(name, &h.layout, SHMSEG_SPARSE | SHMSEG_HIDDEN |
+			    (h.fortran ? SHMSEG_FORTRAN : 0), mode, &seg);
 	if (ret)
 		return ret;
 	/* From the file into the segment in the kernel where it can; never
@@ -347,8 +360,7 @@ EXPORT int shmseg_npy_import(const char *name, int fd, mode_t mode,
 	if (!ret)
 		ret = shmseg_seal(seg);
 	if (ret) {
-		shmseg_unlink(name);
-		shmseg_detach(seg);
+		discard(name, seg);
 		return ret;
 	}
 	if (segp)

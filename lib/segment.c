@@ -22,9 +22,11 @@ struct shmseg {
 	mode_t mode;
 	int fd;				/* kept open while writable, else -1 */
 	bool writable;
+	bool unnamed;			/* SHMSEG_HIDDEN: linked at seal */
+	char path[NAME_BUF];		/* "/name", while unnamed */
 };
 
-#define CREATE_FLAGS (SHMSEG_FORTRAN | SHMSEG_SPARSE)
+#define CREATE_FLAGS (SHMSEG_FORTRAN | SHMSEG_SPARSE | SHMSEG_HIDDEN)
 #define ATTACH_FLAGS (SHMSEG_RDWR | SHMSEG_POPULATE)
 
 static uint32_t *state_word(const struct shmseg *seg)
@@ -277,7 +279,12 @@ EXPORT int shmseg_create(const char *name, const struct shmseg_layout *layout,
 	ret = hdr_encode(&seg->hdr, seg->base, seg->size);
 	if (ret)
 		goto err_unmap;
-	if (!named) {
+	if (!named && (flags & SHMSEG_HIDDEN)) {
+		/* Nobody can see it before the seal; if this process dies
+		 * first, the kernel frees it with the last descriptor. */
+		seg->unnamed = true;
+		memcpy(seg->path, path, sizeof(path));
+	} else if (!named) {
 		ret = os_publish(seg->fd, path);
 		if (ret)
 			goto err_unmap;
@@ -363,7 +370,7 @@ EXPORT int shmseg_seal(struct shmseg *seg)
 	uint32_t sealed = state_value(HDR_STATE_SEALED);
 	uint32_t expect = building;
 	struct stat sb;
-	int ret;
+	int ret, frozen;
 
 	if (!seg)
 		return -EINVAL;
@@ -395,7 +402,12 @@ EXPORT int shmseg_seal(struct shmseg *seg)
 		ret = freeze(seg);	/* lost a race with another sealer */
 		return ret ? ret : -EALREADY;
 	}
-	return freeze(seg);
+	/* A hidden segment appears under its name sealed, or not at all. */
+	ret = seg->unnamed ? os_publish(seg->fd, seg->path) : 0;
+	if (ret == 0)
+		seg->unnamed = false;
+	frozen = freeze(seg);
+	return frozen ? frozen : ret;
 }
 
 /* Open an existing object. O_NONBLOCK: a FIFO planted under the name must

@@ -605,6 +605,55 @@ START_TEST(seal_of_an_overwritten_state_is_ebadmsg_and_changes_nothing)
 }
 END_TEST
 
+START_TEST(hidden_segment_gets_its_name_at_seal)
+{
+	struct shmseg_layout l = tu_layout("<f8", 1, 4ull);
+	struct shmseg_stat st;
+	struct shmseg *seg, *r, *other;
+	pid_t pid;
+
+	tu_name(name, "hidden");
+	ck_assert_int_eq(shmseg_create(name, &l, SHMSEG_HIDDEN, 0644, &seg),
+			 0);
+	ck_assert_int_eq(shmseg_stat(name, &st), -ENOENT);
+	ck_assert_int_eq(shmseg_attach(name, SHMSEG_RDWR, &r), -ENOENT);
+	ck_assert_int_eq(shmseg_fstat(seg, &st), 0);
+	ck_assert_int_eq(st.state, SHMSEG_BUILDING);
+	tu_fill(seg);
+	ck_assert_int_eq(shmseg_seal(seg), 0);
+	ck_assert_int_eq(shmseg_attach(name, 0, &r), 0);
+	ck_assert_double_eq(((double *)shmseg_data(r))[3], 1.5);
+	shmseg_detach(r);
+	shmseg_detach(seg);
+
+	/* Detached, or dead, before the seal: nothing is left. */
+	tu_name(name, "hidden-gone");
+	ck_assert_int_eq(shmseg_create(name, &l, SHMSEG_HIDDEN, 0644, &seg),
+			 0);
+	ck_assert_int_eq(shmseg_detach(seg), 0);
+	ck_assert_int_eq(shmseg_stat(name, &st), -ENOENT);
+	pid = fork();
+	if (pid == 0)
+		_exit(shmseg_create(name, &l, SHMSEG_HIDDEN, 0644, &seg) ? 1 :
+		      0);
+	ck_assert_int_eq(tu_wait(pid), 0);
+	ck_assert_int_eq(shmseg_stat(name, &st), -ENOENT);
+
+	/* The name taken meanwhile: the seal says so and leaves the other
+	 * segment alone. */
+	tu_name(name, "hidden-taken");
+	ck_assert_int_eq(shmseg_create(name, &l, SHMSEG_HIDDEN, 0644, &seg),
+			 0);
+	ck_assert_int_eq(shmseg_create(name, &l, 0, 0644, &other), 0);
+	ck_assert_int_eq(shmseg_seal(seg), -EEXIST);
+	ck_assert_int_eq(shmseg_seal(seg), -EALREADY);
+	ck_assert_int_eq(shmseg_stat(name, &st), 0);
+	ck_assert_int_eq(st.state, SHMSEG_BUILDING);	/* the other one */
+	shmseg_detach(other);
+	shmseg_detach(seg);
+}
+END_TEST
+
 START_TEST(unlink_keeps_existing_mappings)
 {
 	struct shmseg *seg = make_sealed("unlink", 0644), *r;
@@ -786,6 +835,7 @@ int main(void)
 	tcase_add_test(tc, foreign_objects_are_ebadmsg);
 	tcase_add_test(tc, fifo_under_the_name_is_ebadmsg_not_a_hang);
 	tcase_add_test(tc, seal_of_an_overwritten_state_is_ebadmsg_and_changes_nothing);
+	tcase_add_test(tc, hidden_segment_gets_its_name_at_seal);
 	tcase_add_test(tc, unlink_keeps_existing_mappings);
 	tcase_add_test(tc, mapping_survives_fork);
 	tcase_add_test(tc, threads_attach_independently);

@@ -342,7 +342,28 @@ test_create_full_dev_shm() {
 		nok "full /dev/shm: $out"
 }
 
+test_create_killed_leaves_nothing() {
+	write_npy "$T/a.npy"
+	# the header, then a pause in the middle of the data
+	{ head -c 131 "$T/a.npy"; sleep 2; } | "$S" create "${P}k" --from - &
+	sleep 0.5
+	kill -TERM $! 2>/dev/null	# $!: shmctl, the last of the pipeline
+	wait 2>/dev/null
+	[ ! -e "/dev/shm/${P}k" ] &&
+		ok "create --from killed halfway leaves nothing" ||
+		nok "killed create left /dev/shm/${P}k"
+	{ printf 'abc'; sleep 2; } |
+		"$S" create "${P}k2" --dtype u1 --shape 8 --raw - &
+	sleep 0.5
+	kill -KILL $! 2>/dev/null
+	wait 2>/dev/null
+	[ ! -e "/dev/shm/${P}k2" ] &&
+		ok "create --raw killed halfway leaves nothing" ||
+		nok "killed create left /dev/shm/${P}k2"
+}
+
 test_help_and_version
+test_create_killed_leaves_nothing
 test_create_full_dev_shm
 test_create_from_npy
 test_create_refuses_bad_npy

@@ -132,6 +132,7 @@ static int64_t read_up_to(int fd, unsigned char *p, uint64_t len)
 static int create_raw(const struct config *cfg, int fd)
 {
 	struct shmseg_layout l;
+	struct shmseg_stat mine, there;
 	struct shmseg *seg;
 	char extra, size[32];
 	int64_t got;
@@ -142,8 +143,9 @@ static int create_raw(const struct config *cfg, int fd)
 		usage_error("bad dtype '%s'", cfg->dtype);
 	if (parse_shape(cfg->shape, &l))
 		usage_error("bad shape '%s' (like 1000x3)", cfg->shape);
-	err = shmseg_create(cfg->name, &l, cfg->fortran ? SHMSEG_FORTRAN : 0,
-			    cfg->mode, &seg);
+	/* Hidden until sealed: a failure, or a kill, leaves nothing. */
+	err = shmseg_create(cfg->name, &l, SHMSEG_HIDDEN |
+			    (cfg->fortran ? SHMSEG_FORTRAN : 0), cfg->mode, &seg);
 	if (err) {
 		warn_err(cfg->name, err);
 		return 1;
@@ -162,8 +164,12 @@ static int create_raw(const struct config *cfg, int fd)
 		warn_err(cfg->name, err);
 	else
 		return shmseg_detach(seg) ? 1 : 0;
-	/* Nothing is left of a failed create. */
-	shmseg_unlink(cfg->name);
+	/* Nothing is left of a failed create: the name is removed only if
+	 * it is still ours (where the platform could not hide it). */
+	if (shmseg_fstat(seg, &mine) == 0 &&
+	    shmseg_stat(cfg->name, &there) == 0 &&
+	    memcmp(mine.uuid, there.uuid, sizeof(mine.uuid)) == 0)
+		shmseg_unlink(cfg->name);
 	shmseg_detach(seg);
 	return 1;
 }

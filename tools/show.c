@@ -247,11 +247,10 @@ int cmd_info(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct row r = { 0 };
-	char dt[SHMSEG_DTYPE_STRLEN], buf[600];
+	char dt[SHMSEG_DTYPE_STRLEN], buf[64];
 	bool json = false;
 	uint32_t i;
 	int opt, err;
-	size_t n;
 
 	opterr = 0;	/* our own message, not getopt's */
 	while ((opt = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
@@ -280,14 +279,14 @@ int cmd_info(int argc, char **argv)
 	printf("uuid:         %s\n", buf);
 	printf("state:        %s\n", state_name(r.st.state));
 	printf("dtype:        %s\n", dt);
-	fmt_shape(&r.st.layout, ", ", buf, sizeof(buf));
-	printf("shape:        (%s)\n", r.st.layout.ndim ? buf : "");
-	n = 0;
-	buf[0] = '\0';
+	/* Printed as it goes: 32 dimensions do not fit a small buffer. */
+	printf("shape:        (");
 	for (i = 0; i < r.st.layout.ndim; i++)
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%" PRId64,
-				      i ? ", " : "", r.st.layout.strides[i]);
-	printf("strides:      (%s)\n", buf);
+		printf("%s%" PRIu64, i ? ", " : "", r.st.layout.shape[i]);
+	printf("%s)\nstrides:      (", r.st.layout.ndim == 1 ? "," : "");
+	for (i = 0; i < r.st.layout.ndim; i++)
+		printf("%s%" PRId64, i ? ", " : "", r.st.layout.strides[i]);
+	printf("%s)\n", r.st.layout.ndim == 1 ? "," : "");
 	printf("order:        %s\n", order_name(&r.st.layout));
 	printf("nbytes:       %" PRIu64 "\n", r.st.nbytes);
 	printf("data offset:  %" PRIu64 "\n", r.st.size - r.st.nbytes);
