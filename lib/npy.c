@@ -150,6 +150,9 @@ static int shape(struct lex *x, struct shmseg_layout *l)
 			return -ENOTSUP;	/* more dimensions than we carry */
 		if (!number(x, &l->shape[l->ndim++]))
 			return -EILSEQ;
+		/* Python 2 wrote long integers with an L: (2L, 3L) */
+		if (x->p < x->end && *x->p == 'L')
+			x->p++;
 		if (eat(x, ')'))
 			return l->ndim == 1 ? -EILSEQ : 0;	/* (5) is no tuple */
 		if (!eat(x, ','))

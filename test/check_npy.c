@@ -56,6 +56,10 @@ START_TEST(parses_what_numpy_writes)
 	ck_assert(h.fortran);
 	ck_assert_uint_eq(h.layout.ndim, 1);
 	ck_assert_int_eq(h.layout.dtype.byteorder, '>');
+	n = make(1, "{'descr': '<f4', 'fortran_order': False, "
+		 "'shape': (2L, 3L), }");	/* as Python 2 wrote it */
+	ck_assert_int_eq(npy_parse(buf, n, &h), 0);
+	ck_assert_uint_eq(h.layout.shape[1], 3);
 	n = make(1, "{'descr':'|b1','fortran_order':False,'shape':()}");
 	ck_assert_int_eq(npy_parse(buf, n, &h), 0);
 	ck_assert_uint_eq(h.layout.ndim, 0);

@@ -161,6 +161,26 @@ EOI
 	expect "bad --order" 2 "order must be C or F"
 	run "$S" create "${P}rs" --dtype f8 --shape 1 --mode 0999 --raw "$T/raw"
 	expect "bad --mode" 2 "bad mode '0999'"
+	run "$S" create "${P}rs" --dtype xx --shape 3 --raw /nonexistent
+	expect "a bad dtype is a usage error before any file is opened" 2 \
+		"bad dtype 'xx'"
+	run "$S" create "${P}rs" --from
+	expect "option without its argument" 2 "option '--from' needs an argument"
+	run "$S" create "${P}rs" -f "$T"
+	expect "a directory as input names the file" 1 "$T: Is a directory"
+	run "$S" create "${P}rs" --from "$T/raw" --order F
+	expect "--order with --from" 2 "--order goes with --raw"
+	run "$S" create "${P}rs" --bogus
+	expect "unknown option" 2 "bad option '--bogus'"
+	# short options
+	printf 'abcd' >"$T/raw4"
+	run "$S" create "${P}rs" -t u1 -s 2x2 -o F -m 0640 -r "$T/raw4"
+	expect "short options of create" 0
+	run "$S" info "${P}rs"
+	printf '%s' "$out" | grep -q '^mode: *0440$' &&
+	printf '%s' "$out" | grep -q '^order: *F$' && ok "short options took" ||
+		nok "short options: $out"
+	"$S" rm "${P}rs"
 	run "$S" create "a/b" --dtype u1 --shape 1 --raw "$T/raw"
 	expect "bad name" 1 "shmctl: create a/b: Invalid argument"
 	run "$S" create
@@ -184,7 +204,7 @@ test_list_and_states() {
 	run "$S" list
 	expect "list" 0
 	line() { printf '%s\n' "$out" | grep "^$1 "; }
-	line "${P}l1" | grep -q ' sealed  *<i2  *2x3  *12  *0444  *root ' &&
+	line "${P}l1" | grep -q " sealed  *<i2  *2x3  *12  *0444  *$(id -un) " &&
 		ok "list shows a sealed segment" || nok "list sealed: $(line "${P}l1")"
 	line "${P}l2" | grep -q ' stale ' && ok "list shows a stale segment" ||
 		nok "list stale: $(line "${P}l2")"
@@ -203,6 +223,9 @@ test_list_and_states() {
 	run "$S" list --all
 	line "${P}l4" | grep -q ' foreign' && ok "list --all shows foreign" ||
 		nok "list --all: $(line "${P}l4")"
+	run "$S" list -la -b
+	line "${P}l4" | grep -q ' foreign' && ok "list -la -b" ||
+		nok "list -la -b: $(line "${P}l4")"
 	run "$S" list -l --bytes
 	line "${P}l1" | grep -qE ' 12 .* [0-9]+  [0-9a-f-]{36}$' &&
 		ok "list -l --bytes adds pid and uuid" || nok "list -l: $(line "${P}l1")"
@@ -224,9 +247,21 @@ assert rows[p + "l4"]["state"] == "foreign"
 	else
 		echo "SKIP: list --json parse: no $PY"
 	fi
-	run "$S" info "${P}l1" --json
+	run "$S" info "${P}l1" -j
 	printf '%s' "$out" | "$PY" -m json.tool >/dev/null &&
-		ok "info --json parses" || nok "info --json: $out"
+		ok "info -j parses" || nok "info -j: $out"
+	# a name that is not UTF-8 and holds a newline: valid JSON, one line
+	bad=$(printf '%sbad\n\377' "$P")
+	"$S" create "$bad" --from "$T/a.npy"
+	run "$S" list --json
+	printf '%s' "$out" | "$PY" -c 'import json, sys; json.load(sys.stdin)' &&
+		ok "list --json with a name that is not UTF-8" ||
+		nok "list --json with a strange name: $out"
+	run "$S" list
+	printf '%s\n' "$out" | grep -qF "${P}bad\\012\\377" &&
+		ok "list shows control and non-UTF-8 bytes as \\ooo" ||
+		nok "list strange name: $out"
+	"$S" rm "$bad"
 	run "$S" info "${P}l4"
 	expect "info of a foreign object" 1 "not a shmseg segment"
 	run "$S" info "${P}none"
@@ -291,6 +326,22 @@ test_dump_and_wait() {
 	wait
 	run "$S" wait "${P}w" --timeout x
 	expect "bad --timeout" 2 "bad timeout 'x'"
+	run "$S" wait "${P}w" -t 0x10
+	expect "hex --timeout is refused" 2 "bad timeout '0x10'"
+	run "$S" wait "${P}w" -t 0.5
+	expect "wait -t" 0
+	# a link to a file: the file is written, the link stays
+	: >"$T/target.npy"
+	ln -s "$T/target.npy" "$T/link.npy"
+	run "$S" dump "${P}w" -o "$T/link.npy"
+	[ -L "$T/link.npy" ] && cmp -s "$T/a.npy" "$T/target.npy" &&
+		ok "dump through a symbolic link writes its target" ||
+		nok "dump through a link"
+	# a failed dump leaves the old file as it was
+	printf 'old' >"$T/old.npy"
+	run "$S" dump "${P}none" -o "$T/old.npy"
+	[ "$(cat "$T/old.npy")" = old ] && ok "failed dump keeps the old file" ||
+		nok "failed dump touched the old file"
 }
 
 test_permissions() {

@@ -5,6 +5,7 @@
 #include <grp.h>
 #include <inttypes.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +101,9 @@ int parse_seconds(const char *s, int *ms)
 	char *end;
 	double v;
 
+	/* Decimal only: strtod would also take hex, inf and nan. */
+	if (!*s || strspn(s, "0123456789.") != strlen(s))
+		return -1;
 	errno = 0;
 	v = strtod(s, &end);
 	if (errno || end == s || *end || !(v >= 0) || v > 2000000.0)
@@ -206,18 +210,73 @@ const char *order_name(const struct shmseg_layout *l)
 	return is_c ? "C" : is_f ? "F" : "strided";
 }
 
-void json_string(FILE *f, const char *s)
+/* Length of the valid UTF-8 sequence at s, or 0. */
+static size_t utf8_len(const unsigned char *s)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	size_t n, i;
+	uint32_t c;
 
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\u%04x", c);	/* UTF-8 passes as is */
-		else
-			fputc(c, f);
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, c = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, c = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, c = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	/* no overlong forms, no surrogates, nothing past U+10FFFF */
+	if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
+	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+		return 0;
+	return n;
+}
+
+void json_string(FILE *f, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n;
+
+	fputc('"', f);
+	while (*s) {
+		n = utf8_len(s);
+		if (n == 0) {
+			fputs("\\ufffd", f);	/* not UTF-8: JSON cannot say it */
+			s++;
+		} else if (*s == '"' || *s == '\\') {
+			fprintf(f, "\\%c", *s++);
+		} else if (*s < 0x20 || *s == 0x7f) {
+			fprintf(f, "\\u%04x", *s++);
+		} else {
+			fwrite(s, 1, n, f);
+			s += n;
+		}
 	}
 	fputc('"', f);
+}
+
+void fmt_name(const char *name, char *buf, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)name;
+	size_t n = 0, k;
+
+	/* Bytes that would break a table line, or are not UTF-8, are shown
+	 * as \ooo, as ls -b does. */
+	while (*s && n + 5 < len) {
+		k = utf8_len(s);
+		if (k == 0 || *s < 0x20 || *s == 0x7f || *s == '\\') {
+			n += (size_t)snprintf(buf + n, len - n, "\\%03o", *s);
+			s++;
+		} else {
+			for (; k > 0 && n + 1 < len; k--)
+				buf[n++] = (char)*s++;
+		}
+	}
+	buf[n] = '\0';
 }

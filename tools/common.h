@@ -40,8 +40,10 @@ void fmt_uuid(const unsigned char uuid[16], char *buf, size_t len);
 const char *state_name(enum shmseg_state state);
 /* "C", "F" or "strided" */
 const char *order_name(const struct shmseg_layout *l);
-/* A JSON string literal of s. */
+/* A JSON string literal of s; bytes that are not UTF-8 become U+FFFD. */
 void json_string(FILE *f, const char *s);
+/* A name for a table: control bytes and backslashes as \ooo. */
+void fmt_name(const char *name, char *buf, size_t len);
 
 /* The commands. */
 int cmd_create(int argc, char **argv);

@@ -10,6 +10,7 @@
 #include "common.h"
 
 struct config {
+	struct shmseg_layout layout;	/* with --raw */
 	const char *name;
 	const char *from;	/* .npy input */
 	const char *raw;	/* raw input */
@@ -52,7 +53,7 @@ static void parse_options(int argc, char **argv, struct config *cfg)
 
 	cfg->mode = 0600;
 	opterr = 0;	/* our own message, not getopt's */
-	while ((c = getopt_long(argc, argv, "f:r:t:s:o:m:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:r:t:s:o:m:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			cfg->from = optarg;
@@ -80,6 +81,9 @@ static void parse_options(int argc, char **argv, struct config *cfg)
 		case 'h':
 			usage();
 			exit(0);
+		case ':':
+			usage_error("option '%s' needs an argument",
+				    argv[optind - 1]);
 		default:
 			usage_error("bad option '%s'", argv[optind - 1]);
 		}
@@ -94,9 +98,15 @@ static void parse_options(int argc, char **argv, struct config *cfg)
 			    "has its own");
 	if (cfg->raw && (!cfg->dtype || !cfg->shape))
 		usage_error("--raw needs --dtype and --shape");
+	if (cfg->from && cfg->fortran)
+		usage_error("--order goes with --raw; a .npy file has its own");
+	if (cfg->raw && shmseg_dtype_parse(cfg->dtype, &cfg->layout.dtype))
+		usage_error("bad dtype '%s'", cfg->dtype);
+	if (cfg->raw && parse_shape(cfg->shape, &cfg->layout))
+		usage_error("bad shape '%s' (like 1000x3)", cfg->shape);
 }
 
-static int open_input(const char *path)
+static int open_input(const char *name, const char *path)
 {
 	int fd;
 
@@ -104,7 +114,7 @@ static int open_input(const char *path)
 		return 0;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		warn_obj(path, "%s", strerror(errno));
+		warn_obj(name, "%s: %s", path, strerror(errno));
 	return fd;
 }
 
@@ -138,11 +148,7 @@ static int create_raw(const struct config *cfg, int fd)
 	int64_t got;
 	int err;
 
-	memset(&l, 0, sizeof(l));
-	if (shmseg_dtype_parse(cfg->dtype, &l.dtype))
-		usage_error("bad dtype '%s'", cfg->dtype);
-	if (parse_shape(cfg->shape, &l))
-		usage_error("bad shape '%s' (like 1000x3)", cfg->shape);
+	l = cfg->layout;
 	/* Hidden until sealed: a failure, or a kill, leaves nothing. */
 	err = shmseg_create(cfg->name, &l, SHMSEG_HIDDEN |
 			    (cfg->fortran ? SHMSEG_FORTRAN : 0), cfg->mode, &seg);
@@ -180,19 +186,22 @@ int cmd_create(int argc, char **argv)
 	int fd, err, ret;
 
 	parse_options(argc, argv, &cfg);
-	fd = open_input(cfg.from ? cfg.from : cfg.raw);
+	fd = open_input(cfg.name, cfg.from ? cfg.from : cfg.raw);
 	if (fd < 0)
 		return 1;
 	if (cfg.raw) {
 		ret = create_raw(&cfg, fd);
 	} else {
 		err = shmseg_npy_import(cfg.name, fd, cfg.mode, NULL);
-		if (err == -EILSEQ || err == -ENODATA ||
-		    (err == -ENOTSUP))
+		/* Errors of the segment name it alone; others name the file
+		 * they come from. */
+		if (err == -EEXIST || err == -ENOSPC || err == -EACCES ||
+		    err == -EINVAL || err == -ENAMETOOLONG || err == -ENOMEM ||
+		    err == -EOVERFLOW)
+			warn_err(cfg.name, err);
+		else if (err)
 			warn_obj(cfg.name, "%s: %s", cfg.from,
 				 shmseg_strerror(err));
-		else if (err)
-			warn_err(cfg.name, err);
 		ret = err ? 1 : 0;
 	}
 	if (fd != 0)

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* dump.c - shmctl dump: a segment out as a .npy file; shmctl wait */
+#define _XOPEN_SOURCE 700	/* realpath */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,26 +22,38 @@ static void usage_dump(void)
 	       "  -h, --help         this help\n");
 }
 
+static int write_in_place(const struct shmseg *seg, const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), err;
+
+	if (fd < 0)
+		return -errno;
+	err = shmseg_npy_export(seg, fd);
+	if (close(fd) < 0 && !err)
+		err = -errno;
+	return err;
+}
+
 /* Write the segment to path. A regular file is written under a temporary
  * name beside it and renamed over path only when complete: a failure
  * leaves nothing half-written, and never removes what was there. */
 static int write_out(const struct shmseg *seg, const char *path)
 {
-	char tmp[4096];
+	char tmp[PATH_MAX + 8], real[PATH_MAX];
 	struct stat sb;
 	mode_t mask;
 	int fd, err, n;
 
 	if (strcmp(path, "-") == 0)
 		return shmseg_npy_export(seg, 1);
-	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
-		/* a device, a pipe: written in place */
-		fd = open(path, O_WRONLY | O_CLOEXEC);
-		if (fd < 0)
-			return -errno;
-		err = shmseg_npy_export(seg, fd);
-		close(fd);
-		return err;
+	/* Through a link, to what it names: the link stays a link. */
+	if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode)) {
+		if (!realpath(path, real) || stat(real, &sb) < 0 ||
+		    !S_ISREG(sb.st_mode))
+			return write_in_place(seg, path);
+		path = real;
+	} else if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		return write_in_place(seg, path);	/* a device, a pipe */
 	}
 	n = snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
 	if (n < 0 || (size_t)n >= sizeof(tmp))
@@ -73,10 +87,13 @@ int cmd_dump(int argc, char **argv)
 	int opt, err;
 
 	opterr = 0;	/* our own message, not getopt's */
-	while ((opt = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'o': out = optarg; break;
 		case 'h': usage_dump(); return 0;
+		case ':':
+			usage_error("option '%s' needs an argument",
+				    argv[optind - 1]);
 		default: usage_error("bad option '%s'", argv[optind - 1]);
 		}
 	}
@@ -116,7 +133,7 @@ int cmd_wait(int argc, char **argv)
 	int opt, ms = -1, err;
 
 	opterr = 0;	/* our own message, not getopt's */
-	while ((opt = getopt_long(argc, argv, "t:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":t:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 't':
 			if (parse_seconds(optarg, &ms))
@@ -124,6 +141,9 @@ int cmd_wait(int argc, char **argv)
 					    optarg);
 			break;
 		case 'h': usage_wait(); return 0;
+		case ':':
+			usage_error("option '%s' needs an argument",
+				    argv[optind - 1]);
 		default: usage_error("bad option '%s'", argv[optind - 1]);
 		}
 	}

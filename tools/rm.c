@@ -87,11 +87,14 @@ int cmd_rm(int argc, char **argv)
 	size_t i;
 
 	opterr = 0;	/* our own message, not getopt's */
-	while ((opt = getopt_long(argc, argv, "sfh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":sfh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's': stale = true; break;
 		case 'f': force = true; break;
 		case 'h': usage(); return 0;
+		case ':':
+			usage_error("option '%s' needs an argument",
+				    argv[optind - 1]);
 		default: usage_error("bad option '%s'", argv[optind - 1]);
 		}
 	}

@@ -107,7 +107,7 @@ static int cells(const struct row *r, bool bytes, bool lng, char *c[COLS])
 
 	for (i = 0; i < COLS; i++)
 		b[i][0] = '\0';
-	snprintf(b[0], CELL, "%s", r->name);
+	fmt_name(r->name, b[0], CELL);
 	if (r->foreign) {
 		snprintf(b[1], CELL, "foreign");
 	} else {
@@ -163,13 +163,16 @@ int cmd_list(int argc, char **argv)
 	int opt, ret, k, ncols;
 
 	opterr = 0;	/* our own message, not getopt's */
-	while ((opt = getopt_long(argc, argv, "ljabh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":ljabh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'l': lng = true; break;
 		case 'j': json = true; break;
 		case 'a': all = true; break;
 		case 'b': bytes = true; break;
 		case 'h': usage_list(); return 0;
+		case ':':
+			usage_error("option '%s' needs an argument",
+				    argv[optind - 1]);
 		default: usage_error("bad option '%s'", argv[optind - 1]);
 		}
 	}
@@ -253,10 +256,13 @@ int cmd_info(int argc, char **argv)
 	int opt, err;
 
 	opterr = 0;	/* our own message, not getopt's */
-	while ((opt = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j': json = true; break;
 		case 'h': usage_info(); return 0;
+		case ':':
+			usage_error("option '%s' needs an argument",
+				    argv[optind - 1]);
 		default: usage_error("bad option '%s'", argv[optind - 1]);
 		}
 	}
