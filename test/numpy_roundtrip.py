@@ -24,9 +24,14 @@ def run(*args, **kw):
     return subprocess.run(list(args), capture_output=True, **kw)
 
 
-dtypes = ["<f8", ">f8", "<f4", ">f4", "<f2", "<i8", ">i4", "<i2", "|i1",
-          "<u8", ">u4", "<u2", "|u1", "|b1", "<c16", ">c8", "|S7", "<U3",
-          ">U2", "|V5"]
+# every kind and item size the library carries, in both byte orders
+dtypes = ["|b1", "|i1", "|u1", "|S7", "|V5"]
+for kind, sizes in (("i", (2, 4, 8)), ("u", (2, 4, 8)), ("f", (2, 4, 8, 16)),
+                    ("c", (8, 16, 32)), ("U", (4, 12))):
+    for size in sizes:
+        for order in "<>":
+            count = size // 4 if kind == "U" else size
+            dtypes.append("%s%s%d" % (order, kind, count))
 shapes = [(), (0,), (7,), (3, 4), (2, 3, 4), (2, 1, 3, 2, 2), (0, 3)]
 rng = np.random.default_rng(7)
 tmp = tempfile.mkdtemp()
