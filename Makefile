@@ -153,6 +153,18 @@ check-valgrind: all $(TEST_BINS)
 	$(Q)B=$(B) SH_TESTS= COUNTS=build/valgrind-counts WRAP="$(VALGRIND)" \
 		sh test/run.sh $(UNIT_TESTS)
 
+# ---- benchmarks (make bench; BENCH_GIB=1 by default) ----------------------
+
+BENCH_BINS := $(B)/bench/bench_attach
+
+$(B)/bench/%: test/bench/%.c $(STLIB)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(STLIB) $(LIBS)
+
+bench: all $(BENCH_BINS)
+	$(Q)B=$(B) sh test/bench/run.sh
+
 # ---- demo --------------------------------------------------------------
 
 DEMO_BINS := $(B)/demo/producer $(B)/demo/reader
@@ -200,7 +212,7 @@ uninstall:
 clean:
 	rm -rf build
 
-.PHONY: all deps check check-tests check-valgrind demo install uninstall clean FORCE
+.PHONY: all deps check check-tests check-valgrind bench demo install uninstall clean FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 

@@ -1,0 +1,84 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# run.sh - make bench: each figure with its baseline from the same run
+# (A B A B ..., the median of the repetitions), and the ratio
+B=${B:-build}
+GIB=${BENCH_GIB:-1}
+export BENCH_GIB=$GIB
+P=shmseg-bench$$-
+T=$(mktemp -d)
+cleanup() {
+	for f in /dev/shm/"$P"*; do
+		[ -e "$f" ] && rm -f "$f"
+	done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT TERM
+
+echo "shmseg benchmarks, BENCH_GIB=$GIB, $(nproc) cores, $(uname -sr)"
+echo
+echo "== 1. attach latency (10000 cycles a repetition, 7 repetitions)"
+"$B/bench/bench_attach" || exit 1
+
+# Seconds taken by a command, to the nanosecond.
+secs() {
+	s=$(date +%s%N)
+	"$@" >/dev/null || { echo "bench: $* failed" >&2; exit 1; }
+	e=$(date +%s%N)
+	echo $(( (e - s) / 1000 ))
+}
+
+# stats NAME BASE-NAME: median/min/max of the microsecond lists in files
+stats() {
+	sort -n "$T/$1" | awk -v what="$2" -v gib="$GIB" '
+		{ v[NR] = $1 }
+		END { m = v[int((NR + 1) / 2)]
+		      printf "%-34s median %8.3f  min %8.3f  max %8.3f s  %7.2f GB/s\n",
+			what, m / 1e6, v[1] / 1e6, v[NR] / 1e6,
+			gib * 1.073741824 / (m / 1e6) }'
+}
+median() { sort -n "$T/$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+echo
+echo "== 2. load: .npy file (in the page cache) -> sealed segment"
+NPY=$T/in.npy
+# header for float64 (N,), then N*8 bytes of data
+N=$(awk -v g="$GIB" 'BEGIN { printf "%d", g * 134217728 }')
+dict="{'descr': '<f8', 'fortran_order': False, 'shape': ($N,), }"
+pad=$(( 128 - 10 - ${#dict} - 1 ))
+{
+	printf '\223NUMPY\001\000v\000%s%*s\n' "$dict" "$pad" ''
+	head -c $((N * 8)) /dev/zero | tr '\0' '\1'
+} >"$NPY"
+cat "$NPY" >/dev/null
+: >"$T/load"; : >"$T/cp"
+for i in 1 2 3 4 5; do
+	secs "$B/shmctl" create "${P}load" --from "$NPY" >>"$T/load"
+	rm -f "/dev/shm/${P}load"
+	secs cp "$NPY" "/dev/shm/${P}cp" >>"$T/cp"
+	rm -f "/dev/shm/${P}cp"
+done
+stats cp "cp file.npy /dev/shm/x"
+stats load "shmctl create --from"
+ratio=$(awk -v a="$(median cp)" -v b="$(median load)" 'BEGIN { printf "%.2f", a / b }')
+echo "target load >= 1.3x cp throughput: $(awk -v r="$ratio" 'BEGIN { print (r >= 1.3) ? "met" : "MISSED" }') (${ratio}x)"
+
+echo
+echo "== 3. dump: segment -> .npy file on tmpfs"
+"$B/shmctl" create "${P}dump" --from "$NPY"
+: >"$T/dump"; : >"$T/cpd"
+for i in 1 2 3 4 5; do
+	secs "$B/shmctl" dump "${P}dump" -o "/dev/shm/${P}out" >>"$T/dump"
+	rm -f "/dev/shm/${P}out"
+	secs cp "/dev/shm/${P}dump" "/dev/shm/${P}out" >>"$T/cpd"
+	rm -f "/dev/shm/${P}out"
+done
+stats cpd "cp /dev/shm/x out"
+stats dump "shmctl dump -o"
+ratio=$(awk -v a="$(median cpd)" -v b="$(median dump)" 'BEGIN { printf "%.2f", a / b }')
+echo "target dump >= 0.9x cp throughput: $(awk -v r="$ratio" 'BEGIN { print (r >= 0.9) ? "met" : "MISSED" }') (${ratio}x)"
+
+echo
+echo "not measured yet: Python SharedMemory baselines, readers' memory (PSS),"
+echo "scan speed, list over 10000 segments"
