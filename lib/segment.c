@@ -324,6 +324,8 @@ int seg_fill_from_fd(struct shmseg *seg, int fd, uint64_t len)
 		off_t at = (off_t)(seg->hdr.data_offset + done);
 
 		n = buf ? -ENOTSUP : os_copy(seg->fd, at, fd, want);
+		if (n == -EINTR)
+			continue;
 		if (n == -ENOTSUP) {
 			/* Through a bounded buffer: never the array's size. */
 			if (!buf && !(buf = malloc(chunk)))

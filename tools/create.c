@@ -16,6 +16,7 @@ struct config {
 	const char *raw;	/* raw input */
 	const char *dtype;
 	const char *shape;
+	const char *order;
 	bool fortran;
 	mode_t mode;
 };
@@ -71,6 +72,7 @@ static void parse_options(int argc, char **argv, struct config *cfg)
 			if (strcmp(optarg, "C") && strcmp(optarg, "F"))
 				usage_error("order must be C or F, not '%s'",
 					    optarg);
+			cfg->order = optarg;
 			cfg->fortran = optarg[0] == 'F';
 			break;
 		case 'm':
@@ -98,7 +100,7 @@ static void parse_options(int argc, char **argv, struct config *cfg)
 			    "has its own");
 	if (cfg->raw && (!cfg->dtype || !cfg->shape))
 		usage_error("--raw needs --dtype and --shape");
-	if (cfg->from && cfg->fortran)
+	if (cfg->from && cfg->order)
 		usage_error("--order goes with --raw; a .npy file has its own");
 	if (cfg->raw && shmseg_dtype_parse(cfg->dtype, &cfg->layout.dtype))
 		usage_error("bad dtype '%s'", cfg->dtype);
