@@ -2,6 +2,7 @@
 /* common.c - messages, option parsers and formatting shared by the
  * shmctl commands */
 #include <errno.h>
+#include <getopt.h>
 #include <grp.h>
 #include <inttypes.h>
 #include <pwd.h>
@@ -48,6 +49,28 @@ void usage_error(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "Try 'shmctl %s --help'.\n", cmd_name ? cmd_name : "");
 	exit(EXIT_USAGE);
+}
+
+int next_option(int argc, char **argv, const char *shortopts,
+		const struct option *longopts)
+{
+	int c;
+
+	opterr = 0;	/* our own message, not getopt's */
+	c = getopt_long(argc, argv, shortopts, longopts, NULL);
+	if (c == ':')
+		usage_error("option '%s' needs an argument", argv[optind - 1]);
+	if (c == '?')
+		usage_error("bad option '%s'", argv[optind - 1]);
+	return c;
+}
+
+const char *only_name(int argc, char **argv)
+{
+	if (optind != argc - 1)
+		usage_error(optind >= argc ? "missing NAME" :
+			    "too many arguments");
+	return argv[optind];
 }
 
 int parse_mode(const char *s, mode_t *mode)

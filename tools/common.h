@@ -24,6 +24,14 @@ void warn_err(const char *obj, int err);
 _Noreturn void usage_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 
+struct option;
+/* getopt_long(), where a bad option or a missing argument (shortopts
+ * starts with ':') is a usage error with our own message. */
+int next_option(int argc, char **argv, const char *shortopts,
+		const struct option *longopts);
+/* The single NAME operand after the options, or a usage error. */
+const char *only_name(int argc, char **argv);
+
 /* Parsers: 0 on success, -1 on a malformed value. */
 int parse_mode(const char *s, mode_t *mode);
 int parse_shape(const char *s, struct shmseg_layout *l);

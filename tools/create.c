@@ -53,8 +53,7 @@ static void parse_options(int argc, char **argv, struct config *cfg)
 	int c;
 
 	cfg->mode = 0600;
-	opterr = 0;	/* our own message, not getopt's */
-	while ((c = getopt_long(argc, argv, ":f:r:t:s:o:m:h", opts, NULL)) != -1) {
+	while ((c = next_option(argc, argv, ":f:r:t:s:o:m:h", opts)) != -1) {
 		switch (c) {
 		case 'f':
 			cfg->from = optarg;
@@ -83,16 +82,9 @@ static void parse_options(int argc, char **argv, struct config *cfg)
 		case 'h':
 			usage();
 			exit(0);
-		case ':':
-			usage_error("option '%s' needs an argument",
-				    argv[optind - 1]);
-		default:
-			usage_error("bad option '%s'", argv[optind - 1]);
 		}
 	}
-	if (optind != argc - 1)
-		usage_error(optind >= argc ? "missing NAME" : "too many arguments");
-	cfg->name = argv[optind];
+	cfg->name = only_name(argc, argv);
 	if (!cfg->from == !cfg->raw)
 		usage_error("give one of --from and --raw");
 	if (cfg->from && (cfg->dtype || cfg->shape))

@@ -86,20 +86,13 @@ int cmd_dump(int argc, char **argv)
 	struct shmseg *seg;
 	int opt, err;
 
-	opterr = 0;	/* our own message, not getopt's */
-	while ((opt = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+	while ((opt = next_option(argc, argv, ":o:h", opts)) != -1) {
 		switch (opt) {
 		case 'o': out = optarg; break;
 		case 'h': usage_dump(); return 0;
-		case ':':
-			usage_error("option '%s' needs an argument",
-				    argv[optind - 1]);
-		default: usage_error("bad option '%s'", argv[optind - 1]);
 		}
 	}
-	if (optind != argc - 1)
-		usage_error(optind >= argc ? "missing NAME" : "too many arguments");
-	name = argv[optind];
+	name = only_name(argc, argv);
 	err = shmseg_attach(name, SHMSEG_POPULATE, &seg);
 	if (err) {
 		warn_err(name, err);
@@ -130,10 +123,10 @@ int cmd_wait(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct shmseg *seg;
+	const char *name;
 	int opt, ms = -1, err;
 
-	opterr = 0;	/* our own message, not getopt's */
-	while ((opt = getopt_long(argc, argv, ":t:h", opts, NULL)) != -1) {
+	while ((opt = next_option(argc, argv, ":t:h", opts)) != -1) {
 		switch (opt) {
 		case 't':
 			if (parse_seconds(optarg, &ms))
@@ -141,17 +134,12 @@ int cmd_wait(int argc, char **argv)
 					    optarg);
 			break;
 		case 'h': usage_wait(); return 0;
-		case ':':
-			usage_error("option '%s' needs an argument",
-				    argv[optind - 1]);
-		default: usage_error("bad option '%s'", argv[optind - 1]);
 		}
 	}
-	if (optind != argc - 1)
-		usage_error(optind >= argc ? "missing NAME" : "too many arguments");
-	err = shmseg_attach_wait(argv[optind], 0, ms, &seg);
+	name = only_name(argc, argv);
+	err = shmseg_attach_wait(name, 0, ms, &seg);
 	if (err) {
-		warn_err(argv[optind], err);
+		warn_err(name, err);
 		return 1;
 	}
 	shmseg_detach(seg);

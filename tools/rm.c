@@ -86,16 +86,11 @@ int cmd_rm(int argc, char **argv)
 	int opt, ret = 0, err;
 	size_t i;
 
-	opterr = 0;	/* our own message, not getopt's */
-	while ((opt = getopt_long(argc, argv, ":sfh", opts, NULL)) != -1) {
+	while ((opt = next_option(argc, argv, ":sfh", opts)) != -1) {
 		switch (opt) {
 		case 's': stale = true; break;
 		case 'f': force = true; break;
 		case 'h': usage(); return 0;
-		case ':':
-			usage_error("option '%s' needs an argument",
-				    argv[optind - 1]);
-		default: usage_error("bad option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind == argc && !stale)

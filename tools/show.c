@@ -8,7 +8,7 @@
 #include "common.h"
 
 struct row {
-	char *name;
+	const char *name;
 	bool foreign;
 	struct shmseg_stat st;
 };
@@ -34,7 +34,7 @@ static int collect(const char *name, const struct shmseg_stat *st, void *arg)
 	v = &r->v[r->n];
 	v->name = strdup(name);
 	if (!v->name)
-		return 1;
+		return 1;	/* nothing to free: not counted yet */
 	v->foreign = !st;
 	if (st)
 		v->st = *st;
@@ -47,7 +47,7 @@ static void free_rows(struct rows *r)
 	size_t i;
 
 	for (i = 0; i < r->n; i++)
-		free(r->v[i].name);
+		free((char *)r->v[i].name);
 	free(r->v);
 }
 
@@ -162,18 +162,13 @@ int cmd_list(int argc, char **argv)
 	size_t w[COLS] = { 0 }, i;
 	int opt, ret, k, ncols;
 
-	opterr = 0;	/* our own message, not getopt's */
-	while ((opt = getopt_long(argc, argv, ":ljabh", opts, NULL)) != -1) {
+	while ((opt = next_option(argc, argv, ":ljabh", opts)) != -1) {
 		switch (opt) {
 		case 'l': lng = true; break;
 		case 'j': json = true; break;
 		case 'a': all = true; break;
 		case 'b': bytes = true; break;
 		case 'h': usage_list(); return 0;
-		case ':':
-			usage_error("option '%s' needs an argument",
-				    argv[optind - 1]);
-		default: usage_error("bad option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind != argc)
@@ -255,20 +250,13 @@ int cmd_info(int argc, char **argv)
 	uint32_t i;
 	int opt, err;
 
-	opterr = 0;	/* our own message, not getopt's */
-	while ((opt = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
+	while ((opt = next_option(argc, argv, ":jh", opts)) != -1) {
 		switch (opt) {
 		case 'j': json = true; break;
 		case 'h': usage_info(); return 0;
-		case ':':
-			usage_error("option '%s' needs an argument",
-				    argv[optind - 1]);
-		default: usage_error("bad option '%s'", argv[optind - 1]);
 		}
 	}
-	if (optind != argc - 1)
-		usage_error(optind >= argc ? "missing NAME" : "too many arguments");
-	r.name = argv[optind];
+	r.name = only_name(argc, argv);
 	err = shmseg_stat(r.name, &r.st);
 	if (err) {
 		warn_err(r.name, err);
