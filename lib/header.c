@@ -210,10 +210,11 @@ static bool room(struct codec *c, size_t n)
 	return !c->bad;
 }
 
-static void lit(struct codec *c, const char *s)
-{
-	size_t n = strlen(s);
+/* A literal string: written, or compared. */
+#define lit(c, s) lit_n(c, s, sizeof(s) - 1)
 
+static void lit_n(struct codec *c, const char *s, size_t n)
+{
 	if (!room(c, n))
 		return;
 	if (c->enc)

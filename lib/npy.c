@@ -15,29 +15,49 @@
 
 /* ---- the dict, as text ------------------------------------------------ */
 
+/* Append s (n bytes) at *pos if it fits; false once it does not. */
+static bool put(char *buf, size_t len, size_t *pos, const char *s, size_t n)
+{
+	if (n >= len - *pos)
+		return false;
+	memcpy(buf + *pos, s, n);
+	*pos += n;
+	return true;
+}
+
+/* Append v in decimal. Written by hand: this runs on every attach, where
+ * snprintf costs more than the rest of the validation. */
+static bool put_u64(char *buf, size_t len, size_t *pos, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0;
+
+	do
+		tmp[sizeof(tmp) - ++n] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	return put(buf, len, pos, tmp + sizeof(tmp) - n, n);
+}
+
+#define PUT(lit) put(buf, len, &pos, lit, sizeof(lit) - 1)
+
 size_t npy_dict_text(const char *descr, bool fortran, uint32_t ndim,
 		     const uint64_t *shape, char *buf, size_t len)
 {
-	size_t n;
+	size_t pos = 0;
+	bool ok;
 	uint32_t i;
-	int r;
 
-	r = snprintf(buf, len, "{'descr': '%s', 'fortran_order': %s, "
-		     "'shape': (", descr, fortran ? "True" : "False");
-	for (i = 0; r >= 0 && (size_t)r < len && i < ndim; i++) {
-		n = (size_t)r;
-		r = snprintf(buf + n, len - n, "%s%llu", i ? ", " : "",
-			     (unsigned long long)shape[i]);
-		r = r < 0 ? r : r + (int)n;
-	}
-	if (r >= 0 && (size_t)r < len) {
-		n = (size_t)r;
-		r = snprintf(buf + n, len - n, "%s), }", ndim == 1 ? "," : "");
-		r = r < 0 ? r : r + (int)n;
-	}
-	if (r < 0 || (size_t)r >= len)
+	ok = len > 0 && PUT("{'descr': '") &&
+	     put(buf, len, &pos, descr, strlen(descr)) &&
+	     PUT("', 'fortran_order': ") &&
+	     (fortran ? PUT("True") : PUT("False")) && PUT(", 'shape': (");
+	for (i = 0; ok && i < ndim; i++)
+		ok = (i == 0 || PUT(", ")) && put_u64(buf, len, &pos, shape[i]);
+	ok = ok && (ndim != 1 || PUT(",")) && PUT("), }");
+	if (!ok)
 		return 0;
-	return (size_t)r;
+	buf[pos] = '\0';
+	return pos;
 }
 
 /* ---- parsing ---------------------------------------------------------- */
