@@ -15,7 +15,6 @@
 #include "shmseg.h"
 
 #define CYCLES 10000
-#define REPS 7
 
 static char name[64];
 
@@ -34,13 +33,6 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /* Microseconds per cycle of shmseg_attach + shmseg_layout + detach. */
@@ -81,29 +73,28 @@ static double run_floor(void)
 	return (now() - t0) / CYCLES * 1e6;
 }
 
-static void report(const char *what, double *v, double base, const char *b)
-{
-	qsort(v, REPS, sizeof(*v), cmp);
-	printf("%-34s median %8.2f  min %8.2f  max %8.2f us", what, v[REPS / 2],
-	       v[0], v[REPS - 1]);
-	if (base > 0)
-		printf("   %.2fx %s", v[REPS / 2] / base, b);
-	printf("\n");
-}
-
-int main(void)
+int main(int argc, char **argv)
 {
 	const char *gib = getenv("BENCH_GIB");
 	struct shmseg_layout l;
 	struct shmseg *seg;
-	double a[REPS], f[REPS], ratio;
-	int i;
 
+	if (argc != 3) {
+		fprintf(stderr, "usage: bench_attach create|rep NAME\n");
+		return 2;
+	}
+	snprintf(name, sizeof(name), "%s", argv[2]);
+	if (strcmp(argv[1], "rep") == 0) {
+		/* One repetition of each, A then B; microseconds a cycle. */
+		double a = run_shmseg(), f = run_floor();
+
+		printf("%.3f %.3f\n", a, f);
+		return 0;
+	}
 	memset(&l, 0, sizeof(l));
 	shmseg_dtype_parse("float64", &l.dtype);
 	l.ndim = 1;
 	l.shape[0] = (uint64_t)((gib ? atof(gib) : 1.0) * (1 << 27));
-	snprintf(name, sizeof(name), "shmseg-bench%ld-attach", (long)getpid());
 	signal(SIGINT, cleanup);
 	signal(SIGTERM, cleanup);
 	/* Sparse: attach touches no data page, so its size is all that
@@ -113,19 +104,8 @@ int main(void)
 		fprintf(stderr, "bench_attach: cannot create %s\n", name);
 		return 1;
 	}
+	shmseg_detach(seg);
 	run_shmseg();	/* warm up */
 	run_floor();
-	for (i = 0; i < REPS; i++) {	/* A B A B ... */
-		a[i] = run_shmseg();
-		f[i] = run_floor();
-	}
-	report("attach floor (open+fstat+mmap)", f, 0, "");
-	qsort(f, REPS, sizeof(*f), cmp);
-	report("shmseg attach+layout+detach", a, f[REPS / 2], "the floor");
-	ratio = a[REPS / 2] / f[REPS / 2];
-	printf("target attach <= 1.25x floor: %s (%.2fx)\n",
-	       ratio <= 1.25 ? "met" : "MISSED", ratio);
-	shmseg_detach(seg);
-	cleanup(0);
 	return 0;
 }

@@ -19,7 +19,36 @@ trap 'cleanup; exit 130' INT TERM
 echo "shmseg benchmarks, BENCH_GIB=$GIB, $(nproc) cores, $(uname -sr)"
 echo
 echo "== 1. attach latency (10000 cycles a repetition, 7 repetitions)"
-"$B/bench/bench_attach" || exit 1
+"$B/bench/bench_attach" create "${P}attach" || exit 1
+PY=/usr/bin/python3
+havepy=0
+[ -x "$PY" ] && "$PY" -c 'import numpy' 2>/dev/null && havepy=1
+: >"$T/att"; : >"$T/floor"; : >"$T/py"
+for i in 1 2 3 4 5 6 7; do	# A B C A B C ...
+	"$B/bench/bench_attach" rep "${P}attach" >"$T/rep" || exit 1
+	awk '{ print $1 }' "$T/rep" >>"$T/att"
+	awk '{ print $2 }' "$T/rep" >>"$T/floor"
+	[ $havepy = 1 ] && "$PY" test/bench/py_attach.py "${P}attach" 2000 >>"$T/py"
+done
+# ustats FILE WHAT: median/min/max of microsecond values
+ustats() {
+	sort -n "$T/$1" | awk -v what="$2" '{ v[NR] = $1 }
+		END { printf "%-34s median %8.2f  min %8.2f  max %8.2f us\n",
+		      what, v[int((NR + 1) / 2)], v[1], v[NR] }'
+}
+umedian() { sort -n "$T/$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+ustats floor "floor: shm_open+fstat+mmap+close"
+ustats att "shmseg attach+layout+detach"
+ratio=$(awk -v a="$(umedian att)" -v f="$(umedian floor)" 'BEGIN { printf "%.2f", a / f }')
+echo "target attach <= 1.25x the floor: $(awk -v r="$ratio" 'BEGIN { print (r <= 1.25) ? "met" : "MISSED" }') (${ratio}x)"
+if [ $havepy = 1 ]; then
+	ustats py "Python SharedMemory+ndarray+close"
+	ratio=$(awk -v a="$(umedian att)" -v p="$(umedian py)" 'BEGIN { printf "%.2f", p / a }')
+	echo "target attach >= 2x faster than Python: $(awk -v r="$ratio" 'BEGIN { print (r >= 2) ? "met" : "MISSED" }') (${ratio}x)"
+else
+	echo "Python SharedMemory: skipped: no numpy ($PY)"
+fi
+rm -f "/dev/shm/${P}attach"
 
 # Seconds taken by a command, to the nanosecond.
 secs() {
