@@ -109,5 +109,5 @@ ratio=$(awk -v a="$(median cpd)" -v b="$(median dump)" 'BEGIN { printf "%.2f", a
 echo "target dump >= 0.9x cp throughput: $(awk -v r="$ratio" 'BEGIN { print (r >= 0.9) ? "met" : "MISSED" }') (${ratio}x)"
 
 echo
-echo "not measured yet: Python SharedMemory baselines, readers' memory (PSS),"
+echo "not measured yet: Python load baselines, readers' memory (PSS),"
 echo "scan speed, list over 10000 segments"
