@@ -126,9 +126,6 @@ int os_create_anon(mode_t mode);
 int os_publish(int fd, const char *name);
 /* Whether "/name" exists (a hint only). */
 bool os_exists(const char *name);
-/* Copy up to len bytes from in (at its offset) to out at out_off in the
- * kernel; bytes copied, or -ENOTSUP where this cannot be done. */
-ssize_t os_copy(int out, off_t out_off, int in, size_t len);
 /* Enumerate: call each(fd, name, arg) for every regular entry, opened
  * read-only without following links. */
 typedef int os_each_fn(int fd, const char *name, void *arg);

@@ -7,7 +7,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -177,19 +176,4 @@ int os_list(os_each_fn *each, void *arg)
 	}
 	closedir(dir);
 	return ret;
-}
-
-ssize_t os_copy(int out, off_t out_off, int in, size_t len)
-{
-	ssize_t n;
-
-	/* sendfile writes at the output's file offset. */
-	if (lseek(out, out_off, SEEK_SET) < 0)
-		return neg_errno();
-	n = sendfile(out, in, NULL, len);
-	if (n >= 0)
-		return n;
-	/* Inputs it cannot read from, such as some pipes: the caller
-	 * copies through a buffer. */
-	return errno == EINVAL || errno == ENOSYS ? -ENOTSUP : neg_errno();
 }

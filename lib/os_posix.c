@@ -43,12 +43,3 @@ int os_list(os_each_fn *each, void *arg)
 	(void)arg;
 	return -ENOTSUP;
 }
-
-ssize_t os_copy(int out, off_t out_off, int in, size_t len)
-{
-	(void)out;
-	(void)out_off;
-	(void)in;
-	(void)len;
-	return -ENOTSUP;
-}
