@@ -82,7 +82,7 @@ pad=$(( 128 - 10 - ${#dict} - 1 ))
 } >"$NPY"
 cat "$NPY" >/dev/null
 : >"$T/load"; : >"$T/cp"
-for i in 1 2 3 4 5; do
+for i in 1 2 3 4 5 6 7 8 9; do
 	secs "$B/shmctl" create "${P}load" --from "$NPY" >>"$T/load"
 	rm -f "/dev/shm/${P}load"
 	secs cp "$NPY" "/dev/shm/${P}cp" >>"$T/cp"
@@ -97,7 +97,7 @@ echo
 echo "== 3. dump: segment -> .npy file on tmpfs"
 "$B/shmctl" create "${P}dump" --from "$NPY"
 : >"$T/dump"; : >"$T/cpd"
-for i in 1 2 3 4 5; do
+for i in 1 2 3 4 5 6 7 8 9; do
 	secs "$B/shmctl" dump "${P}dump" -o "/dev/shm/${P}out" >>"$T/dump"
 	rm -f "/dev/shm/${P}out"
 	secs cp "/dev/shm/${P}dump" "/dev/shm/${P}out" >>"$T/cpd"
