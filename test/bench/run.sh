@@ -106,8 +106,21 @@ done
 stats cpd "cp /dev/shm/x out"
 stats dump "shmctl dump -o"
 ratio=$(awk -v a="$(median cpd)" -v b="$(median dump)" 'BEGIN { printf "%.2f", a / b }')
+rm -f "/dev/shm/${P}dump"
 echo "target dump >= 0.9x cp throughput: $(awk -v r="$ratio" 'BEGIN { print (r >= 0.9) ? "met" : "MISSED" }') (${ratio}x)"
 
 echo
+echo "== 6. list: 10000 segments (7 repetitions, interleaved with the floor)"
+"$B/bench/bench_list" 10000 7 >"$T/list" || exit 1
+awk '{ print $1 * 1e6 }' "$T/list" >"$T/lst"
+awk '{ print $2 * 1e6 }' "$T/list" >"$T/lfl"
+awk '$3 < 10000 || $4 < 10000 { bad = 1 } END { exit bad }' "$T/list" ||
+	echo "bench: shmseg_list did not see all 10000 segments" >&2
+ustats lfl "floor: readdir+open+pread 4K+close"
+ustats lst "shmseg_list"
+ratio=$(awk -v a="$(umedian lst)" -v f="$(umedian lfl)" 'BEGIN { printf "%.2f", a / f }')
+echo "target shmseg_list <= 1.3x the floor: $(awk -v r="$ratio" 'BEGIN { print (r <= 1.3) ? "met" : "MISSED" }') (${ratio}x)"
+
+echo
 echo "not measured yet: Python load baselines, readers' memory (PSS),"
-echo "scan speed, list over 10000 segments"
+echo "scan speed, shmctl list over 10000 segments"

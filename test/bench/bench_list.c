@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/* bench_list.c - shmseg_list() over many segments against the floor:
+ * readdir + open + pread of 4 KiB + close per entry, interleaved */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "shmseg.h"
+
+static char prefix[64];
+static int count;
+
+static void cleanup(int sig)
+{
+	char name[96];
+	int i;
+
+	for (i = 0; i < count; i++) {
+		snprintf(name, sizeof(name), "%s%d", prefix, i);
+		shmseg_unlink(name);
+	}
+	if (sig) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+}
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static int seen(const char *name, const struct shmseg_stat *st, void *arg)
+{
+	(void)name;
+	(void)st;
+	++*(int *)arg;
+	return 0;
+}
+
+static double run_list(int *n)
+{
+	double t0 = now();
+
+	*n = 0;
+	if (shmseg_list(seen, n) != 0)
+		exit(1);
+	return now() - t0;
+}
+
+static double run_floor(int *n)
+{
+	static char buf[4096];
+	double t0 = now();
+	struct dirent *de;
+	DIR *dir = opendir("/dev/shm");
+	int fd;
+
+	*n = 0;
+	while ((de = readdir(dir))) {
+		if (de->d_type != DT_REG)
+			continue;
+		fd = openat(dirfd(dir), de->d_name, O_RDONLY | O_NOFOLLOW);
+		if (fd < 0)
+			continue;
+		if (pread(fd, buf, sizeof(buf), 0) > 0)
+			++*n;
+		close(fd);
+	}
+	closedir(dir);
+	return now() - t0;
+}
+
+int main(int argc, char **argv)
+{
+	struct shmseg_layout l;
+	struct shmseg *seg;
+	char name[96];
+	double a, f;
+	int i, reps, na, nf;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: bench_list COUNT REPS\n");
+		return 2;
+	}
+	count = 0;
+	reps = atoi(argv[2]);
+	snprintf(prefix, sizeof(prefix), "shmseg-bench%ld-list-",
+		 (long)getpid());
+	signal(SIGINT, cleanup);
+	signal(SIGTERM, cleanup);
+	memset(&l, 0, sizeof(l));
+	shmseg_dtype_parse("float64", &l.dtype);
+	l.ndim = 1;
+	l.shape[0] = 16;
+	for (i = 0; i < atoi(argv[1]); i++) {
+		snprintf(name, sizeof(name), "%s%d", prefix, i);
+		if (shmseg_create(name, &l, 0, 0600, &seg) || shmseg_seal(seg)) {
+			fprintf(stderr, "bench_list: cannot create %s\n", name);
+			cleanup(0);
+			return 1;
+		}
+		count++;
+		shmseg_detach(seg);
+	}
+	run_list(&na);		/* warm up the directory and inodes */
+	run_floor(&nf);
+	for (i = 0; i < reps; i++) {	/* A B A B ... */
+		a = run_list(&na);
+		f = run_floor(&nf);
+		printf("%.6f %.6f %d %d\n", a, f, na, nf);
+	}
+	cleanup(0);
+	return 0;
+}
