@@ -18,21 +18,11 @@
 
 static char name[64];
 
-static void cleanup(int sig)
+#include "bench.h"
+
+static void remove_mine(void)
 {
 	shmseg_unlink(name);
-	if (sig) {
-		signal(sig, SIG_DFL);
-		raise(sig);
-	}
-}
-
-static double now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
 /* Microseconds per cycle of shmseg_attach + shmseg_layout + detach. */
@@ -95,8 +85,7 @@ int main(int argc, char **argv)
 	shmseg_dtype_parse("float64", &l.dtype);
 	l.ndim = 1;
 	l.shape[0] = (uint64_t)((gib ? atof(gib) : 1.0) * (1 << 27));
-	signal(SIGINT, cleanup);
-	signal(SIGTERM, cleanup);
+	remove_on_signals();
 	/* Sparse: attach touches no data page, so its size is all that
 	 * matters, not its contents. */
 	if (shmseg_create(name, &l, SHMSEG_SPARSE, 0600, &seg) ||

@@ -16,7 +16,9 @@
 static char prefix[64];
 static int count;
 
-static void cleanup(int sig)
+#include "bench.h"
+
+static void remove_mine(void)
 {
 	char name[96];
 	int i;
@@ -25,18 +27,6 @@ static void cleanup(int sig)
 		snprintf(name, sizeof(name), "%s%d", prefix, i);
 		shmseg_unlink(name);
 	}
-	if (sig) {
-		signal(sig, SIG_DFL);
-		raise(sig);
-	}
-}
-
-static double now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
 static int seen(const char *name, const struct shmseg_stat *st, void *arg)
@@ -96,8 +86,7 @@ int main(int argc, char **argv)
 	reps = atoi(argv[2]);
 	snprintf(prefix, sizeof(prefix), "shmseg-bench%ld-list-",
 		 (long)getpid());
-	signal(SIGINT, cleanup);
-	signal(SIGTERM, cleanup);
+	remove_on_signals();
 	memset(&l, 0, sizeof(l));
 	shmseg_dtype_parse("float64", &l.dtype);
 	l.ndim = 1;
@@ -106,7 +95,7 @@ int main(int argc, char **argv)
 		snprintf(name, sizeof(name), "%s%d", prefix, i);
 		if (shmseg_create(name, &l, 0, 0600, &seg) || shmseg_seal(seg)) {
 			fprintf(stderr, "bench_list: cannot create %s\n", name);
-			cleanup(0);
+			remove_mine();
 			return 1;
 		}
 		count++;
@@ -119,6 +108,6 @@ int main(int argc, char **argv)
 		f = run_floor(&nf);
 		printf("%.6f %.6f %d %d\n", a, f, na, nf);
 	}
-	cleanup(0);
+	remove_mine();
 	return 0;
 }
