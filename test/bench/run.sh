@@ -110,6 +110,20 @@ rm -f "/dev/shm/${P}dump"
 echo "target dump >= 0.9x cp throughput: $(awk -v r="$ratio" 'BEGIN { print (r >= 0.9) ? "met" : "MISSED" }') (${ratio}x)"
 
 echo
+echo "== 5. scan: sum every float64 of the array (7 repetitions, interleaved)"
+"$B/bench/bench_scan" 7 >"$T/scan" || exit 1
+awk '{ print $1 * 1e6 }' "$T/scan" >"$T/smap"
+awk '{ print $2 * 1e6 }' "$T/scan" >"$T/spriv"
+awk '{ print $3 * 1e6 }' "$T/scan" >"$T/sfirst"
+awk '{ print $4 * 1e6 }' "$T/scan" >"$T/spop"
+ustats spriv "private memory, faulted in"
+ustats smap "attached mapping, faulted in"
+ratio=$(awk -v m="$(umedian smap)" -v p="$(umedian spriv)" 'BEGIN { printf "%.2f", p / m }')
+echo "target scan of a mapping >= 0.95x private memory: $(awk -v r="$ratio" 'BEGIN { print (r >= 0.95) ? "met" : "MISSED" }') (${ratio}x)"
+ustats sfirst "attach + first-touch scan"
+ustats spop "attach POPULATE + first scan"
+
+echo
 echo "== 6. list: 10000 segments (7 repetitions, interleaved with the floor)"
 "$B/bench/bench_list" 10000 7 >"$T/list" || exit 1
 awk '{ print $1 * 1e6 }' "$T/list" >"$T/lst"
@@ -123,4 +137,4 @@ echo "target shmseg_list <= 1.3x the floor: $(awk -v r="$ratio" 'BEGIN { print (
 
 echo
 echo "not measured yet: Python load baselines, readers' memory (PSS),"
-echo "scan speed, shmctl list over 10000 segments"
+echo "shmctl list over 10000 segments"
