@@ -110,6 +110,13 @@ rm -f "/dev/shm/${P}dump"
 echo "target dump >= 0.9x cp throughput: $(awk -v r="$ratio" 'BEGIN { print (r >= 0.9) ? "met" : "MISSED" }') (${ratio}x)"
 
 echo
+echo "== 4. readers' memory: 4 exec'd readers attach 2 GiB and sum it all"
+"$B/bench/bench_readers" 4 >"$T/rd" || exit 1
+awk '{ printf "total PSS of %d readers %10d kB  array %10d kB  %.3fx   VmPTE of one %d kB\n", $2, $3, $4, $3 / $4, $5
+       printf "target readers PSS <= 1.05x the array: %s\n", ($3 / $4 <= 1.05) ? "met" : "MISSED" }' "$T/rd"
+echo "(baselines not measured yet: pickling to children, fork copy-on-write)"
+
+echo
 echo "== 5. scan: sum every float64 of the array (7 repetitions, interleaved)"
 "$B/bench/bench_scan" 7 >"$T/scan" || exit 1
 awk '{ print $1 * 1e6 }' "$T/scan" >"$T/smap"
@@ -136,5 +143,5 @@ ratio=$(awk -v a="$(umedian lst)" -v f="$(umedian lfl)" 'BEGIN { printf "%.2f", 
 echo "target shmseg_list <= 1.3x the floor: $(awk -v r="$ratio" 'BEGIN { print (r <= 1.3) ? "met" : "MISSED" }') (${ratio}x)"
 
 echo
-echo "not measured yet: Python load baselines, readers' memory (PSS),"
-echo "shmctl list over 10000 segments"
+echo "not measured yet: Python load baselines, the readers' memory"
+echo "baselines, shmctl list over 10000 segments"
