@@ -3,6 +3,7 @@
  * the only file that opens, sizes, maps or unlinks them */
 #define _GNU_SOURCE	/* MAP_POPULATE */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -306,13 +307,63 @@ err_free:
 	return ret;
 }
 
-int seg_fill_from_fd(struct shmseg *seg, int fd, uint64_t len)
+/* One part of a fill: data bytes [from, to), read from the input at
+ * in + from with pread, or in sequence with read when in is -1. */
+struct fill {
+	struct shmseg *seg;
+	int fd;
+	off_t in;
+	uint64_t from, to;
+	int *failed;		/* shared by the parts: stop early */
+	int ret;
+};
+
+static void *fill_part(void *arg)
 {
 	const size_t chunk = 1u << 20;
-	unsigned char *buf;
-	uint64_t done = 0;
+	struct fill *f = arg;
+	unsigned char *buf = malloc(chunk);
+	uint64_t at = f->from;
 	ssize_t n;
-	int ret = 0;
+
+	f->ret = buf ? 0 : -ENOMEM;
+	while (at < f->to && f->ret == 0 &&
+	       !__atomic_load_n(f->failed, __ATOMIC_RELAXED)) {
+		size_t want = f->to - at < chunk ? (size_t)(f->to - at) : chunk;
+
+		n = f->in < 0 ? read(f->fd, buf, want) :
+				pread(f->fd, buf, want, f->in + (off_t)at);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			f->ret = neg_errno();
+		else if (n == 0)
+			f->ret = -ENODATA;
+		else if (io_write(f->seg->fd, buf, (size_t)n,
+				  (off_t)(f->seg->hdr.data_offset + at)) < 0)
+			f->ret = neg_errno();
+		else
+			at += (uint64_t)n;
+	}
+	if (f->ret)
+		__atomic_store_n(f->failed, 1, __ATOMIC_RELAXED);
+	free(buf);
+	return NULL;
+}
+
+/* Inputs this large, read from a regular file, are copied in two halves
+ * at once. Writes to one tmpfs file take its inode lock in turn, so a
+ * second thread gains only the reads' share, and more gain nothing:
+ * measured 10-15% faster than one thread, 2 and 4 threads alike. */
+#define FILL_SPLIT (64ull << 20)
+
+int seg_fill_from_fd(struct shmseg *seg, int fd, uint64_t len)
+{
+	struct fill part[2];
+	int failed = 0, two = 0;
+	pthread_t other;
+	struct stat sb;
+	off_t in = -1;
 
 	if (!seg->writable || len > seg->hdr.nbytes)
 		return -EINVAL;
@@ -321,27 +372,26 @@ int seg_fill_from_fd(struct shmseg *seg, int fd, uint64_t len)
 	 * pages a write: sendfile() from a file whose data starts mid-page
 	 * (a .npy header is 128 bytes) writes each page in two parts, and
 	 * tmpfs zeroes a page written in part; measured 12% slower. */
-	buf = malloc(chunk);
-	if (!buf)
-		return -ENOMEM;
-	while (done < len && ret == 0) {
-		size_t want = len - done < chunk ? (size_t)(len - done) : chunk;
-
-		n = read(fd, buf, want);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			ret = neg_errno();
-		else if (n == 0)
-			ret = -ENODATA;
-		else if (io_write(seg->fd, buf, (size_t)n,
-				  (off_t)(seg->hdr.data_offset + done)) < 0)
-			ret = neg_errno();
-		else
-			done += (uint64_t)n;
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode))
+		in = lseek(fd, 0, SEEK_CUR);
+	for (int i = 0; i < 2; i++)
+		part[i] = (struct fill){ .seg = seg, .fd = fd, .in = in,
+					 .to = len, .failed = &failed };
+	if (in >= 0 && len >= FILL_SPLIT && sysconf(_SC_NPROCESSORS_ONLN) > 1) {
+		part[0].to = part[1].from = len / 2 & ~(uint64_t)0xfffff;
+		two = pthread_create(&other, NULL, fill_part, &part[1]) == 0;
+		if (!two)
+			part[0].to = len;
 	}
-	free(buf);
-	return ret;
+	fill_part(&part[0]);
+	if (two)
+		pthread_join(other, NULL);
+	if (part[0].ret || (two && part[1].ret))
+		return part[0].ret ? part[0].ret : part[1].ret;
+	/* Like a read, leave the input just past what was taken. */
+	if (in >= 0 && lseek(fd, in + (off_t)len, SEEK_SET) < 0)
+		return neg_errno();
+	return 0;
 }
 
 /* Make this handle's view read-only and drop its descriptor, keeping the

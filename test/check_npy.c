@@ -250,10 +250,67 @@ START_TEST(export_of_strided_segment_is_c_order)
 }
 END_TEST
 
+/* A large input from a regular file is copied in two parts at once (see
+ * FILL_SPLIT in lib/segment.c): every element lands in its place, the
+ * copy starts at the descriptor's offset and leaves it just past the
+ * data, and input missing from either part leaves no segment. */
+START_TEST(large_file_import_in_two_parts)
+{
+	const uint64_t count = (72u << 20) / 4;	/* 72 MiB of uint32 */
+	struct shmseg_stat st;
+	struct shmseg *seg;
+	char tmp[] = "/tmp/shmseg-npy-XXXXXX";
+	const uint32_t *d;
+	uint32_t *data;
+	uint64_t i, wrong = 0;
+	size_t n, total;
+	int fd;
+
+	n = make(1, "{'descr': '<u4', 'fortran_order': False, "
+		 "'shape': (18874368,), }");
+	total = 3 + n + count * 4 + 5;
+	fd = mkstemp(tmp);
+	ck_assert_int_ge(fd, 0);
+	unlink(tmp);
+	data = malloc(count * 4);
+	ck_assert_ptr_nonnull(data);
+	for (i = 0; i < count; i++)
+		data[i] = (uint32_t)i ^ 0x5a5a5a5au;
+	ck_assert_int_eq(pwrite(fd, "abc", 3, 0), 3);	/* not ours */
+	ck_assert_int_eq(pwrite(fd, buf, n, 3), (ssize_t)n);
+	ck_assert_int_eq(pwrite(fd, data, count * 4, (off_t)(3 + n)),
+			 (ssize_t)(count * 4));
+	ck_assert_int_eq(pwrite(fd, "tail.", 5, (off_t)(3 + n + count * 4)), 5);
+	ck_assert_int_eq(lseek(fd, 3, SEEK_SET), 3);
+	tu_name(name, "large");
+	ck_assert_int_eq(shmseg_npy_import(name, fd, 0600, &seg), 0);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_CUR), (off_t)(total - 5));
+	d = shmseg_data(seg);
+	for (i = 0; i < count; i++)
+		wrong += d[i] != data[i];
+	ck_assert_uint_eq(wrong, 0);
+	shmseg_detach(seg);
+	ck_assert_int_eq(shmseg_unlink(name), 0);
+
+	/* Short in the second part, then in the first. */
+	ck_assert_int_eq(ftruncate(fd, (off_t)(3 + n + count * 3)), 0);
+	ck_assert_int_eq(lseek(fd, 3, SEEK_SET), 3);
+	ck_assert_int_eq(shmseg_npy_import(name, fd, 0600, NULL), -ENODATA);
+	ck_assert_int_eq(shmseg_stat(name, &st), -ENOENT);
+	ck_assert_int_eq(ftruncate(fd, (off_t)(3 + n + count)), 0);
+	ck_assert_int_eq(lseek(fd, 3, SEEK_SET), 3);
+	ck_assert_int_eq(shmseg_npy_import(name, fd, 0600, NULL), -ENODATA);
+	ck_assert_int_eq(shmseg_stat(name, &st), -ENOENT);
+	free(data);
+	close(fd);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("npy");
 	TCase *tc = tcase_create("npy");
+	TCase *large = tcase_create("large");
 
 	tu_init();
 	tcase_add_test(tc, parses_what_numpy_writes);
@@ -265,5 +322,8 @@ int main(void)
 	tcase_add_test(tc, failed_import_leaves_nothing);
 	tcase_add_test(tc, export_of_strided_segment_is_c_order);
 	suite_add_tcase(s, tc);
+	tcase_add_test(large, large_file_import_in_two_parts);
+	tcase_set_timeout(large, 120);	/* 72 MiB under valgrind */
+	suite_add_tcase(s, large);
 	return tu_main(s);
 }
