@@ -725,6 +725,49 @@ START_TEST(threads_attach_independently)
 }
 END_TEST
 
+/* Large mappings are placed 1 GiB-aligned (see map_aligned() in
+ * lib/segment.c); several at once still get places of their own. */
+START_TEST(large_mappings_are_aligned_and_apart)
+{
+	const uint64_t n = 512ull << 20;
+	struct shmseg_layout l = tu_layout("|u1", 1, n);
+	struct shmseg *seg, *r[3];
+	unsigned char *d;
+	uintptr_t a[3];
+	int i, j;
+
+	tu_name(name, "big");
+	ck_assert_int_eq(shmseg_create(name, &l, SHMSEG_SPARSE, 0600, &seg),
+			 0);
+	d = shmseg_data(seg);
+	d[0] = 0x5a;
+	d[n - 1] = 0xa5;
+	ck_assert_int_eq(shmseg_seal(seg), 0);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(shmseg_attach(name, 0, &r[i]), 0);
+		d = shmseg_data(r[i]);
+		ck_assert_uint_eq(d[0], 0x5a);
+		ck_assert_uint_eq(d[n - 1], 0xa5);
+		a[i] = (uintptr_t)d;
+	}
+	for (i = 0; i < 3; i++)
+		for (j = 0; j < 3; j++)
+			ck_assert(i == j || a[i] + n <= a[j] || a[j] + n <= a[i]);
+	for (i = 0; i < 3; i++)
+		shmseg_detach(r[i]);
+	shmseg_detach(seg);
+	/* Alone again: aligned, whether reserved afresh or at the hint. */
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(shmseg_attach(name, 0, &r[0]), 0);
+		d = shmseg_data(r[0]);
+		ck_assert_uint_eq(((uintptr_t)d - page_or_4k()) %
+				  (1u << 30), 0);
+		ck_assert_uint_eq(d[n - 1], 0xa5);
+		shmseg_detach(r[0]);
+	}
+}
+END_TEST
+
 /* Resident size, in KiB, of the mapping that contains addr. */
 static long mapping_rss_kb(const void *addr)
 {
@@ -839,6 +882,7 @@ int main(void)
 	tcase_add_test(tc, unlink_keeps_existing_mappings);
 	tcase_add_test(tc, mapping_survives_fork);
 	tcase_add_test(tc, threads_attach_independently);
+	tcase_add_test(tc, large_mappings_are_aligned_and_apart);
 	tcase_add_test(tc, attach_touches_no_page_unless_populate);
 	tcase_add_test(tc, populate_and_sparse_flags_work);
 	tcase_add_test(tc, strerror_names_every_case);
