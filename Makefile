@@ -156,7 +156,8 @@ check-valgrind: all $(TEST_BINS)
 # ---- benchmarks (make bench; BENCH_GIB=1 by default) ----------------------
 
 BENCH_BINS := $(B)/bench/bench_attach $(B)/bench/bench_list \
-	      $(B)/bench/bench_scan $(B)/bench/bench_readers
+	      $(B)/bench/bench_scan $(B)/bench/bench_readers \
+	      $(B)/bench/bench_load
 
 $(B)/bench/%: test/bench/%.c $(STLIB)
 	@mkdir -p $(@D)

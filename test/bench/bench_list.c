@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* bench_list.c - shmseg_list() over many segments against the floor:
- * readdir + open + pread of 4 KiB + close per entry, interleaved */
+ * readdir + open + pread of 4 KiB + close per entry, interleaved; and
+ * the whole `shmctl list` command, a process of its own */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <fcntl.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "shmseg.h"
@@ -70,16 +72,38 @@ static double run_floor(int *n)
 	return now() - t0;
 }
 
+/* `shmctl list`, output to /dev/null, from fork to exit. */
+static double run_shmctl(const char *shmctl)
+{
+	double t0 = now();
+	int status, null;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		null = open("/dev/null", O_WRONLY);
+		if (null < 0 || dup2(null, 1) < 0)
+			_exit(127);
+		execl(shmctl, "shmctl", "list", (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0 || status != 0) {
+		fprintf(stderr, "bench_list: %s list failed\n", shmctl);
+		remove_mine();
+		exit(1);
+	}
+	return now() - t0;
+}
+
 int main(int argc, char **argv)
 {
 	struct shmseg_layout l;
 	struct shmseg *seg;
 	char name[96];
-	double a, f;
+	double a, f, c;
 	int i, reps, na, nf;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: bench_list COUNT REPS\n");
+	if (argc != 4) {
+		fprintf(stderr, "usage: bench_list COUNT REPS SHMCTL\n");
 		return 2;
 	}
 	count = 0;
@@ -106,7 +130,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < reps; i++) {	/* A B A B ... */
 		a = run_list(&na);
 		f = run_floor(&nf);
-		printf("%.6f %.6f %d %d\n", a, f, na, nf);
+		c = run_shmctl(argv[3]);
+		printf("%.6f %.6f %d %d %.6f\n", a, f, na, nf, c);
 	}
 	remove_mine();
 	return 0;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* bench_readers.c - memory of N readers of one array: each attaches by
  * name (exec'd, unrelated) and sums every element; their total PSS against
- * the array size, and each one's page tables (baselines: to do) */
+ * the array size, and each one's page tables. Baseline: fork, with the
+ * array in the parent's private memory, shared copy-on-write */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdbool.h>
@@ -67,6 +68,16 @@ static void reader_report(void)
 		;
 }
 
+/* The fork baseline's array, in the parent's private memory. */
+static double *cow;
+static size_t cow_n;
+
+static void cow_reader(void)
+{
+	sum(cow, cow_n);
+	reader_report();
+}
+
 struct child {
 	pid_t pid;
 	FILE *in, *out;
@@ -84,6 +95,12 @@ static void start(struct child *c, int n, char **argv,
 			exit(1);
 		c[i].pid = fork();
 		if (c[i].pid == 0) {
+			/* Forked, the earlier children's pipes are open here
+			 * too: closed, so they see their end of input. */
+			for (int k = 0; k < i; k++) {
+				close(fileno(c[k].in));
+				close(fileno(c[k].out));
+			}
 			dup2(pin[0], 0);
 			dup2(pout[1], 1);
 			close(pin[1]);
@@ -187,5 +204,17 @@ int main(int argc, char **argv)
 	remove_mine();
 	name[0] = '\0';
 
+	/* Fork: only children of the array's owner can share it this way;
+	 * the owner's PSS counts, as it holds its share of every page. */
+	cow = malloc(n * sizeof(double));
+	if (!cow)
+		return 1;
+	cow_n = n;
+	for (i = 0; i < n; i++)
+		cow[i] = (double)(i & 1023);
+	start(c, readers, NULL, cow_reader);
+	measure(c, readers, true, &pss, &pte);
+	printf("fork %d %ld %ld %ld\n", readers, pss, kb, pte);
+	free(cow);
 	return 0;
 }
