@@ -224,12 +224,20 @@ static void lit_n(struct codec *c, const char *s, size_t n)
 	c->pos += n;
 }
 
+/* Value + 1 of each lower-case hex digit; 0 for any other byte. */
+static const unsigned char hexval[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
+	['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15,
+	['f'] = 16,
+};
+
 static void hex(struct codec *c, uint64_t *v, unsigned width)
 {
 	static const char digits[] = "0123456789abcdef";
 	unsigned char *p = c->buf + c->pos;
 	uint64_t x = 0;
-	unsigned i;
+	unsigned i, bad = 0;
 
 	if (!room(c, width))
 		return;
@@ -238,19 +246,16 @@ static void hex(struct codec *c, uint64_t *v, unsigned width)
 		for (i = width; i-- > 0; x >>= 4)
 			p[i] = (unsigned char)digits[x & 0xf];
 	} else {
+		/* No branch a digit: a table look-up, and one test at the
+		 * end whether any byte was not a digit. */
 		for (i = 0; i < width; i++) {
-			unsigned char d = p[i];
+			unsigned d = hexval[p[i]];
 
-			if (d >= '0' && d <= '9')
-				d = (unsigned char)(d - '0');
-			else if (d >= 'a' && d <= 'f')
-				d = (unsigned char)(d - 'a' + 10);
-			else {
-				c->bad = true;
-				break;
-			}
-			x = x << 4 | d;
+			bad |= d == 0;
+			x = x << 4 | ((d - 1) & 0xf);
 		}
+		if (bad)
+			c->bad = true;
 		*v = x;
 	}
 	c->pos += width;
