@@ -112,6 +112,8 @@ int seg_stat_fd(int fd, struct shmseg_stat *st);
  * the object's descriptor rather than the mapping; -ENODATA at an early
  * end of input, -ENOSPC when the file system is full. */
 int seg_fill_from_fd(struct shmseg *seg, int fd, uint64_t len);
+/* Write all of seg's data to fd, from its current offset. */
+int seg_drain_to_fd(const struct shmseg *seg, int fd);
 
 /* ---- os_*.c: what differs between platforms ------------------------- */
 

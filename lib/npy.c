@@ -426,7 +426,7 @@ EXPORT int shmseg_npy_export(const struct shmseg *seg, int fd)
 	ret = n < 0 ? (int)n : write_full(fd, head, (size_t)n);
 	if (ret || order != ORDER_NONE) {
 		free(chunk);
-		return ret ? ret : write_full(fd, data, shmseg_nbytes(seg));
+		return ret ? ret : seg_drain_to_fd(seg, fd);
 	}
 	for (i = 0; i < count && !ret; i++) {
 		int64_t off = 0;

@@ -306,6 +306,58 @@ START_TEST(large_file_import_in_two_parts)
 }
 END_TEST
 
+/* A large export to a regular file is written in two parts at once (see
+ * SPLIT_FROM in lib/segment.c): at the descriptor's offset, which it
+ * leaves just past the file; with O_APPEND, in order at the end. */
+START_TEST(large_export_in_two_parts)
+{
+	const uint64_t count = (72u << 20) / 4;
+	struct shmseg_layout l = tu_layout("<u4", 1, count);
+	char tmp[] = "/tmp/shmseg-npy-XXXXXX";
+	unsigned char head[128];
+	struct shmseg *seg;
+	uint32_t *d, *back;
+	uint64_t i;
+	size_t n;
+	int fd, pass;
+
+	n = make(1, "{'descr': '<u4', 'fortran_order': False, "
+		 "'shape': (18874368,), }");
+	ck_assert_uint_eq(n, sizeof(head));
+	memcpy(head, buf, n);
+	tu_name(name, "export");
+	ck_assert_int_eq(shmseg_create(name, &l, SHMSEG_SPARSE, 0600, &seg), 0);
+	d = shmseg_data(seg);
+	for (i = 0; i < count; i++)
+		d[i] = (uint32_t)i * 2654435761u;
+	ck_assert_int_eq(shmseg_seal(seg), 0);
+	back = malloc(count * 4);
+	ck_assert_ptr_nonnull(back);
+	for (pass = 0; pass < 2; pass++) {
+		fd = mkstemp(tmp);
+		ck_assert_int_ge(fd, 0);
+		unlink(tmp);
+		strcpy(tmp + strlen(tmp) - 6, "XXXXXX");
+		ck_assert_int_eq(write(fd, "abc", 3), 3);
+		if (pass == 1) {	/* appending, from offset 0 */
+			ck_assert_int_eq(fcntl(fd, F_SETFL, O_APPEND), 0);
+			ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+		}
+		ck_assert_int_eq(shmseg_npy_export(seg, fd), 0);
+		ck_assert_int_eq(lseek(fd, 0, SEEK_CUR),
+				 (off_t)(3 + n + count * 4));
+		ck_assert_int_eq(pread(fd, buf, n, 3), (ssize_t)n);
+		ck_assert_int_eq(memcmp(buf, head, n), 0);
+		ck_assert_int_eq(pread(fd, back, count * 4, (off_t)(3 + n)),
+				 (ssize_t)(count * 4));
+		ck_assert_int_eq(memcmp(back, d, count * 4), 0);
+		close(fd);
+	}
+	free(back);
+	shmseg_detach(seg);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("npy");
@@ -323,6 +375,7 @@ int main(void)
 	tcase_add_test(tc, export_of_strided_segment_is_c_order);
 	suite_add_tcase(s, tc);
 	tcase_add_test(large, large_file_import_in_two_parts);
+	tcase_add_test(large, large_export_in_two_parts);
 	tcase_set_timeout(large, 120);	/* 72 MiB under valgrind */
 	suite_add_tcase(s, large);
 	return tu_main(s);

@@ -227,7 +227,7 @@ test_list_and_states() {
 	line "${P}l4" | grep -q ' foreign' && ok "list -la -b" ||
 		nok "list -la -b: $(line "${P}l4")"
 	run "$S" list -l --bytes
-	line "${P}l1" | grep -qE ' 12 .* [0-9]+  [0-9a-f-]{36}$' &&
+	line "${P}l1" | grep -qE ' 12 .* [0-9]+ +[0-9a-f-]{36}$' &&
 		ok "list -l --bytes adds pid and uuid" || nok "list -l: $(line "${P}l1")"
 	run "$S" list --json --all
 	if have_numpy || [ -x "$PY" ]; then

@@ -93,7 +93,7 @@ int cmd_dump(int argc, char **argv)
 		}
 	}
 	name = only_name(argc, argv);
-	err = shmseg_attach(name, SHMSEG_POPULATE, &seg);
+	err = shmseg_attach(name, 0, &seg);
 	if (err) {
 		warn_err(name, err);
 		return 1;
