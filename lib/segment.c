@@ -84,8 +84,11 @@ static int io_write(int fd, const unsigned char *p, size_t len, off_t off)
 }
 
 /* fstat an open object, then read and validate its header. One pread
- * covers every header a creator writes; larger ones take a second. */
-static int load_header(int fd, struct stat *sb, struct hdr *h)
+ * covers every header a creator writes; larger ones take a second. With
+ * whole false, for stat and list, the first HDR_PEEK bytes are read and
+ * checked instead where they hold all of the control block (see
+ * hdr_peek()); an attach checks every byte. */
+static int load_header(int fd, struct stat *sb, struct hdr *h, bool whole)
 {
 	unsigned char small[HDR_MIN], *buf = small;
 	long size;
@@ -95,6 +98,10 @@ static int load_header(int fd, struct stat *sb, struct hdr *h)
 		return neg_errno();
 	if (!S_ISREG(sb->st_mode) || sb->st_size < HDR_MIN)
 		return -EBADMSG;
+	/* A peek, where it does; anything it cannot tell, the whole does. */
+	if (!whole && read_all(fd, small, HDR_PEEK, 0) == 0 &&
+	    hdr_peek(small, HDR_PEEK, h) == 0)
+		goto decoded;
 	ret = read_all(fd, small, sizeof(small), 0);
 	if (ret)
 		return ret;
@@ -117,6 +124,7 @@ static int load_header(int fd, struct stat *sb, struct hdr *h)
 		free(buf);
 	if (ret)
 		return ret;
+decoded:
 	/* The object must be exactly header plus data. */
 	if ((uint64_t)sb->st_size != h->data_offset + h->nbytes)
 		return -EBADMSG;
@@ -155,7 +163,7 @@ int seg_stat_fd(int fd, struct shmseg_stat *st)
 	struct hdr h;
 	int ret;
 
-	ret = load_header(fd, &sb, &h);
+	ret = load_header(fd, &sb, &h, false);
 	if (ret)
 		return ret;
 	fill_stat(&h, (uint64_t)sb.st_size, sb.st_uid, sb.st_gid, sb.st_mode,
@@ -595,7 +603,7 @@ static int why_not_writable(const char *path)
 
 	if (fd < 0)
 		return -EACCES;
-	if (load_header(fd, &sb, &h) == 0 && h.sealed)
+	if (load_header(fd, &sb, &h, true) == 0 && h.sealed)
 		ret = -EPERM;
 	close(fd);
 	return ret;
@@ -624,7 +632,7 @@ EXPORT int shmseg_attach(const char *name, int flags, struct shmseg **segp)
 						   seg->fd;
 		goto err_free;
 	}
-	ret = load_header(seg->fd, &sb, &seg->hdr);
+	ret = load_header(seg->fd, &sb, &seg->hdr, true);
 	if (ret)
 		goto err_close;
 	if (rdwr && seg->hdr.sealed) {
