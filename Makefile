@@ -153,6 +153,9 @@ check-valgrind: all $(TEST_BINS)
 	$(Q)B=$(B) SH_TESTS= COUNTS=build/valgrind-counts WRAP="$(VALGRIND)" \
 		sh test/run.sh $(UNIT_TESTS)
 
+include test/fuzz/fuzz.mk
+include test/lint.mk
+
 # ---- benchmarks (make bench; BENCH_GIB=1 by default) ----------------------
 
 BENCH_BINS := $(B)/bench/bench_attach $(B)/bench/bench_list \
