@@ -102,7 +102,7 @@ CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 
 UNIT_TESTS := check_name check_dtype check_header check_segment check_list check_npy \
-	      check_xproc
+	      check_xproc check_race
 TEST_BINS  := $(UNIT_TESTS:%=$(B)/test/%) $(B)/test/helper
 TEST_UTIL  := $(B)/test/util.o
 

@@ -3,7 +3,9 @@
  * creates segments by name and prints what it saw */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,6 +263,118 @@ static int cmd_list(char **argv)
 	return ret ? 1 : 0;
 }
 
+/* Wait until the test closes our standard input. */
+static void until_eof(void)
+{
+	char line[16];
+
+	while (fgets(line, sizeof(line), stdin))
+		;
+}
+
+static int cmd_churn(char **argv)
+{
+	/* churn NAME BYTES: create under the name at once (not hidden), fill
+	 * with the uuid's pattern, seal, say so and hold on until stdin
+	 * closes. The test kills it at a random moment. */
+	struct shmseg_layout l = tu_layout("<u8", 1,
+					   strtoull(argv[1], NULL, 0) / 8);
+	struct shmseg *seg;
+	int ret = shmseg_create(argv[0], &l, 0, 0644, &seg);
+
+	if (ret) {
+		printf("rc=%d\n", ret);
+		return 1;
+	}
+	tu_fill_own(seg);
+	ret = shmseg_seal(seg);
+	printf("sealed rc=%d\n", ret);
+	until_eof();
+	shmseg_detach(seg);
+	return ret ? 1 : 0;
+}
+
+static int cmd_race(char **argv)
+{
+	/* race NAME HIDDEN: at the end of stdin (all racers at once), create
+	 * NAME, and if that works fill and seal it; print the result */
+	struct shmseg_layout l = tu_layout("<u8", 1, 4096ull);
+	struct shmseg *seg;
+	int ret;
+
+	until_eof();
+	ret = shmseg_create(argv[0], &l, atoi(argv[1]) ? SHMSEG_HIDDEN : 0,
+			    0644, &seg);
+	if (ret == 0) {
+		tu_fill_own(seg);
+		ret = shmseg_seal(seg);
+		shmseg_detach(seg);
+	}
+	printf("rc=%d\n", ret);
+	return 0;
+}
+
+static int cmd_recreate(char **argv)
+{
+	/* recreate NAME BYTES: until stdin closes, create NAME (hidden every
+	 * other time), fill, seal, detach and unlink it again */
+	struct shmseg_layout l = tu_layout("<u8", 1,
+					   strtoull(argv[1], NULL, 0) / 8);
+	struct pollfd in = { .fd = 0, .events = POLLIN };
+	unsigned long cycles = 0, failed = 0;
+	struct shmseg *seg;
+	int ret;
+
+	while (poll(&in, 1, 0) == 0) {
+		ret = shmseg_create(argv[0], &l,
+				    cycles % 2 ? SHMSEG_HIDDEN : 0, 0644, &seg);
+		if (ret == 0) {
+			tu_fill_own(seg);
+			ret = shmseg_seal(seg);
+			shmseg_detach(seg);
+		}
+		if (ret == 0)
+			ret = shmseg_unlink(argv[0]);
+		failed += ret != 0;
+		cycles++;
+	}
+	printf("cycles=%lu failed=%lu\n", cycles, failed);
+	return 0;
+}
+
+static int cmd_watch(char **argv)
+{
+	/* watch NAME MS: attach NAME over and over for MS milliseconds; a
+	 * segment attached must be sealed and hold its own data */
+	uint64_t end = tu_usec() + strtoull(argv[1], NULL, 0) * 1000;
+	unsigned long ok = 0, enoent = 0, eagain = 0, bad = 0, other = 0;
+	struct shmseg_stat st;
+	struct shmseg *seg;
+	int ret, last = 0;
+
+	while (tu_usec() < end) {
+		ret = shmseg_attach(argv[0], 0, &seg);
+		if (ret == 0) {
+			if (shmseg_fstat(seg, &st) == 0 &&
+			    st.state == SHMSEG_SEALED && tu_check_own(seg))
+				ok++;
+			else
+				bad++;
+			shmseg_detach(seg);
+		} else if (ret == -ENOENT) {
+			enoent++;
+		} else if (ret == -EAGAIN) {
+			eagain++;
+		} else {
+			other++;
+			last = ret;
+		}
+	}
+	printf("ok=%lu enoent=%lu eagain=%lu bad=%lu other=%lu last=%d\n",
+	       ok, enoent, eagain, bad, other, last);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -273,7 +387,9 @@ int main(int argc, char **argv)
 		{ "build", 1, cmd_build },	{ "stat", 1, cmd_stat },
 		{ "peek", 2, cmd_peek },	{ "enospc", 2, cmd_enospc },
 		{ "list", 1, cmd_list },	{ "fill", 1, cmd_fill },
-		{ "unlink", 1, cmd_unlink },
+		{ "unlink", 1, cmd_unlink },	{ "churn", 2, cmd_churn },
+		{ "race", 2, cmd_race },	{ "recreate", 2, cmd_recreate },
+		{ "watch", 2, cmd_watch },
 	};
 	size_t i;
 

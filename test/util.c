@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -99,6 +100,11 @@ void tu_init(void)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+}
+
+const char *tu_prefix(void)
+{
+	return prefix;
 }
 
 char *tu_name(char buf[TU_NAME_LEN], const char *tag)
@@ -348,6 +354,45 @@ void tu_fill(struct shmseg *seg)
 			idx[d] = 0;
 		}
 	}
+}
+
+/* The pattern's first word: the first 8 bytes of the uuid. */
+static uint64_t own_seed(const struct shmseg *seg)
+{
+	struct shmseg_stat st;
+	uint64_t seed = 0;
+
+	if (shmseg_fstat(seg, &st) == 0)
+		memcpy(&seed, st.uuid, sizeof(seed));
+	return seed;
+}
+
+void tu_fill_own(struct shmseg *seg)
+{
+	uint64_t *w = shmseg_data(seg), n = shmseg_nbytes(seg) / 8, i;
+	uint64_t first = own_seed(seg);
+
+	for (i = 0; i < n; i++)
+		w[i] = first ^ (i * 0x9e3779b97f4a7c15ull);
+}
+
+bool tu_check_own(const struct shmseg *seg)
+{
+	const uint64_t *w = shmseg_data(seg);
+	uint64_t n = shmseg_nbytes(seg) / 8, i, first = own_seed(seg);
+	bool same = true;
+
+	for (i = 0; i < n; i++)
+		same &= w[i] == (first ^ (i * 0x9e3779b97f4a7c15ull));
+	return same && n > 0;
+}
+
+uint64_t tu_usec(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
 }
 
 void tu_skip(const char *test, const char *why)

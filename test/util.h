@@ -19,6 +19,8 @@ void tu_init(void);
 void tu_cleanup(void);
 /* A fresh unique name "shmseg-t<pid>-<tag>-<n>", without '/'. */
 char *tu_name(char buf[TU_NAME_LEN], const char *tag);
+/* The prefix of every name this test program makes: "shmseg-t<pid>-". */
+const char *tu_prefix(void);
 /* Path of the object in /dev/shm. */
 char *tu_path(char buf[TU_NAME_LEN + 16], const char *name);
 
@@ -46,6 +48,14 @@ uint64_t tu_hash(const void *buf, uint64_t len);
  * for floats, -i for odd signed, i + -i j for complex, letters for S, U, V),
  * placed through the layout's strides. */
 void tu_fill(struct shmseg *seg);
+/* Fill a writable segment of whole uint64_t words with a pattern drawn
+ * from its uuid, so that a reader can tell the data belongs to the header
+ * it attached (and not to an earlier or later segment of the same name). */
+void tu_fill_own(struct shmseg *seg);
+/* Whether seg's data is what tu_fill_own() wrote for its uuid. */
+bool tu_check_own(const struct shmseg *seg);
+/* Microseconds on the monotonic clock. */
+uint64_t tu_usec(void);
 /* Report a skipped test with its reason. */
 void tu_skip(const char *test, const char *why);
 

@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: MIT */
+/* check_race.c - crashes and races across processes: creators killed at
+ * random points, creators racing for one name, readers while the name is
+ * removed and made again, listing while segments come and go. Every other
+ * process is the exec'd helper program. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "suite.h"
+
+#define CHURN_BYTES "1048576"	/* per segment of the crash test */
+#define CRASHES 200		/* creators killed */
+#define RACERS 8		/* processes racing for one name */
+#define RACES 20
+
+/* Start the helper with cmd and its arguments; pipes in *in, *out. */
+static pid_t start(int *in, int *out, const char *cmd, const char *a1,
+		   const char *a2)
+{
+	char *argv[] = { (char *)tu_helper(), (char *)cmd, (char *)a1,
+			 (char *)a2, NULL };
+	pid_t pid = tu_spawn(argv, false, in, out);
+
+	ck_assert_int_gt(pid, 0);
+	return pid;
+}
+
+/* Outcome of one attach by a reader: 0 when fine, else a message. */
+static const char *judge(const char *name, int *sealed)
+{
+	struct shmseg_stat st;
+	struct shmseg *seg;
+	const char *why = NULL;
+	int ret = shmseg_attach(name, 0, &seg);
+
+	if (ret == -ENOENT || ret == -EAGAIN)
+		return NULL;
+	if (ret)
+		return shmseg_strerror(ret);
+	if (shmseg_fstat(seg, &st) != 0 || st.state != SHMSEG_SEALED)
+		why = "attached a segment that is not sealed";
+	else if (!tu_check_own(seg))
+		why = "attached data that is not the segment's own";
+	else
+		++*sealed;
+	shmseg_detach(seg);
+	return why;
+}
+
+/* The time from start to seal of one creator, in microseconds. */
+static uint64_t time_to_seal(void)
+{
+	char name[TU_NAME_LEN], line[64];
+	uint64_t t0 = tu_usec(), t;
+	int in, out;
+	pid_t pid;
+
+	tu_name(name, "calibrate");
+	pid = start(&in, &out, "churn", name, CHURN_BYTES);
+	tu_read(out, line, sizeof(line), true);
+	t = tu_usec() - t0;
+	ck_assert_str_eq(line, "sealed rc=0\n");
+	close(in);
+	close(out);
+	tu_wait(pid);
+	ck_assert_int_eq(shmseg_unlink(name), 0);
+	return t;
+}
+
+/* Whether any stale segment outside this test exists: shmctl rm --stale
+ * would remove it, and tests touch only their own segments. */
+static int foreign_stale(const char *name, const struct shmseg_stat *st,
+			 void *prefix)
+{
+	if (st && st->state == SHMSEG_STALE &&
+	    strncmp(name, prefix, strlen(prefix)) != 0)
+		return 1;
+	return 0;
+}
+
+/* Path of shmctl in the build tree: beside test/, where helper is. */
+static const char *shmctl_path(void)
+{
+	static char path[4096];
+	char dir[4096];
+
+	snprintf(dir, sizeof(dir), "%s", tu_helper());
+	snprintf(path, sizeof(path), "%s/../shmctl", dirname(dir));
+	return path;
+}
+
+/* A creator is killed with SIGKILL at a random moment between its start
+ * and a while after its seal; meanwhile and after, this process attaches.
+ * Every attach is -ENOENT, -EAGAIN, or a sealed segment holding its own
+ * data. Leftovers are stale, shmctl list says so, and shmctl rm --stale
+ * removes exactly them, leaving a live creator's building segment and
+ * sealed segments alone. */
+START_TEST(killed_creators_leave_stale_or_sealed_never_garbage)
+{
+	static char names[CRASHES][TU_NAME_LEN];
+	char live[TU_NAME_LEN], line[64], *out_buf;
+	char *rm[] = { (char *)shmctl_path(), "rm", "--stale", NULL };
+	char *ls[] = { (char *)shmctl_path(), "list", NULL };
+	int stale = 0, sealed = 0, gone = 0, readers = 0, i, in, out, st;
+	int live_in, live_out;
+	struct shmseg_stat sst;
+	uint64_t span, delay, t0;
+	const char *why;
+	pid_t pid, live_pid;
+
+	span = time_to_seal() * 3 / 2 + 1;
+	srand((unsigned)getpid());
+	for (i = 0; i < CRASHES; i++) {
+		tu_name(names[i], "crash");
+		pid = start(&in, &out, "churn", names[i], CHURN_BYTES);
+		delay = (uint64_t)rand() % span;
+		t0 = tu_usec();
+		while (tu_usec() - t0 < delay) {
+			why = judge(names[i], &readers);
+			ck_assert_msg(!why, "%s: %s", names[i], why);
+		}
+		kill(pid, SIGKILL);
+		ck_assert_int_eq(tu_wait(pid), SIGKILL);
+		close(in);
+		close(out);
+		why = judge(names[i], &sealed);
+		ck_assert_msg(!why, "%s after the kill: %s", names[i], why);
+		switch (shmseg_stat(names[i], &sst)) {
+		case -ENOENT:
+			gone++;
+			names[i][0] = '\0';
+			break;
+		case 0:
+			ck_assert_msg(sst.state == SHMSEG_STALE ||
+				      sst.state == SHMSEG_SEALED,
+				      "%s: state %d", names[i], sst.state);
+			if (sst.state == SHMSEG_STALE) {
+				stale++;
+			} else {
+				ck_assert_int_eq(shmseg_unlink(names[i]), 0);
+				names[i][0] = '\0';
+			}
+			break;
+		default:
+			ck_abort_msg("%s: stat failed", names[i]);
+		}
+	}
+	fprintf(stderr, "# %d creators killed: %d stale, %d sealed, "
+		"%d left nothing; %d sealed attaches meanwhile (span %llu us)\n",
+		CRASHES, stale, sealed, gone, readers,
+		(unsigned long long)span);
+	/* The kills landed before, during and after the build. */
+	ck_assert_int_gt(stale, 0);
+	ck_assert_int_gt(sealed, 0);
+
+	out_buf = malloc(1 << 20);
+	ck_assert_ptr_nonnull(out_buf);
+	st = tu_run(ls, false, NULL, out_buf, 1 << 20);
+	ck_assert_int_eq(st, 0);
+	for (i = 0; i < CRASHES; i++) {
+		char *at;
+
+		if (!names[i][0])
+			continue;
+		at = strstr(out_buf, names[i]);
+		ck_assert_msg(at && strncmp(at + strlen(names[i]), " ", 1) == 0,
+			      "%s not listed", names[i]);
+		at += strlen(names[i]);
+		at += strspn(at, " ");
+		ck_assert_msg(strncmp(at, "stale ", 6) == 0,
+			      "%s listed as %.10s", names[i], at);
+	}
+	free(out_buf);
+
+	/* A creator that is alive and building. */
+	tu_name(live, "live");
+	live_pid = start(&live_in, &live_out, "build", live, NULL);
+	tu_read(live_out, line, sizeof(line), true);
+	ck_assert_str_eq(line, "rc=0\n");
+	if (shmseg_list(foreign_stale, (void *)tu_prefix()) != 0) {
+		tu_skip("rm --stale", "stale segments of others exist here; "
+			"rm --stale would remove them too");
+	} else {
+		ck_assert_int_eq(tu_run(rm, false, NULL, NULL, 0), 0);
+		for (i = 0; i < CRASHES; i++)
+			if (names[i][0])
+				ck_assert_int_eq(shmseg_stat(names[i], &sst),
+						 -ENOENT);
+		ck_assert_int_eq(shmseg_stat(live, &sst), 0);
+		ck_assert_int_eq(sst.state, SHMSEG_BUILDING);
+	}
+	close(live_in);
+	close(live_out);
+	ck_assert_int_eq(tu_wait(live_pid), 0);
+}
+END_TEST
+
+/* RACERS processes create one name at the same moment: exactly one wins,
+ * the others get -EEXIST, and only the winner's segment exists after. */
+START_TEST(racing_creators_one_wins)
+{
+	int in[RACERS], out[RACERS], won, lost, r, i;
+	char name[TU_NAME_LEN], line[64];
+	struct shmseg *seg;
+	pid_t pid[RACERS];
+
+	for (r = 0; r < RACES; r++) {
+		tu_name(name, "race");
+		for (i = 0; i < RACERS; i++)
+			pid[i] = start(&in[i], &out[i], "race", name,
+				       r % 2 ? "1" : "0");
+		for (i = 0; i < RACERS; i++)	/* go */
+			close(in[i]);
+		won = lost = 0;
+		for (i = 0; i < RACERS; i++) {
+			tu_read(out[i], line, sizeof(line), true);
+			close(out[i]);
+			ck_assert_int_eq(tu_wait(pid[i]), 0);
+			if (strcmp(line, "rc=0\n") == 0)
+				won++;
+			else if (atoi(line + 3) == -EEXIST)
+				lost++;
+			else
+				ck_abort_msg("racer %d: %s", i, line);
+		}
+		ck_assert_int_eq(won, 1);
+		ck_assert_int_eq(lost, RACERS - 1);
+		ck_assert_int_eq(shmseg_attach(name, 0, &seg), 0);
+		ck_assert(tu_check_own(seg));
+		shmseg_detach(seg);
+		ck_assert_int_eq(shmseg_unlink(name), 0);
+	}
+}
+END_TEST
+
+/* Two exec'd readers attach over and over while another process makes
+ * the name, seals it, removes it and makes it again: each attach fails
+ * cleanly or sees one whole segment, never a mix of two. */
+START_TEST(readers_while_the_name_is_removed_and_made_again)
+{
+	char name[TU_NAME_LEN], line[128], sum[2][128];
+	unsigned long ok, enoent, eagain, bad, other, cycles, failed;
+	int cin, cout, rin[2], rout[2], i, last;
+	pid_t creator, reader[2];
+
+	tu_name(name, "again");
+	creator = start(&cin, &cout, "recreate", name, "65536");
+	for (i = 0; i < 2; i++)
+		reader[i] = start(&rin[i], &rout[i], "watch", name, "1500");
+	for (i = 0; i < 2; i++) {
+		tu_read(rout[i], sum[i], sizeof(sum[i]), true);
+		close(rin[i]);
+		close(rout[i]);
+		ck_assert_int_eq(tu_wait(reader[i]), 0);
+	}
+	close(cin);
+	tu_read(cout, line, sizeof(line), true);
+	close(cout);
+	ck_assert_int_eq(tu_wait(creator), 0);
+	ck_assert_int_eq(sscanf(line, "cycles=%lu failed=%lu", &cycles,
+				&failed), 2);
+	ck_assert_uint_eq(failed, 0);
+	ck_assert_uint_gt(cycles, 10);
+	for (i = 0; i < 2; i++) {
+		fprintf(stderr, "# reader %d: %s", i, sum[i]);
+		ck_assert_int_eq(sscanf(sum[i], "ok=%lu enoent=%lu eagain=%lu "
+					"bad=%lu other=%lu last=%d", &ok,
+					&enoent, &eagain, &bad, &other,
+					&last), 6);
+		ck_assert_msg(bad == 0 && other == 0, "reader %d: %s", i,
+			      sum[i]);
+		ck_assert_uint_gt(ok, 0);
+	}
+	fprintf(stderr, "# creator: %s", line);
+	shmseg_unlink(name);	/* if the creator stopped between steps */
+}
+END_TEST
+
+static int count(const char *name, const struct shmseg_stat *st, void *n)
+{
+	(void)name;
+	(void)st;
+	++*(unsigned long *)n;
+	return 0;
+}
+
+/* Listing while two processes make and remove segments: never an error
+ * (a name that vanishes between the directory and the open is skipped). */
+START_TEST(list_while_segments_come_and_go)
+{
+	char name[2][TU_NAME_LEN], line[128];
+	unsigned long seen = 0, lists = 0;
+	int in[2], out[2], i, ret;
+	uint64_t end;
+	pid_t pid[2];
+
+	for (i = 0; i < 2; i++) {
+		tu_name(name[i], "come");
+		pid[i] = start(&in[i], &out[i], "recreate", name[i], "4096");
+	}
+	end = tu_usec() + 1500000;
+	while (tu_usec() < end) {
+		ret = shmseg_list_flags(SHMSEG_LIST_ALL, count, &seen);
+		ck_assert_msg(ret == 0, "shmseg_list: %s", shmseg_strerror(ret));
+		lists++;
+	}
+	for (i = 0; i < 2; i++) {
+		close(in[i]);
+		tu_read(out[i], line, sizeof(line), true);
+		close(out[i]);
+		ck_assert_int_eq(tu_wait(pid[i]), 0);
+		ck_assert_msg(strstr(line, "failed=0"), "%s", line);
+		shmseg_unlink(name[i]);
+	}
+	fprintf(stderr, "# %lu lists, %lu entries seen\n", lists, seen);
+	ck_assert_uint_gt(lists, 0);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("race");
+	TCase *tc = tcase_create("race");
+
+	tu_init();
+	tcase_set_timeout(tc, 300);	/* many processes, under valgrind */
+	tcase_add_test(tc, killed_creators_leave_stale_or_sealed_never_garbage);
+	tcase_add_test(tc, racing_creators_one_wins);
+	tcase_add_test(tc, readers_while_the_name_is_removed_and_made_again);
+	tcase_add_test(tc, list_while_segments_come_and_go);
+	suite_add_tcase(s, tc);
+	return tu_main(s);
+}
