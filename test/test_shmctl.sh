@@ -365,6 +365,76 @@ test_permissions() {
 		"$T/shmctl" rm "${P}p"
 	expect "another uid cannot remove it" 1 "permission denied"
 	[ -e "/dev/shm/${P}p" ] && ok "segment still there" || nok "removed"
+
+	# A 0644 segment, once sealed 0444: others read it, and that is all.
+	"$S" create "${P}sec" --from "$T/a.npy" --mode 0644
+	nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"; }
+	run nobody "$T/shmctl" info "${P}sec"
+	expect "another uid reads a 0644 segment" 0
+	run nobody "$T/shmctl" dump "${P}sec" -o -
+	[ "$rc" -eq 0 ] && "$S" dump "${P}sec" -o "$T/mine.npy" &&
+		[ "$out" = "$(cat "$T/mine.npy")" ] &&
+		ok "another uid dumps it" || nok "another uid dumps it: $err"
+	size=$(stat -c %s "/dev/shm/${P}sec")
+	run nobody truncate -s 0 "/dev/shm/${P}sec"
+	[ "$rc" -ne 0 ] && [ "$(stat -c %s "/dev/shm/${P}sec")" = "$size" ] &&
+		ok "another uid cannot truncate it" || nok "truncated by another uid"
+	run nobody sh -c "printf x >>/dev/shm/${P}sec"
+	[ "$rc" -ne 0 ] && [ "$(stat -c %s "/dev/shm/${P}sec")" = "$size" ] &&
+		ok "another uid cannot write to it" || nok "written by another uid"
+	run nobody "$T/shmctl" rm "${P}sec"
+	expect "another uid cannot remove it (sticky /dev/shm)" 1 \
+		"permission denied"
+	run nobody rm -f "/dev/shm/${P}sec"
+	[ -e "/dev/shm/${P}sec" ] && ok "nor can rm(1) as that uid" ||
+		nok "removed by another uid"
+}
+
+# Bad names are refused before any system call touches /dev/shm.
+test_bad_names_touch_nothing() {
+	if ! command -v strace >/dev/null; then
+		echo "SKIP: bad names touch nothing: no strace"
+		return
+	fi
+	long=$(printf '%0256d' 0)
+	for n in "a/b" "/a/b" ".." "." "/.." "" "$long" "../etc/passwd"; do
+		strace -f -qq -e trace=%file -o "$T/trace" "$S" info "$n" \
+			>/dev/null 2>"$T/err"
+		rc=$?
+		if [ "$rc" -ne 1 ] && [ "$rc" -ne 2 ]; then
+			nok "bad name '$n': exit $rc"
+		elif grep -q 'dev/shm' "$T/trace"; then
+			nok "bad name '$n' reached /dev/shm: $(grep dev/shm "$T/trace")"
+		else
+			ok "bad name '$n' refused before any system call"
+		fi
+	done
+}
+
+# Symbolic links planted in /dev/shm are never followed.
+test_symlinks_not_followed() {
+	write_npy "$T/a.npy"
+	"$S" create "${P}target" --from "$T/a.npy"
+	printf 'secret' >"$T/secret"
+	ln -s "/dev/shm/${P}target" "/dev/shm/${P}link"
+	ln -s "$T/secret" "/dev/shm/${P}out"
+	run "$S" list --all
+	printf '%s\n' "$out" | grep -q "^${P}link \|^${P}out " &&
+		nok "list shows a symbolic link: $out" ||
+		ok "list skips symbolic links"
+	for l in link out; do
+		run "$S" info "${P}$l"
+		expect "info does not follow ${P}$l" 1 "symbolic link"
+		run "$S" dump "${P}$l" -o "$T/got.npy"
+		expect "dump does not follow ${P}$l" 1 "symbolic link"
+		run "$S" rm "${P}$l"
+		expect "rm does not follow ${P}$l" 1 "symbolic link"
+	done
+	[ -L "/dev/shm/${P}link" ] && [ -e "/dev/shm/${P}target" ] &&
+		[ "$(cat "$T/secret")" = secret ] &&
+		ok "links, the segment and the file are untouched" ||
+		nok "something was removed or changed"
+	rm -f "/dev/shm/${P}link" "/dev/shm/${P}out"
 }
 
 test_create_full_dev_shm() {
@@ -423,4 +493,6 @@ test_list_and_states
 test_rm
 test_dump_and_wait
 test_permissions
+test_bad_names_touch_nothing
+test_symlinks_not_followed
 exit $failed
