@@ -24,6 +24,7 @@ static const struct {
 	{ ENAMETOOLONG,	"segment name too long" },
 	{ EACCES,	"permission denied" },
 	{ EPERM,	"operation not permitted on this segment" },
+	{ ELOOP,	"a symbolic link; not followed" },
 };
 
 EXPORT const char *shmseg_strerror(int err)

@@ -854,13 +854,17 @@ START_TEST(strerror_names_every_case)
 	static const int codes[] = { EAGAIN, EBADMSG, EEXIST, ENOENT, ENOTSUP,
 				     ETIMEDOUT, EOVERFLOW, ENOSPC, EALREADY,
 				     ENAMETOOLONG, EACCES, EPERM, EINVAL,
-				     ENOMEM };
+				     ENOMEM, ELOOP, EILSEQ, ENODATA };
 	size_t i;
 
 	ck_assert_str_eq(shmseg_strerror(-EBADMSG),
 			 "not a shmseg segment, or its header is corrupt");
 	ck_assert_str_eq(shmseg_strerror(-EAGAIN), "segment is not sealed yet");
 	ck_assert_str_eq(shmseg_strerror(-EINVAL), strerror(EINVAL));
+	ck_assert_str_eq(shmseg_strerror(-ELOOP),
+			 "a symbolic link; not followed");
+	ck_assert_str_eq(shmseg_strerror(-ENOTSUP),
+			 "unsupported format version or dtype");
 	ck_assert_str_eq(shmseg_strerror(0), "success");
 	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
 		ck_assert_ptr_nonnull(shmseg_strerror(-codes[i]));
