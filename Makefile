@@ -2,7 +2,8 @@
 # Makefile - builds libshmseg, its tests and the demo; plain GNU make
 #
 #   make                 library (shared and static) and pkg-config file
-#   make check           every test, then again under ASan and UBSan
+#   make check           every test, then again under ASan and UBSan, and
+#                        under valgrind; compiler warnings are errors
 #   make demo            producer and reader, two unrelated processes
 #   make install         PREFIX=/usr/local DESTDIR=
 #   V=1                  show the commands
@@ -22,7 +23,7 @@ OPT        ?= -O2 -g
 WARN       := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion \
 	      -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wundef
 CFLAGS     ?= $(OPT)
-ALL_CFLAGS := -std=c11 $(WARN) $(CFLAGS) $(SAN)
+ALL_CFLAGS := -std=c11 $(WARN) $(WERROR) $(CFLAGS) $(SAN)
 ALL_CPPFLAGS := -D_POSIX_C_SOURCE=200809L -Iinclude -MMD -MP $(CPPFLAGS)
 LIB_CFLAGS := -fPIC -fvisibility=hidden -pthread
 
@@ -128,9 +129,10 @@ $(B)/portable/os_posix.o: lib/os_posix.c
 deps:
 	@sh .ci/deps check
 
+# make check treats every compiler warning as an error.
 check: deps
-	$(Q)$(MAKE) --no-print-directory check-tests
-	$(Q)$(MAKE) --no-print-directory check-tests B=build/asan \
+	$(Q)$(MAKE) --no-print-directory check-tests WERROR=-Werror
+	$(Q)$(MAKE) --no-print-directory check-tests B=build/asan WERROR=-Werror \
 		SH_TESTS="test_numpy.sh test_shmctl.sh" \
 		OPT="-O1 -g -fno-omit-frame-pointer" \
 		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
