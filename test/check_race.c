@@ -16,9 +16,18 @@
 #include "suite.h"
 
 #define CHURN_BYTES "1048576"	/* per segment of the crash test */
-#define CRASHES 200		/* creators killed */
+#define CRASHES_MAX 100000
 #define RACERS 8		/* processes racing for one name */
-#define RACES 20
+
+/* Repetitions: the default, or more from the environment for a soak run
+ * (TEST_CRASHES=5000 build/test/check_race). */
+static int reps(const char *var, int dflt)
+{
+	const char *v = getenv(var);
+	int n = v ? atoi(v) : dflt;
+
+	return n > 0 && n <= CRASHES_MAX ? n : dflt;
+}
 
 /* Start the helper with cmd and its arguments; pipes in *in, *out. */
 static pid_t start(int *in, int *out, const char *cmd, const char *a1,
@@ -104,7 +113,8 @@ static const char *shmctl_path(void)
  * sealed segments alone. */
 START_TEST(killed_creators_leave_stale_or_sealed_never_garbage)
 {
-	static char names[CRASHES][TU_NAME_LEN];
+	static char names[CRASHES_MAX][TU_NAME_LEN];
+	const int crashes = reps("TEST_CRASHES", 200);
 	char live[TU_NAME_LEN], line[64], *out_buf;
 	char *rm[] = { (char *)shmctl_path(), "rm", "--stale", NULL };
 	char *ls[] = { (char *)shmctl_path(), "list", NULL };
@@ -117,7 +127,7 @@ START_TEST(killed_creators_leave_stale_or_sealed_never_garbage)
 
 	span = time_to_seal() * 3 / 2 + 1;
 	srand((unsigned)getpid());
-	for (i = 0; i < CRASHES; i++) {
+	for (i = 0; i < crashes; i++) {
 		tu_name(names[i], "crash");
 		pid = start(&in, &out, "churn", names[i], CHURN_BYTES);
 		delay = (uint64_t)rand() % span;
@@ -154,7 +164,7 @@ START_TEST(killed_creators_leave_stale_or_sealed_never_garbage)
 	}
 	fprintf(stderr, "# %d creators killed: %d stale, %d sealed, "
 		"%d left nothing; %d sealed attaches meanwhile (span %llu us)\n",
-		CRASHES, stale, sealed, gone, readers,
+		crashes, stale, sealed, gone, readers,
 		(unsigned long long)span);
 	/* The kills landed before, during and after the build. */
 	ck_assert_int_gt(stale, 0);
@@ -164,7 +174,7 @@ START_TEST(killed_creators_leave_stale_or_sealed_never_garbage)
 	ck_assert_ptr_nonnull(out_buf);
 	st = tu_run(ls, false, NULL, out_buf, 1 << 20);
 	ck_assert_int_eq(st, 0);
-	for (i = 0; i < CRASHES; i++) {
+	for (i = 0; i < crashes; i++) {
 		char *at;
 
 		if (!names[i][0])
@@ -189,7 +199,7 @@ START_TEST(killed_creators_leave_stale_or_sealed_never_garbage)
 			"rm --stale would remove them too");
 	} else {
 		ck_assert_int_eq(tu_run(rm, false, NULL, NULL, 0), 0);
-		for (i = 0; i < CRASHES; i++)
+		for (i = 0; i < crashes; i++)
 			if (names[i][0])
 				ck_assert_int_eq(shmseg_stat(names[i], &sst),
 						 -ENOENT);
@@ -207,11 +217,12 @@ END_TEST
 START_TEST(racing_creators_one_wins)
 {
 	int in[RACERS], out[RACERS], won, lost, r, i;
+	const int races = reps("TEST_RACES", 20);
 	char name[TU_NAME_LEN], line[64];
 	struct shmseg *seg;
 	pid_t pid[RACERS];
 
-	for (r = 0; r < RACES; r++) {
+	for (r = 0; r < races; r++) {
 		tu_name(name, "race");
 		for (i = 0; i < RACERS; i++)
 			pid[i] = start(&in[i], &out[i], "race", name,
@@ -237,6 +248,8 @@ START_TEST(racing_creators_one_wins)
 		shmseg_detach(seg);
 		ck_assert_int_eq(shmseg_unlink(name), 0);
 	}
+	fprintf(stderr, "# %d races of %d creators: one winner each\n", races,
+		RACERS);
 }
 END_TEST
 
