@@ -30,11 +30,11 @@ static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
 
 static void crc_init(void)
 {
-	uint32_t c;
 	unsigned i, k;
 
 	for (i = 0; i < 256; i++) {
-		c = i;
+		uint32_t c = i;
+
 		for (k = 0; k < 8; k++)
 			c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
 		crc_table[0][i] = c;
@@ -87,15 +87,15 @@ static bool mul_ok(uint64_t a, uint64_t b, uint64_t limit, uint64_t *out)
 static bool contiguous_strides(const struct shmseg_layout *l, bool fortran,
 			       int64_t *strides, uint64_t *nbytes)
 {
-	uint64_t acc = l->dtype.itemsize, n;
+	uint64_t acc = l->dtype.itemsize;
 	bool empty = false;
 	uint32_t k;
 
 	for (k = 0; k < l->ndim; k++) {
 		uint32_t i = fortran ? k : l->ndim - 1 - k;
+		uint64_t n = l->shape[i];
 
 		strides[i] = (int64_t)acc;
-		n = l->shape[i];
 		if (n == 0)
 			empty = true;
 		/* A zero dimension empties the array but the strides of the
@@ -243,7 +243,7 @@ static void hex(struct codec *c, uint64_t *v, unsigned width)
 	static const char digits[] = "0123456789abcdef";
 	unsigned char *p = c->buf + c->pos;
 	uint64_t x = 0;
-	unsigned i, bad = 0;
+	unsigned i;
 
 	if (!room(c, width))
 		return;
@@ -252,6 +252,8 @@ static void hex(struct codec *c, uint64_t *v, unsigned width)
 		for (i = width; i-- > 0; x >>= 4)
 			p[i] = (unsigned char)digits[x & 0xf];
 	} else {
+		unsigned bad = 0;
+
 		/* No branch a digit: a table look-up, and one test at the
 		 * end whether any byte was not a digit. */
 		for (i = 0; i < width; i++) {
@@ -416,6 +418,8 @@ int hdr_encode(struct hdr *h, void *buf, size_t len)
 	if (size < HDR_MIN || size > HDR_MAX || size % HDR_MIN || len < size ||
 	    layout_check(&h->layout, h->nbytes))
 		return -EINVAL;
+	/* Four bytes of the segment, not a C string: no NUL wanted.
+	 * NOLINTNEXTLINE(bugprone-not-null-terminated-result) */
 	memcpy(state, h->sealed ? HDR_STATE_SEALED : HDR_STATE_BUILDING,
 	       STATE_LEN);
 	memset(buf, ' ', size);

@@ -13,10 +13,15 @@
 
 #define EXPORT __attribute__((visibility("default")))
 
-/* The one place where libc's -1/errno becomes -errno. */
+/* The one place where libc's -1/errno becomes -errno. Negated first and
+ * then tested (errno is positive, or 0 where a libc forgot to set it), so
+ * that the analyzer of make lint sees the result is never 0: it does not
+ * follow a test of errno across the negation. */
 static inline int neg_errno(void)
 {
-	return errno > 0 ? -errno : -EIO;
+	int err = -errno;
+
+	return err < 0 ? err : -EIO;
 }
 
 /* ---- name.c ---------------------------------------------------------- */

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -26,7 +27,7 @@ static int shm_path(const char *name, char *buf, size_t len)
  * and the one-letter state; false when the file cannot be read. */
 static bool proc_start(const char *pid, uint64_t *start, char *state)
 {
-	char path[64], buf[1024], *p;
+	char path[64], buf[1024], *p, *end;
 	unsigned long long v;
 	ssize_t n;
 	int fd, i;
@@ -55,7 +56,10 @@ static bool proc_start(const char *pid, uint64_t *start, char *state)
 			return false;
 		p++;
 	}
-	if (sscanf(p, "%llu", &v) != 1)
+	/* strtoull, unlike sscanf, tells an out-of-range number. */
+	errno = 0;
+	v = strtoull(p, &end, 10);
+	if (end == p || errno)
 		return false;
 	*start = v;
 	return true;
@@ -144,7 +148,6 @@ bool os_exists(const char *name)
 
 int os_list(os_each_fn *each, void *arg)
 {
-	struct dirent *de;
 	DIR *dir;
 	int dfd, fd, ret = 0;
 
@@ -153,7 +156,12 @@ int os_list(os_each_fn *each, void *arg)
 		return errno == ENOENT ? -ENOTSUP : neg_errno();
 	dfd = dirfd(dir);
 	while (ret == 0) {
+		struct dirent *de;
+
 		errno = 0;
+		/* readdir_r is deprecated; readdir is safe on a stream that
+		 * this thread alone uses. */
+		/* cppcheck-suppress readdirCalled */
 		de = readdir(dir);
 		if (!de) {
 			ret = errno ? neg_errno() : 0;

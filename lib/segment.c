@@ -184,12 +184,14 @@ static uintptr_t big_hint;
 
 static void *map_aligned(size_t len, int prot, int mflags, int fd)
 {
-	uintptr_t hint = __atomic_load_n(&big_hint, __ATOMIC_RELAXED), a, r;
-	size_t span, pages, page;
-	void *p;
+	uintptr_t hint = __atomic_load_n(&big_hint, __ATOMIC_RELAXED);
 
 #if defined(MAP_ANONYMOUS) && defined(MAP_FIXED)
 	if (len >= ALIGN_FROM && len <= SIZE_MAX / 2) {
+		size_t span, pages, page;
+		uintptr_t a, r;
+		void *p;
+
 		if (hint) {
 			p = mmap((void *)hint, len, prot, mflags, fd, 0);
 			if (p == MAP_FAILED || (uintptr_t)p == hint)
@@ -399,22 +401,21 @@ static void *fill_part(void *arg)
 	struct part *f = arg;
 	unsigned char *buf = malloc(PART_CHUNK);
 	uint64_t at = f->from;
-	ssize_t n;
 
 	f->ret = buf ? 0 : -ENOMEM;
 	while (at < f->to && !stopped(f)) {
 		size_t want = f->to - at < PART_CHUNK ? (size_t)(f->to - at) :
 							PART_CHUNK;
-
-		n = f->at < 0 ? read(f->fd, buf, want) :
+		ssize_t n = f->at < 0 ? read(f->fd, buf, want) :
 				pread(f->fd, buf, want, f->at + (off_t)at);
+
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
-			f->ret = neg_errno();
-		else if (n == 0)
+		/* A failed read or a failed write: errno says which. */
+		if (n == 0)
 			f->ret = -ENODATA;
-		else if (io_write(f->seg->fd, buf, (size_t)n,
+		else if (n < 0 ||
+			 io_write(f->seg->fd, buf, (size_t)n,
 				  (off_t)(f->seg->hdr.data_offset + at)) < 0)
 			f->ret = neg_errno();
 		else
@@ -431,22 +432,22 @@ static void *drain_part(void *arg)
 {
 	struct part *d = arg;
 	const unsigned char *data = d->seg->base + d->seg->hdr.data_offset;
-	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), lo;
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
 	uint64_t at = d->from;
-	ssize_t n;
 
 	d->ret = 0;
 	while (at < d->to && !stopped(d)) {
 		size_t want = d->to - at < PART_CHUNK ? (size_t)(d->to - at) :
 							PART_CHUNK;
+		ssize_t n;
 
 #ifdef MADV_POPULATE_READ
 		/* Only a speed-up: where it fails, the write faults. */
-		lo = (uintptr_t)(data + at) & ~(page - 1);
+		uintptr_t lo = (uintptr_t)(data + at) & ~(page - 1);
+
 		(void)madvise((void *)lo, (uintptr_t)(data + at) + want - lo,
 			      MADV_POPULATE_READ);
 #else
-		(void)lo;
 		(void)page;
 #endif
 		n = d->at < 0 ? write(d->fd, data + at, want) :
@@ -541,7 +542,7 @@ EXPORT int shmseg_seal(struct shmseg *seg)
 {
 	uint32_t building = state_value(HDR_STATE_BUILDING);
 	uint32_t sealed = state_value(HDR_STATE_SEALED);
-	uint32_t expect = building;
+	uint32_t expect;
 	struct stat sb;
 	int ret, frozen;
 
@@ -688,14 +689,15 @@ static int64_t now_ms(void)
 EXPORT int shmseg_attach_wait(const char *name, int flags, int timeout_ms,
 			      struct shmseg **segp)
 {
-	int64_t deadline = now_ms() + timeout_ms, left;
+	int64_t deadline = now_ms() + timeout_ms;
 	long pause_us = 100;
-	int ret;
 
 	if (timeout_ms < -1)
 		return -EINVAL;
 	for (;;) {
-		ret = shmseg_attach(name, flags, segp);
+		int ret = shmseg_attach(name, flags, segp);
+		int64_t left;
+
 		if (ret != -ENOENT && ret != -EAGAIN)
 			return ret;
 		left = timeout_ms < 0 ? pause_us : deadline - now_ms();

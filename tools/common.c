@@ -16,6 +16,8 @@
 
 const char *cmd_name;
 
+/* A printf format taken as a va_list: checked where the callers are. */
+__attribute__((format(printf, 2, 0)))
 static void vwarn(const char *obj, const char *fmt, va_list ap)
 {
 	fprintf(stderr, "shmctl: %s", cmd_name ? cmd_name : "");
@@ -145,10 +147,11 @@ void fmt_size(uint64_t bytes, bool exact, char *buf, size_t len)
 		snprintf(buf, len, "%" PRIu64, bytes);
 		return;
 	}
-	while (v >= 1024 && u < 5) {
+	/* Once at least: bytes >= 1024 here, so u ends >= 0. */
+	do {
 		v /= 1024;
 		u++;
-	}
+	} while (v >= 1024 && u < 5);
 	snprintf(buf, len, v < 10 ? "%.1f%ci" : "%.0f%ci", v, units[u]);
 }
 
@@ -175,8 +178,12 @@ void fmt_shape(const struct shmseg_layout *l, const char *sep, char *buf,
 		snprintf(buf, len, "()");
 }
 
+/* getpwuid and getgrgid are not reentrant; shmctl is single-threaded and
+ * copies the name out at once, where the _r forms would need a buffer
+ * sized by trial. */
 void fmt_user(uid_t uid, char *buf, size_t len)
 {
+	/* cppcheck-suppress getpwuidCalled */
 	struct passwd *pw = getpwuid(uid);
 
 	if (pw)
@@ -187,6 +194,7 @@ void fmt_user(uid_t uid, char *buf, size_t len)
 
 void fmt_group(gid_t gid, char *buf, size_t len)
 {
+	/* cppcheck-suppress getgrgidCalled */
 	struct group *gr = getgrgid(gid);
 
 	if (gr)
@@ -218,10 +226,12 @@ const char *state_name(enum shmseg_state state)
 
 const char *order_name(const struct shmseg_layout *l)
 {
-	int64_t c = l->dtype.itemsize, f = l->dtype.itemsize;
+	int64_t c, f;
 	bool is_c = true, is_f = true;
 	uint32_t i;
 
+	/* Both orders start from the item size. */
+	c = f = l->dtype.itemsize;
 	for (i = l->ndim; i-- > 0;) {
 		is_c = is_c && l->strides[i] == c;
 		c *= (int64_t)(l->shape[i] ? l->shape[i] : 1);
@@ -264,11 +274,11 @@ static size_t utf8_len(const unsigned char *s)
 void json_string(FILE *f, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	size_t n;
 
 	fputc('"', f);
 	while (*s) {
-		n = utf8_len(s);
+		size_t n = utf8_len(s);
+
 		if (n == 0) {
 			fputs("\\ufffd", f);	/* not UTF-8: JSON cannot say it */
 			s++;
@@ -287,12 +297,13 @@ void json_string(FILE *f, const char *str)
 void fmt_name(const char *name, char *buf, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)name;
-	size_t n = 0, k;
+	size_t n = 0;
 
 	/* Bytes that would break a table line, or are not UTF-8, are shown
 	 * as \ooo, as ls -b does. */
 	while (*s && n + 5 < len) {
-		k = utf8_len(s);
+		size_t k = utf8_len(s);
+
 		if (k == 0 || *s < 0x20 || *s == 0x7f || *s == '\\') {
 			n += (size_t)snprintf(buf + n, len - n, "\\%03o", *s);
 			s++;

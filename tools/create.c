@@ -68,7 +68,8 @@ static void parse_options(int argc, char **argv, struct config *cfg)
 			cfg->shape = optarg;
 			break;
 		case 'o':
-			if (strcmp(optarg, "C") && strcmp(optarg, "F"))
+			if (strcmp(optarg, "C") != 0 &&
+			    strcmp(optarg, "F") != 0)
 				usage_error("order must be C or F, not '%s'",
 					    optarg);
 			cfg->order = optarg;
@@ -177,7 +178,7 @@ static int create_raw(const struct config *cfg, int fd)
 int cmd_create(int argc, char **argv)
 {
 	struct config cfg = { 0 };
-	int fd, err, ret;
+	int fd, ret;
 
 	parse_options(argc, argv, &cfg);
 	fd = open_input(cfg.name, cfg.from ? cfg.from : cfg.raw);
@@ -186,7 +187,8 @@ int cmd_create(int argc, char **argv)
 	if (cfg.raw) {
 		ret = create_raw(&cfg, fd);
 	} else {
-		err = shmseg_npy_import(cfg.name, fd, cfg.mode, NULL);
+		int err = shmseg_npy_import(cfg.name, fd, cfg.mode, NULL);
+
 		/* Errors of the segment name it alone; others name the file
 		 * they come from. */
 		if (err == -EEXIST || err == -ENOSPC || err == -EACCES ||

@@ -83,7 +83,7 @@ int cmd_rm(int argc, char **argv)
 	};
 	bool stale = false, force = false;
 	struct stale s = { 0 };
-	int opt, ret = 0, err;
+	int opt, ret = 0;
 	size_t i;
 
 	while ((opt = next_option(argc, argv, ":sfh", opts)) != -1) {
@@ -99,7 +99,8 @@ int cmd_rm(int argc, char **argv)
 	for (i = (size_t)optind; i < (size_t)argc; i++)
 		ret |= rm_one(argv[i], force);
 	if (stale) {
-		err = shmseg_list(collect_stale, &s);
+		int err = shmseg_list(collect_stale, &s);
+
 		if (err) {
 			warn_err(NULL, err);
 			ret = 1;
