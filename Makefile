@@ -129,8 +129,10 @@ $(B)/portable/os_posix.o: lib/os_posix.c
 deps:
 	@sh .ci/deps check
 
-# make check treats every compiler warning as an error.
+# make check treats every compiler warning as an error, and any finding of
+# make lint as a failure.
 check: deps
+	$(Q)$(MAKE) --no-print-directory lint
 	$(Q)$(MAKE) --no-print-directory check-tests WERROR=-Werror
 	$(Q)$(MAKE) --no-print-directory check-tests B=build/asan WERROR=-Werror \
 		SH_TESTS="test_numpy.sh test_shmctl.sh" \

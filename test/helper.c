@@ -274,18 +274,24 @@ static void until_eof(void)
 
 static int cmd_churn(char **argv)
 {
-	/* churn NAME BYTES: create under the name at once (not hidden), fill
-	 * with the uuid's pattern, seal, say so and hold on until stdin
-	 * closes. The test kills it at a random moment. */
+	/* churn NAME BYTES [pause]: create under the name at once (not
+	 * hidden), say so, with pause wait for a line, fill with the uuid's
+	 * pattern, seal, say so and hold on until stdin closes. The test
+	 * kills it at a random moment, or while it waits. */
 	struct shmseg_layout l = tu_layout("<u8", 1,
 					   strtoull(argv[1], NULL, 0) / 8);
 	struct shmseg *seg;
+	char line[16];
 	int ret = shmseg_create(argv[0], &l, 0, 0644, &seg);
 
 	if (ret) {
 		printf("rc=%d\n", ret);
 		return 1;
 	}
+	printf("created\n");
+	if (argv[2] && strcmp(argv[2], "pause") == 0 &&
+	    !fgets(line, sizeof(line), stdin))
+		return 1;
 	tu_fill_own(seg);
 	ret = shmseg_seal(seg);
 	printf("sealed rc=%d\n", ret);
