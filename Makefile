@@ -2,8 +2,11 @@
 # Makefile - builds libshmseg, its tests and the demo; plain GNU make
 #
 #   make                 library (shared and static) and pkg-config file
-#   make check           every test, then again under ASan and UBSan, and
-#                        under valgrind; compiler warnings are errors
+#   make check           make lint, every test, then again under ASan and
+#                        UBSan, and under valgrind, and the fuzz targets
+#                        over their corpus; compiler warnings are errors
+#   make fuzz            each fuzz target for FUZZ_SECONDS (60)
+#   make lint            cppcheck and clang-tidy over lib/ and tools/
 #   make demo            producer and reader, two unrelated processes
 #   make install         PREFIX=/usr/local DESTDIR=
 #   V=1                  show the commands
@@ -139,7 +142,9 @@ check: deps
 		OPT="-O1 -g -fno-omit-frame-pointer" \
 		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 	$(Q)$(MAKE) --no-print-directory check-valgrind
-	@cat build/test-counts build/asan/test-counts build/valgrind-counts | awk \
+	$(Q)$(MAKE) --no-print-directory fuzz-regress
+	@cat build/test-counts build/asan/test-counts build/valgrind-counts \
+		build/fuzz-counts | awk \
 		'{ p += $$1; f += $$2; s += $$3 } \
 		 END { printf "total: %d passed, %d failed, %d skipped\n", p, f, s }'
 

@@ -115,7 +115,7 @@ static bool eat_word(struct lex *x, const char *w)
 	return false;
 }
 
-/* A quoted string without escapes, copied into out. */
+/* A quoted string without escapes or NUL bytes, copied into out. */
 static bool string(struct lex *x, char *out, size_t len)
 {
 	const char *start;
@@ -126,7 +126,9 @@ static bool string(struct lex *x, char *out, size_t len)
 		return false;
 	q = *x->p++;
 	start = x->p;
-	while (x->p < x->end && *x->p != q && *x->p != '\\')
+	/* No escapes, and no NUL, which Python refuses in source and
+	 * which would end the copy early as a C string. */
+	while (x->p < x->end && *x->p != q && *x->p != '\\' && *x->p != '\0')
 		x->p++;
 	if (x->p >= x->end || *x->p != q || (size_t)(x->p - start) >= len)
 		return false;
@@ -151,7 +153,8 @@ static bool number(struct lex *x, uint64_t *v)
 		n = n * 10 + d;
 		x->p++;
 	}
-	if (x->p == start)
+	/* Python 3 refuses leading zeros ("0003"), and so does NumPy. */
+	if (x->p == start || (*start == '0' && x->p - start > 1))
 		return false;
 	*v = n;
 	return true;

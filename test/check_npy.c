@@ -111,6 +111,10 @@ static const struct {
 	  "1,1,1,1)}", -ENOTSUP },
 	{ "{'descr': '<f8', 'fortran_order': False, "
 	  "'shape': (4294967296, 4294967296)}", -EOVERFLOW },
+	{ "{'descr': '<f8', 'fortran_order': False, 'shape': (0003,)}",
+	  -EILSEQ },
+	{ "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 00)}",
+	  -EILSEQ },
 };
 
 START_TEST(refuses_bad_headers)
@@ -120,6 +124,34 @@ START_TEST(refuses_bad_headers)
 
 	ck_assert_msg(npy_parse(buf, n, &h) == bad[_i].err, "%s: %d",
 		      bad[_i].dict, npy_parse(buf, n, &h));
+}
+END_TEST
+
+/* A NUL inside a quoted key or value: Python refuses it, and a parser
+ * that copied the string and compared it as a C string would read
+ * 'descr\0x' as 'descr' and '<f8\0zz' as '<f8' (found by fuzz_npy). */
+START_TEST(nul_inside_a_string_is_eilseq)
+{
+	static const char *dicts[] = {
+		"{'descr': '<f8@zz', 'fortran_order': False, 'shape': (3,)}",
+		"{'descr@x': '<f8', 'fortran_order': False, 'shape': (3,)}",
+		"{'descr': \"<f8@\", 'fortran_order': False, 'shape': (3,)}",
+	};
+	struct npy_hdr h;
+	size_t i, n;
+	unsigned char *at;
+
+	for (i = 0; i < sizeof(dicts) / sizeof(dicts[0]); i++) {
+		n = make(1, dicts[i]);
+		at = memchr(buf, '@', n);
+		ck_assert_ptr_nonnull(at);
+		*at = '\0';
+		ck_assert_msg(npy_parse(buf, n, &h) == -EILSEQ, "%s: %d",
+			      dicts[i], npy_parse(buf, n, &h));
+	}
+	/* Without the NUL, the same headers are fine or merely unknown. */
+	n = make(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (3,)}");
+	ck_assert_int_eq(npy_parse(buf, n, &h), 0);
 }
 END_TEST
 
@@ -369,6 +401,7 @@ int main(void)
 	tcase_add_loop_test(tc, refuses_bad_headers, 0,
 			    (int)(sizeof(bad) / sizeof(bad[0])));
 	tcase_add_test(tc, refuses_bad_preambles);
+	tcase_add_test(tc, nul_inside_a_string_is_eilseq);
 	tcase_add_test(tc, format_matches_numpy);
 	tcase_add_test(tc, import_and_export_through_pipes);
 	tcase_add_test(tc, failed_import_leaves_nothing);
