@@ -52,6 +52,25 @@ write_npy() {
 	} >"$1"
 }
 
+test_write_errors() {
+	if [ ! -w /dev/full ]; then
+		echo "SKIP: write errors: no /dev/full"
+		return
+	fi
+	write_npy "$T/a.npy"
+	"$S" create "${P}full" --from "$T/a.npy"
+	for c in "list" "list --json" "info ${P}full" "info --json ${P}full" \
+		 "--help" "--version" "dump ${P}full -o -"; do
+		# shellcheck disable=SC2086
+		"$S" $c >/dev/full 2>"$T/err"
+		rc=$?
+		[ "$rc" -eq 1 ] && grep -q "No space left on device" "$T/err" &&
+			ok "shmctl $c to a full device: exit 1" ||
+			nok "shmctl $c to a full device: exit $rc, $(cat "$T/err")"
+	done
+	"$S" rm "${P}full"
+}
+
 test_help_and_version() {
 	run "$S" --help
 	expect "shmctl --help" 0
@@ -495,4 +514,5 @@ test_dump_and_wait
 test_permissions
 test_bad_names_touch_nothing
 test_symlinks_not_followed
+test_write_errors
 exit $failed

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* shmctl.c - the command-line manager of shmseg segments: dispatch */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,6 +32,17 @@ static void usage(FILE *f)
 		   "shmctl(1).\n");
 }
 
+/* Output that could not be written is a failure, as scripts read it:
+ * flushed here, where the error can still be told and the status set. */
+static int finish(int status)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "shmctl: write error: %s\n", strerror(errno));
+		return status ? status : 1;
+	}
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	const struct command *c;
@@ -41,16 +53,16 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(stdout);
-		return 0;
+		return finish(0);
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
 		printf("shmctl (shmseg) %s\n", SHMSEG_VERSION);
-		return 0;
+		return finish(0);
 	}
 	for (c = commands; c->name; c++)
 		if (strcmp(argv[1], c->name) == 0) {
 			cmd_name = c->name;
-			return c->fn(argc - 1, argv + 1);
+			return finish(c->fn(argc - 1, argv + 1));
 		}
 	fprintf(stderr, "shmctl: unknown command '%s'\n", argv[1]);
 	usage(stderr);
