@@ -451,11 +451,12 @@ static int decode(const void *buf, size_t len, struct hdr *h, bool whole)
 	uint64_t version = 0, crc = 0;
 	size_t crc_pos, n;
 	long size = hdr_size(buf, len);
+	bool all;
 
 	if (size < 0 || (whole && (size_t)size > len))
 		return -EBADMSG;
-	whole = (size_t)size <= len;
-	c.len = whole ? (size_t)size - 1 : len;
+	all = (size_t)size <= len;	/* the whole header is in buf */
+	c.len = all ? (size_t)size - 1 : len;
 	/* The dict ends at the first newline; the control block follows. */
 	nl = memchr(p + NPY_PRE, '\n', c.len - NPY_PRE);
 	if (!nl)
@@ -485,7 +486,7 @@ static int decode(const void *buf, size_t len, struct hdr *h, bool whole)
 	    layout_check(&h->layout, h->nbytes) ||
 	    h->nbytes > (uint64_t)INT64_MAX - h->data_offset)
 		return -EBADMSG;
-	if (!all_spaces(p + c.pos, c.len - c.pos) || (whole && p[c.len] != '\n'))
+	if (!all_spaces(p + c.pos, c.len - c.pos) || (all && p[c.len] != '\n'))
 		return -EBADMSG;
 	/* The NumPy dict must say exactly what the control block says. */
 	n = npy_dict(h, dict, sizeof(dict));

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE	/* MAP_POPULATE */
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -98,11 +99,18 @@ static int load_header(int fd, struct stat *sb, struct hdr *h, bool whole)
 		return neg_errno();
 	if (!S_ISREG(sb->st_mode) || sb->st_size < HDR_MIN)
 		return -EBADMSG;
-	/* A peek, where it does; anything it cannot tell, the whole does. */
-	if (!whole && read_all(fd, small, HDR_PEEK, 0) == 0 &&
-	    hdr_peek(small, HDR_PEEK, h) == 0)
-		goto decoded;
-	ret = read_all(fd, small, sizeof(small), 0);
+	/* A peek, where it does; anything it cannot tell, the whole does,
+	 * reading on from where the peek stopped. */
+	_Static_assert(HDR_PEEK <= HDR_MIN, "a peek reads part of a block");
+	ret = read_all(fd, small, whole ? sizeof(small) : HDR_PEEK, 0);
+	if (ret)
+		return ret;
+	if (!whole) {
+		if (hdr_peek(small, HDR_PEEK, h) == 0)
+			goto decoded;
+		ret = read_all(fd, small + HDR_PEEK, sizeof(small) - HDR_PEEK,
+			       HDR_PEEK);
+	}
 	if (ret)
 		return ret;
 	size = hdr_size(small, sizeof(small));
@@ -177,7 +185,9 @@ int seg_stat_fd(int fd, struct shmseg_stat *st)
  * mapping took 5.6 us to unmap; aligned in free space, 1.8 us. The first
  * large mapping reserves room at an address of the kernel's choosing and
  * aligns itself in it; later ones ask for that address again, which the
- * kernel grants while it is free, at no extra cost. */
+ * kernel grants while it is free, at no extra cost. While a mapping holds
+ * it, the next reserves afresh (two system calls more) and leaves its own
+ * address as the one to ask for. */
 #define ALIGN_BIG ((uintptr_t)1 << 30)
 #define ALIGN_FROM ((size_t)256 << 20)
 static uintptr_t big_hint;
@@ -196,10 +206,9 @@ static void *map_aligned(size_t len, int prot, int mflags, int fd)
 			p = mmap((void *)hint, len, prot, mflags, fd, 0);
 			if (p == MAP_FAILED || (uintptr_t)p == hint)
 				return p;
-			/* Taken: this one stays where it is, the next
-			 * reserves afresh. */
-			__atomic_store_n(&big_hint, 0, __ATOMIC_RELAXED);
-			return p;
+			/* Taken, by a mapping still held: reserve afresh,
+			 * which gives the next ones a new place to ask for. */
+			munmap(p, len);
 		}
 		page = (size_t)sysconf(_SC_PAGESIZE);
 		pages = (len + page - 1) / page * page;
@@ -481,16 +490,25 @@ static int copy_parts(const struct shmseg *seg, int fd, uint64_t len,
 	struct stat sb;
 	off_t at = -1;
 
-	/* Not with O_APPEND, where Linux writes every pwrite at the end. */
+	/* Not with O_APPEND, where Linux writes every pwrite at the end;
+	 * nor where the offsets would not fit an off_t. */
 	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
 	    !(fcntl(fd, F_GETFL) & O_APPEND))
 		at = lseek(fd, 0, SEEK_CUR);
+	if (at >= 0 && len > (uint64_t)(INT64_MAX - at))
+		at = -1;
 	for (int i = 0; i < 2; i++)
 		part[i] = (struct part){ .seg = seg, .fd = fd, .at = at,
 					 .to = len, .failed = &failed };
 	if (at >= 0 && len >= SPLIT_FROM && sysconf(_SC_NPROCESSORS_ONLN) > 1) {
+		sigset_t all, old;
+
 		part[0].to = part[1].from = len / 2 & ~(uint64_t)0xfffff;
+		/* The library's thread takes none of the caller's signals. */
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
 		two = pthread_create(&other, NULL, fn, &part[1]) == 0;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		if (!two)
 			part[0].to = len;
 	}

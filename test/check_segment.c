@@ -515,6 +515,54 @@ START_TEST(corrupt_header_bytes_are_refused)
 }
 END_TEST
 
+/* Threads attaching a large segment at once race for the one address
+ * map_aligned() hints at: each still gets an aligned mapping of its own,
+ * with the right data. */
+static void *attach_large_loop(void *arg)
+{
+	const uint64_t n = 512ull << 20;
+	struct shmseg *r;
+	const unsigned char *d;
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		if (shmseg_attach(arg, 0, &r) != 0)
+			return "attach failed";
+		d = shmseg_data(r);
+		if (d[n - 1] != 0xa5 ||
+		    ((uintptr_t)d - page_or_4k()) % (1u << 30) != 0) {
+			shmseg_detach(r);
+			return "wrong data or not aligned";
+		}
+		shmseg_detach(r);
+	}
+	return NULL;
+}
+
+START_TEST(threads_attach_a_large_segment)
+{
+	const uint64_t n = 512ull << 20;
+	struct shmseg_layout l = tu_layout("|u1", 1, n);
+	struct shmseg *seg;
+	pthread_t t[4];
+	void *ret;
+	int i;
+
+	tu_name(name, "bigthreads");
+	ck_assert_int_eq(shmseg_create(name, &l, SHMSEG_SPARSE, 0600, &seg), 0);
+	((unsigned char *)shmseg_data(seg))[n - 1] = 0xa5;
+	ck_assert_int_eq(shmseg_seal(seg), 0);
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, attach_large_loop,
+						name), 0);
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(pthread_join(t[i], &ret), 0);
+		ck_assert_msg(!ret, "%s", (char *)ret);
+	}
+	shmseg_detach(seg);
+}
+END_TEST
+
 /* A control block longer than HDR_PEEK: stat reads the whole header. */
 START_TEST(stat_of_a_32_dimension_segment)
 {
@@ -752,7 +800,7 @@ START_TEST(threads_attach_independently)
 END_TEST
 
 /* Large mappings are placed 1 GiB-aligned (see map_aligned() in
- * lib/segment.c); several at once still get places of their own. */
+ * lib/segment.c), several held at once too, each in a place of its own. */
 START_TEST(large_mappings_are_aligned_and_apart)
 {
 	const uint64_t n = 512ull << 20;
@@ -776,9 +824,12 @@ START_TEST(large_mappings_are_aligned_and_apart)
 		ck_assert_uint_eq(d[n - 1], 0xa5);
 		a[i] = (uintptr_t)d;
 	}
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 3; i++) {
+		/* Held at once, each still gets an aligned place. */
+		ck_assert_uint_eq((a[i] - page_or_4k()) % (1u << 30), 0);
 		for (j = 0; j < 3; j++)
 			ck_assert(i == j || a[i] + n <= a[j] || a[j] + n <= a[i]);
+	}
 	for (i = 0; i < 3; i++)
 		shmseg_detach(r[i]);
 	shmseg_detach(seg);
@@ -914,6 +965,7 @@ int main(void)
 	tcase_add_test(tc, threads_attach_independently);
 	tcase_add_test(tc, large_mappings_are_aligned_and_apart);
 	tcase_add_test(tc, stat_of_a_32_dimension_segment);
+	tcase_add_test(tc, threads_attach_a_large_segment);
 	tcase_add_test(tc, attach_touches_no_page_unless_populate);
 	tcase_add_test(tc, populate_and_sparse_flags_work);
 	tcase_add_test(tc, strerror_names_every_case);
