@@ -283,7 +283,7 @@ START_TEST(export_of_strided_segment_is_c_order)
 END_TEST
 
 /* A large input from a regular file is copied in two parts at once (see
- * FILL_SPLIT in lib/segment.c): every element lands in its place, the
+ * SPLIT_FROM in lib/segment.c): every element lands in its place, the
  * copy starts at the descriptor's offset and leaves it just past the
  * data, and input missing from either part leaves no segment. */
 START_TEST(large_file_import_in_two_parts)

@@ -36,8 +36,12 @@ static void usage(FILE *f)
  * flushed here, where the error can still be told and the status set. */
 static int finish(int status)
 {
-	if (fflush(stdout) != 0 || ferror(stdout)) {
+	if (fflush(stdout) != 0) {
 		fprintf(stderr, "shmctl: write error: %s\n", strerror(errno));
+		return status ? status : 1;
+	}
+	if (ferror(stdout)) {	/* failed earlier: errno is long gone */
+		fprintf(stderr, "shmctl: write error\n");
 		return status ? status : 1;
 	}
 	return status;
