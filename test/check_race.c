@@ -242,18 +242,20 @@ START_TEST(racing_creators_one_wins)
 }
 END_TEST
 
-/* Two exec'd readers attach over and over while another process makes
- * the name, seals it, removes it and makes it again: each attach fails
- * cleanly or sees one whole segment, never a mix of two. */
+/* Two exec'd readers attach over and over while a creator makes the name,
+ * seals it, removes it and makes it again, and a remover unlinks it
+ * whenever it is there: each attach fails cleanly or sees one whole
+ * segment, never a mix of two. */
 START_TEST(readers_while_the_name_is_removed_and_made_again)
 {
-	char name[TU_NAME_LEN], line[128], sum[2][128];
-	unsigned long ok, enoent, eagain, bad, other, cycles, failed;
-	int cin, cout, rin[2], rout[2], i, last;
-	pid_t creator, reader[2];
+	char name[TU_NAME_LEN], line[128], rline[128], sum[2][128];
+	unsigned long ok, enoent, eagain, bad, other, cycles, failed, removed;
+	int cin, cout, xin, xout, rin[2], rout[2], i, last;
+	pid_t creator, remover, reader[2];
 
 	tu_name(name, "again");
 	creator = start(&cin, &cout, "recreate", name, "65536");
+	remover = start(&xin, &xout, "remove", name, NULL);
 	for (i = 0; i < 2; i++)
 		reader[i] = start(&rin[i], &rout[i], "watch", name, "1500");
 	for (i = 0; i < 2; i++) {
@@ -263,13 +265,20 @@ START_TEST(readers_while_the_name_is_removed_and_made_again)
 		ck_assert_int_eq(tu_wait(reader[i]), 0);
 	}
 	close(cin);
+	close(xin);
 	tu_read(cout, line, sizeof(line), true);
+	tu_read(xout, rline, sizeof(rline), true);
 	close(cout);
+	close(xout);
 	ck_assert_int_eq(tu_wait(creator), 0);
+	ck_assert_int_eq(tu_wait(remover), 0);
 	ck_assert_int_eq(sscanf(line, "cycles=%lu failed=%lu", &cycles,
 				&failed), 2);
 	ck_assert_uint_eq(failed, 0);
 	ck_assert_uint_gt(cycles, 10);
+	ck_assert_int_eq(sscanf(rline, "removed=%lu failed=%lu", &removed,
+				&failed), 2);
+	ck_assert_uint_eq(failed, 0);
 	for (i = 0; i < 2; i++) {
 		fprintf(stderr, "# reader %d: %s", i, sum[i]);
 		ck_assert_int_eq(sscanf(sum[i], "ok=%lu enoent=%lu eagain=%lu "
@@ -280,7 +289,7 @@ START_TEST(readers_while_the_name_is_removed_and_made_again)
 			      sum[i]);
 		ck_assert_uint_gt(ok, 0);
 	}
-	fprintf(stderr, "# creator: %s", line);
+	fprintf(stderr, "# creator: %s# remover: %s", line, rline);
 	shmseg_unlink(name);	/* if the creator stopped between steps */
 }
 END_TEST

@@ -323,7 +323,8 @@ static int cmd_race(char **argv)
 static int cmd_recreate(char **argv)
 {
 	/* recreate NAME BYTES: until stdin closes, create NAME (hidden every
-	 * other time), fill, seal, detach and unlink it again */
+	 * other time), fill, seal, detach and unlink it again (unless a
+	 * remover did so first) */
 	struct shmseg_layout l = tu_layout("<u8", 1,
 					   strtoull(argv[1], NULL, 0) / 8);
 	struct pollfd in = { .fd = 0, .events = POLLIN };
@@ -339,12 +340,29 @@ static int cmd_recreate(char **argv)
 			ret = shmseg_seal(seg);
 			shmseg_detach(seg);
 		}
-		if (ret == 0)
-			ret = shmseg_unlink(argv[0]);
+		/* A remover may have been first: fine. */
+		if (ret == 0 && (ret = shmseg_unlink(argv[0])) == -ENOENT)
+			ret = 0;
 		failed += ret != 0;
 		cycles++;
 	}
 	printf("cycles=%lu failed=%lu\n", cycles, failed);
+	return 0;
+}
+
+static int cmd_remove(char **argv)
+{
+	/* remove NAME: until stdin closes, unlink NAME whenever it is there */
+	struct pollfd in = { .fd = 0, .events = POLLIN };
+	unsigned long removed = 0, failed = 0;
+	int ret;
+
+	while (poll(&in, 1, 0) == 0) {
+		ret = shmseg_unlink(argv[0]);
+		removed += ret == 0;
+		failed += ret != 0 && ret != -ENOENT;
+	}
+	printf("removed=%lu failed=%lu\n", removed, failed);
 	return 0;
 }
 
@@ -395,7 +413,7 @@ int main(int argc, char **argv)
 		{ "list", 1, cmd_list },	{ "fill", 1, cmd_fill },
 		{ "unlink", 1, cmd_unlink },	{ "churn", 2, cmd_churn },
 		{ "race", 2, cmd_race },	{ "recreate", 2, cmd_recreate },
-		{ "watch", 2, cmd_watch },
+		{ "watch", 2, cmd_watch },	{ "remove", 1, cmd_remove },
 	};
 	size_t i;
 

@@ -55,6 +55,11 @@ for name in $names; do
 done
 [ $stale -ge 10 ] && ok "creators killed while building leave stale segments ($stale of 20)" ||
 	nok "only $stale stale segments of 20"
+"$S" list >"$T/list" || nok "shmctl list failed"
+listed=$(awk '$2 == "stale"' "$T/list" | wc -l)
+[ "$listed" -eq "$stale" ] &&
+	ok "shmctl list shows each of them as stale ($listed)" ||
+	nok "shmctl list shows $listed stale, stat says $stale: $(cat "$T/list")"
 
 "$S" rm --stale && ok "rm --stale" || nok "rm --stale failed"
 bad=0
