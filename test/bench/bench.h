@@ -5,7 +5,11 @@
 #define SHMSEG_BENCH_H
 
 #include <signal.h>
+#include <stdint.h>
+#include <string.h>
 #include <time.h>
+
+#include "shmseg.h"
 
 /* Seconds on the monotonic clock. */
 static inline double now(void)
@@ -14,6 +18,18 @@ static inline double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* The arrays of the benchmarks: n float64 values in one dimension. */
+static inline struct shmseg_layout f8_layout(uint64_t n)
+{
+	struct shmseg_layout l;
+
+	memset(&l, 0, sizeof(l));
+	shmseg_dtype_parse("float64", &l.dtype);
+	l.ndim = 1;
+	l.shape[0] = n;
+	return l;
 }
 
 /* Each program defines remove_mine(), which unlinks what it made. */

@@ -81,10 +81,7 @@ int main(int argc, char **argv)
 		printf("%.3f %.3f\n", a, f);
 		return 0;
 	}
-	memset(&l, 0, sizeof(l));
-	shmseg_dtype_parse("float64", &l.dtype);
-	l.ndim = 1;
-	l.shape[0] = (uint64_t)((gib ? atof(gib) : 1.0) * (1 << 27));
+	l = f8_layout((uint64_t)((gib ? atof(gib) : 1.0) * (1 << 27)));
 	remove_on_signals();
 	/* Sparse: attach touches no data page, so its size is all that
 	 * matters, not its contents. */

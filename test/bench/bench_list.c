@@ -111,10 +111,7 @@ int main(int argc, char **argv)
 	snprintf(prefix, sizeof(prefix), "shmseg-bench%ld-list-",
 		 (long)getpid());
 	remove_on_signals();
-	memset(&l, 0, sizeof(l));
-	shmseg_dtype_parse("float64", &l.dtype);
-	l.ndim = 1;
-	l.shape[0] = 16;
+	l = f8_layout(16);
 	for (i = 0; i < atoi(argv[1]); i++) {
 		snprintf(name, sizeof(name), "%s%d", prefix, i);
 		if (shmseg_create(name, &l, 0, 0600, &seg) || shmseg_seal(seg)) {

@@ -178,10 +178,7 @@ int main(int argc, char **argv)
 		return 2;
 	n = (size_t)((gib ? atof(gib) : 1.0) * 2 * (1 << 27));	/* 2 GiB */
 	kb = (long)(n * sizeof(double) / 1024);
-	memset(&l, 0, sizeof(l));
-	shmseg_dtype_parse("float64", &l.dtype);
-	l.ndim = 1;
-	l.shape[0] = n;
+	l = f8_layout(n);
 	snprintf(name, sizeof(name), "shmseg-bench%ld-readers", (long)getpid());
 	remove_on_signals();
 	if (shmseg_create(name, &l, 0, 0600, &seg)) {

@@ -68,10 +68,7 @@ int main(int argc, char **argv)
 	int rep, reps = argc > 1 ? atoi(argv[1]) : 5;
 
 	n = (size_t)((gib ? atof(gib) : 1.0) * (1 << 27));
-	memset(&l, 0, sizeof(l));
-	shmseg_dtype_parse("float64", &l.dtype);
-	l.ndim = 1;
-	l.shape[0] = n;
+	l = f8_layout(n);
 	snprintf(name, sizeof(name), "shmseg-bench%ld-scan", (long)getpid());
 	remove_on_signals();
 	if (shmseg_create(name, &l, 0, 0600, &seg)) {
