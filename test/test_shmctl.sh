@@ -300,7 +300,12 @@ assert rows[p + "l4"]["state"] == "foreign"
 	printf '%s\n' "$out" | grep -qF "${P}bad\\012\\377" &&
 		ok "list shows control and non-UTF-8 bytes as \\ooo" ||
 		nok "list strange name: $out"
+	run "$S" info "$bad"
+	printf '%s\n' "$out" | grep -qxF "name:         ${P}bad\\012\\377" &&
+		ok "info shows them so too" || nok "info strange name: $out"
 	"$S" rm "$bad"
+	run "$S" info "$bad"
+	expect "messages show them so too" 1 "shmctl: info ${P}bad\\012\\377: no such segment"
 	run "$S" info "${P}l4"
 	expect "info of a foreign object" 1 "not a shmseg segment"
 	run "$S" info "${P}none"

@@ -21,8 +21,14 @@ __attribute__((format(printf, 2, 0)))
 static void vwarn(const char *obj, const char *fmt, va_list ap)
 {
 	fprintf(stderr, "shmctl: %s", cmd_name ? cmd_name : "");
-	if (obj)
-		fprintf(stderr, " %s", obj);
+	if (obj) {
+		/* A name or path as given, but no control byte reaches the
+		 * terminal: \ooo, as in list. */
+		static char shown[4 * 4096 + 8];
+
+		fmt_name(obj, shown, sizeof(shown));
+		fprintf(stderr, " %s", shown);
+	}
 	fprintf(stderr, ": ");
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);

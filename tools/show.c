@@ -245,7 +245,7 @@ int cmd_info(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct row r = { 0 };
-	char dt[SHMSEG_DTYPE_STRLEN], buf[64];
+	char dt[SHMSEG_DTYPE_STRLEN], buf[64], shown[4 * SHMSEG_NAME_MAX + 8];
 	bool json = false;
 	uint32_t i;
 	int opt, err;
@@ -268,7 +268,8 @@ int cmd_info(int argc, char **argv)
 		return 0;
 	}
 	shmseg_dtype_format(&r.st.layout.dtype, dt, sizeof(dt));
-	printf("name:         %s\n", r.name);
+	fmt_name(r.name, shown, sizeof(shown));
+	printf("name:         %s\n", shown);
 	fmt_uuid(r.st.uuid, buf, sizeof(buf));
 	printf("uuid:         %s\n", buf);
 	printf("state:        %s\n", state_name(r.st.state));
