@@ -129,25 +129,19 @@ done:
 EXPORT int shmseg_dtype_format(const struct shmseg_dtype *dt, char *buf,
 			       size_t len)
 {
-	char digits[10];
+	char digits[20];
 	uint32_t count;
-	int n, i;
+	size_t n;
 
 	if (!dt || !buf || dtype_check(dt))
 		return -EINVAL;
 	count = dt->kind == 'U' ? dt->itemsize / 4 : dt->itemsize;
-	/* By hand: this runs in every header check, where snprintf cost
-	 * a tenth of the time. */
-	n = 0;
-	do
-		digits[n++] = (char)('0' + count % 10);
-	while ((count /= 10) > 0);
-	if ((size_t)n + 3 > len)
+	n = u64_decimal(count, digits);
+	if (n + 3 > len)
 		return -ERANGE;
 	buf[0] = dt->byteorder;
 	buf[1] = dt->kind;
-	for (i = 0; i < n; i++)
-		buf[2 + i] = digits[n - 1 - i];
+	memcpy(buf + 2, digits + sizeof(digits) - n, n);
 	buf[2 + n] = '\0';
-	return n + 2;
+	return (int)n + 2;
 }

@@ -24,6 +24,19 @@ static inline int neg_errno(void)
 	return err < 0 ? err : -EIO;
 }
 
+/* v in decimal at the end of out[20]; returns how many digits, which end
+ * at out + 20. By hand: header checks run it on every attach and list
+ * entry, where snprintf would cost more than the rest of the check. */
+static inline size_t u64_decimal(uint64_t v, char out[20])
+{
+	size_t n = 0;
+
+	do
+		out[20 - ++n] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	return n;
+}
+
 /* ---- name.c ---------------------------------------------------------- */
 
 /* Room for '/', SHMSEG_NAME_MAX bytes and the NUL. */

@@ -25,16 +25,12 @@ static bool put(char *buf, size_t len, size_t *pos, const char *s, size_t n)
 	return true;
 }
 
-/* Append v in decimal. Written by hand: this runs on every attach, where
- * snprintf costs more than the rest of the validation. */
+/* Append v in decimal. */
 static bool put_u64(char *buf, size_t len, size_t *pos, uint64_t v)
 {
 	char tmp[20];
-	size_t n = 0;
+	size_t n = u64_decimal(v, tmp);
 
-	do
-		tmp[sizeof(tmp) - ++n] = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
 	return put(buf, len, pos, tmp + sizeof(tmp) - n, n);
 }
 

@@ -5,18 +5,9 @@
 B=${B:-build}
 S=$B/shmctl
 P=shmseg-c$$-			# every name this test makes starts so
-T=$(mktemp -d)
+. test/scratch.sh		# $T, and cleanup of it and of $P* at exit
 PY=/usr/bin/python3
 failed=0
-
-cleanup() {
-	for f in /dev/shm/"$P"*; do
-		[ -e "$f" ] && rm -f "$f"
-	done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'cleanup; exit 1' INT TERM
 
 ok() { echo "ok - $1"; }
 nok() { echo "not ok - $1"; failed=1; }

@@ -6,6 +6,8 @@
 
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -48,6 +50,23 @@ static inline void remove_on_signals(void)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
+}
+
+/* Create segment as n float64 values (flags as for shmseg_create),
+ * removed again on a signal from then on; prog's message and exit 1 if it
+ * cannot be made. */
+static inline struct shmseg *create_f8(const char *prog, const char *segment,
+				       uint64_t n, int flags)
+{
+	struct shmseg_layout l = f8_layout(n);
+	struct shmseg *seg;
+
+	remove_on_signals();
+	if (shmseg_create(segment, &l, flags, 0600, &seg)) {
+		fprintf(stderr, "%s: cannot create %s\n", prog, segment);
+		exit(1);
+	}
+	return seg;
 }
 
 #endif

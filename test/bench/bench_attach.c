@@ -66,7 +66,6 @@ static double run_floor(void)
 int main(int argc, char **argv)
 {
 	const char *gib = getenv("BENCH_GIB");
-	struct shmseg_layout l;
 	struct shmseg *seg;
 
 	if (argc != 3) {
@@ -81,13 +80,14 @@ int main(int argc, char **argv)
 		printf("%.3f %.3f\n", a, f);
 		return 0;
 	}
-	l = f8_layout((uint64_t)((gib ? atof(gib) : 1.0) * (1 << 27)));
-	remove_on_signals();
 	/* Sparse: attach touches no data page, so its size is all that
 	 * matters, not its contents. */
-	if (shmseg_create(name, &l, SHMSEG_SPARSE, 0600, &seg) ||
-	    shmseg_seal(seg)) {
-		fprintf(stderr, "bench_attach: cannot create %s\n", name);
+	seg = create_f8("bench_attach", name,
+			(uint64_t)((gib ? atof(gib) : 1.0) * (1 << 27)),
+			SHMSEG_SPARSE);
+	if (shmseg_seal(seg)) {
+		fprintf(stderr, "bench_attach: cannot seal %s\n", name);
+		remove_mine();
 		return 1;
 	}
 	shmseg_detach(seg);

@@ -159,7 +159,6 @@ int main(int argc, char **argv)
 {
 	const char *gib = getenv("BENCH_GIB");
 	struct child c[16];
-	struct shmseg_layout l;
 	struct shmseg *seg;
 	char *args[4];
 	long pss, pte, kb;
@@ -178,13 +177,8 @@ int main(int argc, char **argv)
 		return 2;
 	n = (size_t)((gib ? atof(gib) : 1.0) * 2 * (1 << 27));	/* 2 GiB */
 	kb = (long)(n * sizeof(double) / 1024);
-	l = f8_layout(n);
 	snprintf(name, sizeof(name), "shmseg-bench%ld-readers", (long)getpid());
-	remove_on_signals();
-	if (shmseg_create(name, &l, 0, 0600, &seg)) {
-		fprintf(stderr, "bench_readers: cannot create %s\n", name);
-		return 1;
-	}
+	seg = create_f8("bench_readers", name, n, 0);
 	for (i = 0; i < n; i++)
 		((double *)shmseg_data(seg))[i] = (double)(i & 1023);
 	if (shmseg_seal(seg))

@@ -61,20 +61,14 @@ static double first_touch(int flags, size_t n)
 int main(int argc, char **argv)
 {
 	const char *gib = getenv("BENCH_GIB");
-	struct shmseg_layout l;
 	struct shmseg *seg, *r;
 	double *priv, *x;
 	size_t n, i;
 	int rep, reps = argc > 1 ? atoi(argv[1]) : 5;
 
 	n = (size_t)((gib ? atof(gib) : 1.0) * (1 << 27));
-	l = f8_layout(n);
 	snprintf(name, sizeof(name), "shmseg-bench%ld-scan", (long)getpid());
-	remove_on_signals();
-	if (shmseg_create(name, &l, 0, 0600, &seg)) {
-		fprintf(stderr, "bench_scan: cannot create %s\n", name);
-		return 1;
-	}
+	seg = create_f8("bench_scan", name, n, 0);
 	x = shmseg_data(seg);
 	for (i = 0; i < n; i++)
 		x[i] = (double)(i % 1000);

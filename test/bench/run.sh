@@ -6,15 +6,8 @@ B=${B:-build}
 GIB=${BENCH_GIB:-1}
 export BENCH_GIB=$GIB
 P=shmseg-bench$$-
-T=$(mktemp -d)
-cleanup() {
-	for f in /dev/shm/"$P"*; do
-		[ -e "$f" ] && rm -f "$f"
-	done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'cleanup; exit 130' INT TERM
+SCRATCH_SIGNAL_STATUS=130
+. test/scratch.sh		# $T, and cleanup of it and of $P* at exit
 
 # want N: whether section N runs (BENCH_SECTIONS, default all)
 want() {
