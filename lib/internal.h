@@ -136,6 +136,11 @@ int seg_stat_fd(int fd, struct shmseg_stat *st);
  * the object's descriptor rather than the mapping; -ENODATA at an early
  * end of input, -ENOSPC when the file system is full. */
 int seg_fill_from_fd(struct shmseg *seg, int fd, uint64_t len);
+/* 0 if len more bytes fit under RLIMIT_FSIZE at fd's offset (fd -1: at
+ * offset 0 of a new object), else -EFBIG: writing or sizing past the
+ * limit would raise SIGXFSZ, which kills by default. Descriptors that are
+ * not regular files are not limited. */
+int seg_fsize_check(int fd, uint64_t len);
 /* Write all of seg's data to fd, from its current offset. */
 int seg_drain_to_fd(const struct shmseg *seg, int fd);
 

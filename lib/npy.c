@@ -422,7 +422,11 @@ EXPORT int shmseg_npy_export(const struct shmseg *seg, int fd)
 			return -ENOMEM;
 	}
 	n = npy_format(l, order == ORDER_F && l->ndim > 1, head, sizeof(head));
-	ret = n < 0 ? (int)n : write_full(fd, head, (size_t)n);
+	ret = n < 0 ? (int)n :
+	      seg_fsize_check(fd, (uint64_t)n + (order == ORDER_NONE ?
+				count * l->dtype.itemsize : shmseg_nbytes(seg)));
+	if (!ret)
+		ret = write_full(fd, head, (size_t)n);
 	if (ret || order != ORDER_NONE) {
 		free(chunk);
 		return ret ? ret : seg_drain_to_fd(seg, fd);

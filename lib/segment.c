@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -265,6 +266,28 @@ static int map(struct shmseg *seg, int flags)
 	return 0;
 }
 
+int seg_fsize_check(int fd, uint64_t len)
+{
+	struct rlimit rl;
+	struct stat sb;
+	uint64_t at = 0;
+	off_t cur;
+
+	if (getrlimit(RLIMIT_FSIZE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return 0;
+	if (fd >= 0) {
+		/* The limit binds only regular files; O_APPEND writes at
+		 * the end whatever the offset. */
+		if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode))
+			return 0;
+		cur = fcntl(fd, F_GETFL) & O_APPEND ? sb.st_size :
+						      lseek(fd, 0, SEEK_CUR);
+		at = cur > 0 ? (uint64_t)cur : 0;
+	}
+	return len > (uint64_t)rl.rlim_cur || at > (uint64_t)rl.rlim_cur - len ?
+		-EFBIG : 0;
+}
+
 /* The header fills whole pages, so that the data starts page-aligned;
  * never less than 4096 bytes, the size NumPy tools expect. */
 static uint64_t header_size(void)
@@ -324,6 +347,11 @@ EXPORT int shmseg_create(const char *name, const struct shmseg_layout *layout,
 		goto err_free;
 	}
 	seg->size = (size_t)(hsize + seg->hdr.nbytes);
+	/* Past RLIMIT_FSIZE, sizing the object would raise SIGXFSZ, which
+	 * kills by default: refuse before trying. */
+	ret = seg_fsize_check(-1, seg->size);
+	if (ret)
+		goto err_free;
 	uuid_generate(seg->hdr.uuid);
 	clock_gettime(CLOCK_REALTIME, &seg->hdr.created);
 	seg->hdr.pid = (uint64_t)getpid();

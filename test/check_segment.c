@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -900,6 +901,51 @@ START_TEST(populate_and_sparse_flags_work)
 }
 END_TEST
 
+/* Under RLIMIT_FSIZE, a create, an import or an export that would pass
+ * the limit fails with -EFBIG before the kernel raises SIGXFSZ, whose
+ * default action would kill this process; nothing is left behind. */
+START_TEST(file_size_limit_is_efbig_not_sigxfsz)
+{
+	struct shmseg_layout big = tu_layout("<f8", 1, 1ull << 20);
+	struct rlimit old, low;
+	struct shmseg *seg, *src;
+	char tmp[] = "/tmp/shmseg-fsize-XXXXXX", other[TU_NAME_LEN];
+	struct stat sb;
+	int fd;
+
+	/* The source, made before the limit: a 1 MiB sealed segment. */
+	tu_name(name, "fsz");
+	ck_assert_int_eq(shmseg_create(name, &big, 0, 0600, &src), 0);
+	ck_assert_int_eq(shmseg_seal(src), 0);
+	fd = mkstemp(tmp);
+	ck_assert_int_ge(fd, 0);
+	unlink(tmp);
+	ck_assert_int_eq(shmseg_npy_export(src, fd), 0);
+
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+	low = old;
+	low.rlim_cur = 1000000;
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &low), 0);
+	tu_name(other, "fsz");
+	ck_assert_int_eq(shmseg_create(other, &big, 0, 0600, &seg), -EFBIG);
+	ck_assert_int_eq(shmseg_create(other, &big, SHMSEG_SPARSE, 0600, &seg),
+			 -EFBIG);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+	ck_assert_int_eq(shmseg_npy_import(other, fd, 0600, NULL), -EFBIG);
+	ck_assert_int_eq(shmseg_stat(other, &(struct shmseg_stat){ 0 }),
+			 -ENOENT);
+	/* An export that would pass the limit writes nothing. */
+	ck_assert_int_eq(ftruncate(fd, 0), 0);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+	ck_assert_int_eq(shmseg_npy_export(src, fd), -EFBIG);
+	ck_assert_int_eq(fstat(fd, &sb), 0);
+	ck_assert_int_eq(sb.st_size, 0);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
+	close(fd);
+	shmseg_detach(src);
+}
+END_TEST
+
 START_TEST(strerror_names_every_case)
 {
 	static const int codes[] = { EAGAIN, EBADMSG, EEXIST, ENOENT, ENOTSUP,
@@ -969,6 +1015,7 @@ int main(void)
 	tcase_add_test(tc, attach_touches_no_page_unless_populate);
 	tcase_add_test(tc, populate_and_sparse_flags_work);
 	tcase_add_test(tc, strerror_names_every_case);
+	tcase_add_test(tc, file_size_limit_is_efbig_not_sigxfsz);
 	suite_add_tcase(s, tc);
 	return tu_main(s);
 }
