@@ -138,7 +138,7 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory lint LINT_OPTIONAL=1
 	$(Q)$(MAKE) --no-print-directory check-tests WERROR=-Werror
 	$(Q)$(MAKE) --no-print-directory check-tests B=build/asan WERROR=-Werror \
-		SH_TESTS="test_numpy.sh test_shmctl.sh" \
+		SH_TESTS="test_numpy.sh test_shmctl.sh test_edges.sh" \
 		OPT="-O1 -g -fno-omit-frame-pointer" \
 		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 	$(Q)$(MAKE) --no-print-directory check-valgrind
@@ -148,7 +148,7 @@ check: deps
 		'{ p += $$1; f += $$2; s += $$3 } \
 		 END { printf "total: %d passed, %d failed, %d skipped\n", p, f, s }'
 
-SH_TESTS ?= test_numpy.sh test_shmctl.sh test_build.sh test_man.sh
+SH_TESTS ?= test_numpy.sh test_shmctl.sh test_edges.sh test_build.sh test_man.sh
 
 check-tests: all $(TEST_BINS) $(B)/portable/os_posix.o
 	$(Q)B=$(B) SH_TESTS="$(SH_TESTS)" sh test/run.sh $(UNIT_TESTS)

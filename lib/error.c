@@ -25,6 +25,8 @@ static const struct {
 	{ EACCES,	"permission denied" },
 	{ EPERM,	"operation not permitted on this segment" },
 	{ ELOOP,	"a symbolic link; not followed" },
+	{ EIDRM,	"its name was removed before the seal" },
+	{ EFBIG,	"larger than the file size limit allows" },
 };
 
 EXPORT const char *shmseg_strerror(int err)

@@ -14,12 +14,16 @@
  * number is lowercase hexadecimal of a fixed width; shape and strides have
  * ndim values each. The header is kept short because every attach checks
  * all of it.
+ *
+ * The state word is bytes 4 to 7 of the preamble: "PY\1\0" once sealed,
+ * completing the .npy magic, and "BLDG" before, so that nothing that reads
+ * .npy files (NumPy above all) takes a segment for one before its seal.
  */
 #define NPY_MAGIC	"\x93NUMPY\x01\x00"
+#define MAGIC_HEAD	"\x93NUM"	/* bytes 0 to 3, never changed */
 #define NPY_PRE		10		/* magic, version, header length */
 #define CTL_MAGIC	"#shmseg="
-#define FORMAT_VERSION	1
-#define STATE_KEY	"\n#state="
+#define FORMAT_VERSION	2
 #define DICT_MAX	1024		/* longer than any dict we write */
 #define STATE_LEN	4
 
@@ -289,9 +293,9 @@ static void chr(struct codec *c, char *v)
 	} while (0)
 
 /* Walk the control block from c->pos; returns the offset of the checksum
- * value and sets h->state_off. */
+ * value. */
 static size_t walk(struct codec *c, struct hdr *h, uint64_t *version,
-		   uint64_t *crc, char state[STATE_LEN])
+		   uint64_t *crc)
 {
 	size_t crc_pos, i;
 
@@ -347,15 +351,21 @@ static size_t walk(struct codec *c, struct hdr *h, uint64_t *version,
 	lit(c, "\n#checksum=");
 	crc_pos = c->pos;
 	hex(c, crc, 8);
-	/* Spaces so that the state word is aligned for atomic access. */
-	for (i = (4 - (c->pos + strlen(STATE_KEY)) % 4) % 4; i > 0; i--)
-		lit(c, " ");
-	lit(c, STATE_KEY);
-	h->state_off = (uint32_t)c->pos;
-	for (i = 0; i < STATE_LEN; i++)
-		chr(c, &state[i]);
 	lit(c, "\n");
 	return crc_pos;
+}
+
+uint32_t hdr_crc(const void *buf, size_t crc_pos)
+{
+	/* Sixteen bytes, of which eight count: cppcheck follows the
+	 * sixteen-byte loop of crc32_update() whatever the length. */
+	static const unsigned char sealed[16] = {
+		0x93, 'N', 'U', 'M', 'P', 'Y', 0x01, 0x00,
+	};
+	uint32_t crc = crc32_update(0, sealed, HDR_STATE_OFF + STATE_LEN);
+
+	return crc32_update(crc, (const unsigned char *)buf + HDR_STATE_OFF +
+			    STATE_LEN, crc_pos - HDR_STATE_OFF - STATE_LEN);
 }
 
 /* ---- the NumPy view --------------------------------------------------- */
@@ -400,7 +410,9 @@ long hdr_size(const void *buf, size_t len)
 	const unsigned char *p = buf;
 	long size;
 
-	if (len < NPY_PRE || memcmp(p, NPY_MAGIC, 8) != 0)
+	if (len < NPY_PRE || memcmp(p, MAGIC_HEAD, HDR_STATE_OFF) != 0 ||
+	    (memcmp(p + HDR_STATE_OFF, HDR_STATE_SEALED, STATE_LEN) != 0 &&
+	     memcmp(p + HDR_STATE_OFF, HDR_STATE_BUILDING, STATE_LEN) != 0))
 		return -EBADMSG;
 	size = NPY_PRE + (long)(p[8] | p[9] << 8);
 	if (size < HDR_MIN || size > HDR_MAX || size % HDR_MIN != 0)
@@ -412,18 +424,17 @@ int hdr_encode(struct hdr *h, void *buf, size_t len)
 {
 	struct codec c = { .buf = buf, .enc = true };
 	uint64_t version = FORMAT_VERSION, crc = 0;
-	char state[STATE_LEN];
 	size_t dict, crc_pos, size = h->data_offset;
 
 	if (size < HDR_MIN || size > HDR_MAX || size % HDR_MIN || len < size ||
 	    layout_check(&h->layout, h->nbytes))
 		return -EINVAL;
-	/* Four bytes of the segment, not a C string: no NUL wanted.
-	 * NOLINTNEXTLINE(bugprone-not-null-terminated-result) */
-	memcpy(state, h->sealed ? HDR_STATE_SEALED : HDR_STATE_BUILDING,
-	       STATE_LEN);
 	memset(buf, ' ', size);
 	memcpy(buf, NPY_MAGIC, 8);
+	/* Four bytes of the segment, not a C string: no NUL wanted.
+	 * NOLINTNEXTLINE(bugprone-not-null-terminated-result) */
+	memcpy(c.buf + HDR_STATE_OFF,
+	       h->sealed ? HDR_STATE_SEALED : HDR_STATE_BUILDING, STATE_LEN);
 	c.buf[8] = (unsigned char)((size - NPY_PRE) & 0xff);
 	c.buf[9] = (unsigned char)((size - NPY_PRE) >> 8);
 	dict = npy_dict(h, (char *)c.buf + NPY_PRE, DICT_MAX);
@@ -432,11 +443,11 @@ int hdr_encode(struct hdr *h, void *buf, size_t len)
 	c.buf[NPY_PRE + dict] = '\n';	/* over snprintf's NUL */
 	c.pos = NPY_PRE + dict + 1;
 	c.len = size - 1;		/* the last byte is the final newline */
-	crc_pos = walk(&c, h, &version, &crc, state);
+	crc_pos = walk(&c, h, &version, &crc);
 	if (c.bad)
 		return -EINVAL;
 	c.buf[size - 1] = '\n';
-	crc = crc32_update(0, buf, crc_pos);
+	crc = hdr_crc(buf, crc_pos);
 	c.pos = crc_pos;
 	hex(&c, &crc, 8);
 	return 0;
@@ -447,7 +458,7 @@ static int decode(const void *buf, size_t len, struct hdr *h, bool whole)
 {
 	struct codec c = { .buf = (unsigned char *)buf, .enc = false };
 	const unsigned char *p = buf, *nl;
-	char dict[DICT_MAX], state[STATE_LEN];
+	char dict[DICT_MAX];
 	uint64_t version = 0, crc = 0;
 	size_t crc_pos, n;
 	long size = hdr_size(buf, len);
@@ -472,15 +483,14 @@ static int decode(const void *buf, size_t len, struct hdr *h, bool whole)
 
 	memset(h, 0, sizeof(*h));
 	c.pos = (size_t)(nl - p) + 1;
-	crc_pos = walk(&c, h, &version, &crc, state);
-	if (c.bad || crc32_update(0, buf, crc_pos) != crc)
+	crc_pos = walk(&c, h, &version, &crc);
+	if (c.bad || hdr_crc(buf, crc_pos) != crc)
 		return -EBADMSG;
 
-	/* The bytes are as a creator wrote them; now check what they say. */
-	if (memcmp(state, HDR_STATE_SEALED, STATE_LEN) == 0)
-		h->sealed = true;
-	else if (memcmp(state, HDR_STATE_BUILDING, STATE_LEN) != 0)
-		return -EBADMSG;
+	/* The bytes are as a creator wrote them; now check what they say.
+	 * hdr_size() has checked the state word is one of the two. */
+	h->sealed = memcmp(p + HDR_STATE_OFF, HDR_STATE_SEALED,
+			   STATE_LEN) == 0;
 	if (h->data_offset != (uint64_t)size ||
 	    h->created.tv_nsec >= 1000000000L ||
 	    layout_check(&h->layout, h->nbytes) ||

@@ -56,9 +56,11 @@ int dtype_check(const struct shmseg_dtype *dt);
 #define HDR_MAX		65536		/* at most this many bytes */
 #define HDR_SIZE	HDR_MIN		/* written where pages are 4 KiB */
 
-/* State words, as the four bytes stored in the segment. */
+/* State words, as the four bytes stored at HDR_STATE_OFF: sealed, they
+ * complete the .npy magic "\x93NUMPY\1\0"; building, they break it. */
+#define HDR_STATE_OFF      4
 #define HDR_STATE_BUILDING "BLDG"
-#define HDR_STATE_SEALED   "SEAL"
+#define HDR_STATE_SEALED   "PY\x01"	/* and the terminating NUL */
 
 struct hdr {
 	struct shmseg_layout layout;	/* strides always explicit */
@@ -69,9 +71,17 @@ struct hdr {
 	uint64_t pid;
 	uint64_t pid_start;		/* creator start time; 0 = unknown */
 	uint64_t pid_ns;		/* creator pid namespace; 0 = none */
-	uint32_t state_off;		/* where the state word is */
 	bool sealed;
 };
+
+/* Size of the whole object: header and data, and a byte more when there
+ * is no data, so that the object extends past the header. NumPy maps the
+ * data of a .npy file from its offset to the end of the file, which fails
+ * when that is nothing. */
+static inline uint64_t hdr_object_size(const struct hdr *h)
+{
+	return h->data_offset + h->nbytes + (h->nbytes == 0);
+}
 
 /* Header size announced by the first bytes of buf (the .npy preamble),
  * or -EBADMSG. Needs at least 10 bytes. */
@@ -87,8 +97,7 @@ int hdr_decode(const void *buf, size_t len, struct hdr *h);
 #define HDR_PEEK 1024
 int hdr_peek(const void *buf, size_t len, struct hdr *h);
 
-/* Encode h into buf of h->data_offset bytes; sets h->state_off.
- * Returns 0 or -EINVAL. */
+/* Encode h into buf of h->data_offset bytes. Returns 0 or -EINVAL. */
 int hdr_encode(struct hdr *h, void *buf, size_t len);
 
 /* Fill the strides and nbytes of a layout given for creation: checks the
@@ -104,6 +113,10 @@ enum { ORDER_NONE = 0, ORDER_C = 1, ORDER_F = 2 };
 int layout_order(const struct shmseg_layout *l);
 
 uint32_t crc32_update(uint32_t crc, const void *buf, size_t len);
+/* The checksum of a header whose value starts at crc_pos (at least 8): of
+ * the bytes before it, with the state word counted as sealed, since it is
+ * the one part that changes. */
+uint32_t hdr_crc(const void *buf, size_t crc_pos);
 
 /* ---- npy.c: .npy headers, no system calls in the parser ---------------- */
 
@@ -148,8 +161,13 @@ int seg_drain_to_fd(const struct shmseg *seg, int fd);
 
 /* Creator identity recorded in the header. */
 void os_self_identity(uint64_t *pid_start, uint64_t *pid_ns);
-/* Whether the creator recorded in h is known to be gone. */
-bool os_creator_gone(const struct hdr *h);
+/* Mark the open object fd as held by a live builder, for as long as a
+ * descriptor of this open file description exists (fork included). */
+int os_hold(int fd);
+/* Whether nobody holds the object fd (opened by anyone) as os_hold()
+ * marks it; pid, the creator's, serves where there is no such mark. False
+ * when it cannot be told. */
+bool os_holder_gone(int fd, uint64_t pid);
 /* Open a new, nameless, read-write object to be published later with
  * os_publish(); -ENOTSUP where the platform cannot. */
 int os_create_anon(mode_t mode);

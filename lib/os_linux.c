@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* os_linux.c - what only Linux offers: the /dev/shm directory, nameless
- * objects (O_TMPFILE), process start times and pid namespaces */
+ * objects (O_TMPFILE), OFD locks, process start times and pid namespaces */
 #define _GNU_SOURCE	/* O_TMPFILE, AT_EMPTY_PATH */
 #include <dirent.h>
 #include <fcntl.h>
@@ -81,25 +81,33 @@ void os_self_identity(uint64_t *pid_start, uint64_t *ns)
 	*ns = pid_ns();
 }
 
-bool os_creator_gone(const struct hdr *h)
+/* The creator's sign of life: a shared lock on the first byte, owned by
+ * the open file description of its handle (an OFD lock), so that it is
+ * inherited across fork, dropped when the last descriptor of it is closed
+ * or its last holder dies, and seen alike from every pid namespace. */
+static struct flock alive_lock(short type)
 {
-	char pid[24], state;
-	uint64_t start;
-	int n;
+	return (struct flock){ .l_type = type, .l_whence = SEEK_SET,
+			       .l_start = 0, .l_len = 1 };
+}
 
-	/* A pid means nothing outside the namespace that gave it. */
-	if (h->pid_ns != pid_ns() || h->pid == 0 || h->pid > INT32_MAX)
-		return false;
-	if (kill((pid_t)h->pid, 0) < 0 && errno == ESRCH)
-		return true;
-	n = snprintf(pid, sizeof(pid), "%llu", (unsigned long long)h->pid);
-	if (n < 0 || (size_t)n >= sizeof(pid) ||
-	    !proc_start(pid, &start, &state))
-		return false;	/* hidden from us: assume it lives */
-	if (state == 'Z' || state == 'X')
-		return true;
-	/* Same pid, other start time: the pid was reused. */
-	return h->pid_start != 0 && start != h->pid_start;
+int os_hold(int fd)
+{
+	struct flock fl = alive_lock(F_RDLCK);
+
+	return fcntl(fd, F_OFD_SETLK, &fl) < 0 ? neg_errno() : 0;
+}
+
+bool os_holder_gone(int fd, uint64_t pid)
+{
+	struct flock fl = alive_lock(F_WRLCK);
+
+	(void)pid;
+	/* Asking takes nothing: it only says whether a write lock would
+	 * conflict with one held through another description. */
+	if (fcntl(fd, F_OFD_GETLK, &fl) < 0)
+		return false;	/* cannot tell: assume it lives */
+	return fl.l_type == F_UNLCK;
 }
 
 int os_create_anon(mode_t mode)

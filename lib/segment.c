@@ -34,7 +34,7 @@ struct shmseg {
 
 static uint32_t *state_word(const struct shmseg *seg)
 {
-	return (uint32_t *)(void *)(seg->base + seg->hdr.state_off);
+	return (uint32_t *)(void *)(seg->base + HDR_STATE_OFF);
 }
 
 static uint32_t state_value(const char *s)
@@ -135,7 +135,7 @@ static int load_header(int fd, struct stat *sb, struct hdr *h, bool whole)
 		return ret;
 decoded:
 	/* The object must be exactly header plus data. */
-	if ((uint64_t)sb->st_size != h->data_offset + h->nbytes)
+	if ((uint64_t)sb->st_size != hdr_object_size(h))
 		return -EBADMSG;
 	if ((uint64_t)sb->st_size > SIZE_MAX)
 		return -EOVERFLOW;
@@ -147,17 +147,14 @@ decoded:
 }
 
 static void fill_stat(const struct hdr *h, uint64_t size, uid_t uid,
-		      gid_t gid, mode_t mode, bool sealed,
+		      gid_t gid, mode_t mode, enum shmseg_state state,
 		      struct shmseg_stat *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->layout = h->layout;
 	st->nbytes = h->nbytes;
 	st->size = size;
-	if (sealed)
-		st->state = SHMSEG_SEALED;
-	else
-		st->state = os_creator_gone(h) ? SHMSEG_STALE : SHMSEG_BUILDING;
+	st->state = state;
 	memcpy(st->uuid, h->uuid, sizeof(st->uuid));
 	st->created = h->created;
 	st->creator_pid = (pid_t)h->pid;
@@ -176,7 +173,8 @@ int seg_stat_fd(int fd, struct shmseg_stat *st)
 	if (ret)
 		return ret;
 	fill_stat(&h, (uint64_t)sb.st_size, sb.st_uid, sb.st_gid, sb.st_mode,
-		  h.sealed, st);
+		  h.sealed ? SHMSEG_SEALED : os_holder_gone(fd, h.pid) ?
+		  SHMSEG_STALE : SHMSEG_BUILDING, st);
 	return 0;
 }
 
@@ -271,16 +269,17 @@ int seg_fsize_check(int fd, uint64_t len)
 	struct rlimit rl;
 	struct stat sb;
 	uint64_t at = 0;
-	off_t cur;
 
 	if (getrlimit(RLIMIT_FSIZE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
 		return 0;
 	if (fd >= 0) {
+		off_t cur;
+
 		/* The limit binds only regular files; O_APPEND writes at
 		 * the end whatever the offset. */
 		if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode))
 			return 0;
-		cur = fcntl(fd, F_GETFL) & O_APPEND ? sb.st_size :
+		cur = (fcntl(fd, F_GETFL) & O_APPEND) ? sb.st_size :
 						      lseek(fd, 0, SEEK_CUR);
 		at = cur > 0 ? (uint64_t)cur : 0;
 	}
@@ -297,6 +296,24 @@ static uint64_t header_size(void)
 	if (page > HDR_MIN && page <= HDR_MAX && page % HDR_MIN == 0)
 		return (uint64_t)page;
 	return HDR_MIN;
+}
+
+/* Write the header through the descriptor, not the mapping: where its
+ * pages are not reserved (a sparse segment) and the file system is full,
+ * a store through the mapping would raise SIGBUS; a write says -ENOSPC. */
+static int write_header(struct shmseg *seg)
+{
+	size_t len = (size_t)seg->hdr.data_offset;
+	unsigned char *buf = malloc(len);
+	int ret;
+
+	if (!buf)
+		return -ENOMEM;
+	ret = hdr_encode(&seg->hdr, buf, len);
+	if (!ret && io_write(seg->fd, buf, len, 0) < 0)
+		ret = neg_errno();
+	free(buf);
+	return ret;
 }
 
 /* Object creation: where the platform allows, the object is built without
@@ -346,7 +363,7 @@ EXPORT int shmseg_create(const char *name, const struct shmseg_layout *layout,
 		ret = -EOVERFLOW;
 		goto err_free;
 	}
-	seg->size = (size_t)(hsize + seg->hdr.nbytes);
+	seg->size = (size_t)hdr_object_size(&seg->hdr);
 	/* Past RLIMIT_FSIZE, sizing the object would raise SIGXFSZ, which
 	 * kills by default: refuse before trying. */
 	ret = seg_fsize_check(-1, seg->size);
@@ -367,6 +384,10 @@ EXPORT int shmseg_create(const char *name, const struct shmseg_layout *layout,
 	if (ret < 0)
 		goto err_free;
 	seg->fd = ret;
+	/* The sign that its creator lives, for as long as the handle does. */
+	ret = os_hold(seg->fd);
+	if (ret)
+		goto err_close;
 	/* The mode is exactly what the caller asked for, umask aside. */
 	if (fchmod(seg->fd, mode) < 0) {
 		ret = neg_errno();
@@ -376,14 +397,13 @@ EXPORT int shmseg_create(const char *name, const struct shmseg_layout *layout,
 		ret = ftruncate(seg->fd, (off_t)seg->size) < 0 ? neg_errno() : 0;
 	else
 		ret = -posix_fallocate(seg->fd, 0, (off_t)seg->size);
+	if (!ret)
+		ret = write_header(seg);
 	if (ret)
 		goto err_close;
 	ret = map(seg, 0);
 	if (ret)
 		goto err_close;
-	ret = hdr_encode(&seg->hdr, seg->base, seg->size);
-	if (ret)
-		goto err_unmap;
 	if (!named && (flags & SHMSEG_HIDDEN)) {
 		/* Nobody can see it before the seal; if this process dies
 		 * first, the kernel frees it with the last descriptor. */
@@ -604,10 +624,23 @@ EXPORT int shmseg_seal(struct shmseg *seg)
 	}
 	if (expect != building)
 		return -EBADMSG;
+	if (fstat(seg->fd, &sb) < 0)
+		return neg_errno();
+	/* Its name was removed while it was built: sealed, it would be
+	 * published nowhere, and the caller must know. */
+	if (!seg->unnamed && sb.st_nlink == 0)
+		return -EIDRM;
+	/* Pages never written (a sparse segment) are reserved now: a read
+	 * of a hole of a sealed segment must never fault for want of memory
+	 * (SIGBUS), since no reader can know that it is sparse. */
+	if ((uint64_t)sb.st_blocks * 512 < seg->size) {
+		ret = -posix_fallocate(seg->fd, 0, (off_t)seg->size);
+		if (ret)
+			return ret;
+	}
 	/* Permissions first: if the caller may not change them, nothing
 	 * changes. Once sealed, the object's mode keeps every writer out. */
-	if (fstat(seg->fd, &sb) < 0 ||
-	    fchmod(seg->fd, sb.st_mode & 07777 & ~0222u) < 0)
+	if (fchmod(seg->fd, sb.st_mode & 07777 & ~0222u) < 0)
 		return neg_errno();
 	/* Release: every write to the data happens before the state reads
 	 * sealed, for any process that reads it with acquire ordering. */
@@ -706,6 +739,11 @@ EXPORT int shmseg_attach(const char *name, int flags, struct shmseg **segp)
 			ret = -EPERM;
 			goto err_unmap;
 		}
+		/* A writer may seal: while it holds its handle, the segment
+		 * is not stale. */
+		ret = os_hold(seg->fd);
+		if (ret)
+			goto err_unmap;
 	} else {
 		/* A reader needs no descriptor: the mapping holds the
 		 * object. */
@@ -830,7 +868,10 @@ EXPORT int shmseg_fstat(const struct shmseg *seg, struct shmseg_stat *st)
 	/* A writable handle still has its descriptor: the mode as it is now,
 	 * whoever sealed. */
 	mode = seg->fd >= 0 && fstat(seg->fd, &sb) == 0 ? sb.st_mode : seg->mode;
+	/* A handle still writable is held by this very process: never
+	 * stale. A reader's handle is sealed. */
 	fill_stat(&seg->hdr, seg->size, seg->uid, seg->gid, mode,
-		  state == state_value(HDR_STATE_SEALED), st);
+		  state == state_value(HDR_STATE_SEALED) ? SHMSEG_SEALED :
+		  seg->writable ? SHMSEG_BUILDING : SHMSEG_STALE, st);
 	return 0;
 }

@@ -54,7 +54,7 @@ static void patch(const char *key, const char *value)
 	char hex[9];
 
 	memcpy(buf + field(key), value, strlen(value));
-	snprintf(hex, sizeof(hex), "%08x", crc32_update(0, buf, crc_at));
+	snprintf(hex, sizeof(hex), "%08x", hdr_crc(buf, crc_at));
 	memcpy(buf + crc_at, hex, 8);
 }
 
@@ -64,6 +64,31 @@ START_TEST(crc32_is_the_zlib_crc)
 	ck_assert_uint_eq(crc32_update(crc32_update(0, "1234", 4), "56789",
 				       5), 0xcbf43926u);
 	ck_assert_uint_eq(crc32_update(0, "", 0), 0);
+}
+END_TEST
+
+/* The checksum is that of the header as if sealed, zlib's CRC-32: the
+ * state word at bytes 4 to 7 is the one part that changes. */
+START_TEST(checksum_counts_the_state_word_as_sealed)
+{
+	struct hdr h = sample("<f8", false, 1, 3ull), out;
+	unsigned char copy[HDR_SIZE];
+	size_t at;
+
+	ck_assert_int_eq(hdr_encode(&h, buf, sizeof(buf)), 0);
+	at = field("#checksum=");
+	memcpy(copy, buf, sizeof(copy));
+	memcpy(copy + 4, "PY\x01\x00", 4);
+	ck_assert_uint_eq(hdr_crc(buf, at), crc32_update(0, copy, at));
+	ck_assert_uint_eq(hdr_crc(buf, at), strtoul((char *)buf + at, NULL, 16));
+	/* Any other state word is refused, though not covered. */
+	memcpy(buf + 4, "PY\x02\x00", 4);
+	ck_assert_int_eq(hdr_decode(buf, HDR_SIZE, &out), -EBADMSG);
+	memcpy(buf + 4, "bldg", 4);
+	ck_assert_int_eq(hdr_decode(buf, HDR_SIZE, &out), -EBADMSG);
+	memcpy(buf + 4, "BLDG", 4);
+	ck_assert_int_eq(hdr_decode(buf, HDR_SIZE, &out), 0);
+	ck_assert(!out.sealed);
 }
 END_TEST
 
@@ -84,15 +109,14 @@ START_TEST(round_trip_keeps_every_field)
 	ck_assert_uint_eq(out.nbytes, 96);
 	ck_assert_uint_eq(out.data_offset, HDR_SIZE);
 	ck_assert(!out.sealed);
-	ck_assert_int_eq(memcmp(buf + h.state_off, "BLDG", 4), 0);
-	ck_assert_uint_eq(out.state_off, h.state_off);
+	/* Building, the preamble is no .npy magic; sealed, it is. */
+	ck_assert_int_eq(memcmp(buf, "\x93NUMBLDG", 8), 0);
 	h.sealed = true;
 	ck_assert_int_eq(hdr_encode(&h, buf, sizeof(buf)), 0);
 	ck_assert_int_eq(hdr_decode(buf, HDR_SIZE, &out), 0);
 	ck_assert(out.sealed);
-	ck_assert_int_eq(memcmp(buf + h.state_off, "SEAL", 4), 0);
-	ck_assert_uint_eq(h.state_off % 4, 0);
-	ck_assert_int_eq(memcmp(buf + h.state_off - 8, "\n#state=", 8), 0);
+	ck_assert_int_eq(memcmp(buf, "\x93NUMPY\x01\x00", 8), 0);
+	ck_assert_ptr_null(memmem(buf, HDR_SIZE, "#state=", 7));
 }
 END_TEST
 
@@ -103,7 +127,8 @@ START_TEST(npy_dict_says_what_numpy_needs)
 			   "'shape': (1000, 3), }";
 
 	ck_assert_int_eq(hdr_encode(&h, buf, sizeof(buf)), 0);
-	ck_assert_int_eq(memcmp(buf, "\x93NUMPY\x01\x00", 8), 0);
+	ck_assert_int_eq(memcmp(buf, h.sealed ? "\x93NUMPY\x01\x00" :
+				"\x93NUMBLDG", 8), 0);
 	ck_assert_int_eq(buf[8] | buf[9] << 8, HDR_SIZE - 10);
 	ck_assert_int_eq(memcmp(buf + 10, want, strlen(want)), 0);
 	ck_assert_int_eq(buf[HDR_SIZE - 1], '\n');
@@ -255,7 +280,9 @@ START_TEST(other_format_version_is_enotsup)
 	struct hdr h = sample("<f8", false, 1, 3ull), out;
 
 	ck_assert_int_eq(hdr_encode(&h, buf, sizeof(buf)), 0);
-	patch("#shmseg=", "0002");
+	patch("#shmseg=", "0001");	/* the first, different format */
+	ck_assert_int_eq(hdr_decode(buf, HDR_SIZE, &out), -ENOTSUP);
+	patch("#shmseg=", "0003");
 	ck_assert_int_eq(hdr_decode(buf, HDR_SIZE, &out), -ENOTSUP);
 	patch("#shmseg=", "0000");
 	ck_assert_int_eq(hdr_decode(buf, HDR_SIZE, &out), -ENOTSUP);
@@ -321,7 +348,7 @@ START_TEST(npy_dict_disagreeing_with_control_block_is_ebadmsg)
 	p = memmem(buf, HDR_SIZE, "(10, 20)", 8);
 	ck_assert_ptr_nonnull(p);
 	memcpy(p, "(20, 10)", 8);
-	patch("#shmseg=", "0001");	/* recompute the checksum only */
+	patch("#shmseg=", "0002");	/* recompute the checksum only */
 	ck_assert_int_eq(hdr_decode(buf, HDR_SIZE, &out), -EBADMSG);
 }
 END_TEST
@@ -459,6 +486,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, crc32_is_the_zlib_crc);
 	tcase_add_test(tc, round_trip_keeps_every_field);
+	tcase_add_test(tc, checksum_counts_the_state_word_as_sealed);
 	tcase_add_test(tc, npy_dict_says_what_numpy_needs);
 	tcase_add_test(tc, strided_layout_presents_as_bytes);
 	tcase_add_test(tc, widest_header_fits);

@@ -441,7 +441,11 @@ START_TEST(dead_creator_makes_a_stale_segment)
 }
 END_TEST
 
-START_TEST(pid_reuse_and_other_namespaces_are_told_apart)
+/* Whether a building segment is stale is the creator's lock, never its
+ * pid: a header naming a dead pid, another start time or another pid
+ * namespace changes nothing while the handle lives; once it is gone the
+ * segment is stale whatever the header says. */
+START_TEST(liveness_is_the_lock_not_the_pid)
 {
 	struct shmseg_layout l = tu_layout("|u1", 1, 10ull);
 	struct shmseg_stat st;
@@ -450,39 +454,79 @@ START_TEST(pid_reuse_and_other_namespaces_are_told_apart)
 	struct hdr h;
 	pid_t pid;
 
-	tu_name(name, "reuse");
+	tu_name(name, "alive");
 	ck_assert_int_eq(shmseg_create(name, &l, 0, 0600, &seg), 0);
 	ck_assert_int_eq(shmseg_stat(name, &st), 0);
-	ck_assert_int_eq(st.state, SHMSEG_BUILDING);	/* we are alive */
+	ck_assert_int_eq(st.state, SHMSEG_BUILDING);
+	ck_assert_int_eq(shmseg_fstat(seg, &st), 0);
+	ck_assert_int_eq(st.state, SHMSEG_BUILDING);
 
-	/* Our pid, another start time: a reused pid, so stale. */
-	peek(name, 0, head, sizeof(head));
-	ck_assert_int_eq(hdr_decode(head, sizeof(head), &h), 0);
-	ck_assert_uint_ne(h.pid_start, 0);
-	h.pid_start += 1;
-	ck_assert_int_eq(hdr_encode(&h, head, sizeof(head)), 0);
-	poke(name, 0, head, sizeof(head));
-	ck_assert_int_eq(shmseg_stat(name, &st), 0);
-	ck_assert_int_eq(st.state, SHMSEG_STALE);
-
-	/* A dead pid from another pid namespace: never called stale. */
 	pid = fork();
 	if (pid == 0)
 		_exit(0);
 	tu_wait(pid);
-	h.pid = (uint64_t)pid;
-	h.pid_start -= 1;
+	peek(name, 0, head, sizeof(head));
+	ck_assert_int_eq(hdr_decode(head, sizeof(head), &h), 0);
+	h.pid = (uint64_t)pid;		/* dead */
+	h.pid_start += 1;
+	ck_assert_int_eq(hdr_encode(&h, head, sizeof(head)), 0);
+	poke(name, 0, head, sizeof(head));
+	ck_assert_int_eq(shmseg_stat(name, &st), 0);
+	ck_assert_int_eq(st.state, SHMSEG_BUILDING);
 	h.pid_ns += 1;
 	ck_assert_int_eq(hdr_encode(&h, head, sizeof(head)), 0);
 	poke(name, 0, head, sizeof(head));
 	ck_assert_int_eq(shmseg_stat(name, &st), 0);
 	ck_assert_int_eq(st.state, SHMSEG_BUILDING);
-	/* The same dead pid in our namespace is stale. */
+
+	/* Our own pid, alive, but the handle gone: stale. */
+	h.pid = (uint64_t)getpid();
 	h.pid_ns -= 1;
 	ck_assert_int_eq(hdr_encode(&h, head, sizeof(head)), 0);
 	poke(name, 0, head, sizeof(head));
+	shmseg_detach(seg);
 	ck_assert_int_eq(shmseg_stat(name, &st), 0);
 	ck_assert_int_eq(st.state, SHMSEG_STALE);
+}
+END_TEST
+
+/* A writer attached read-write keeps a segment alive too: it may seal. */
+START_TEST(rdwr_attacher_keeps_a_segment_alive)
+{
+	struct shmseg_layout l = tu_layout("|u1", 1, 10ull);
+	struct shmseg_stat st;
+	struct shmseg *seg, *w;
+
+	tu_name(name, "alive");
+	ck_assert_int_eq(shmseg_create(name, &l, 0, 0600, &seg), 0);
+	ck_assert_int_eq(shmseg_attach(name, SHMSEG_RDWR, &w), 0);
+	shmseg_detach(seg);
+	ck_assert_int_eq(shmseg_stat(name, &st), 0);
+	ck_assert_int_eq(st.state, SHMSEG_BUILDING);
+	ck_assert_int_eq(shmseg_seal(w), 0);
+	shmseg_detach(w);
+	ck_assert_int_eq(shmseg_stat(name, &st), 0);
+	ck_assert_int_eq(st.state, SHMSEG_SEALED);
+}
+END_TEST
+
+/* Its name removed while it was built, a segment is not sealed: -EIDRM,
+ * and nothing changes, so the caller knows it published nothing. */
+START_TEST(seal_after_the_name_was_removed_is_eidrm)
+{
+	struct shmseg_layout l = tu_layout("<f8", 1, 4ull);
+	struct shmseg_stat st;
+	struct shmseg *seg;
+
+	tu_name(name, "idrm");
+	ck_assert_int_eq(shmseg_create(name, &l, 0, 0644, &seg), 0);
+	ck_assert_int_eq(shmseg_unlink(name), 0);
+	ck_assert_int_eq(shmseg_seal(seg), -EIDRM);
+	ck_assert_int_eq(shmseg_fstat(seg, &st), 0);
+	ck_assert_int_eq(st.state, SHMSEG_BUILDING);
+	ck_assert_uint_eq(st.mode, 0644);
+	((double *)shmseg_data(seg))[0] = 1.0;	/* still writable */
+	ck_assert_int_eq(shmseg_seal(seg), -EIDRM);
 	shmseg_detach(seg);
 }
 END_TEST
@@ -665,16 +709,15 @@ START_TEST(seal_of_an_overwritten_state_is_ebadmsg_and_changes_nothing)
 	tu_name(name, "badstate");
 	ck_assert_int_eq(shmseg_create(name, &l, 0, 0644, &seg), 0);
 	/* The creator's mapping includes the header: scribble on it. */
-	state = memmem((char *)shmseg_data(seg) - HDR_SIZE, HDR_SIZE,
-		       "#state=BLDG", 11);
-	ck_assert_ptr_nonnull(state);
-	memcpy(state + 7, "XXXX", 4);
+	state = (char *)shmseg_data(seg) - HDR_SIZE + HDR_STATE_OFF;
+	ck_assert_int_eq(memcmp(state, "BLDG", 4), 0);
+	memcpy(state, "XXXX", 4);
 	ck_assert_int_eq(shmseg_seal(seg), -EBADMSG);
 	ck_assert_int_eq(stat(tu_path(path, name), &sb), 0);
 	ck_assert_uint_eq(sb.st_mode & 07777, 0644);
 	/* The view is still writable: nothing changed. */
 	((double *)shmseg_data(seg))[0] = 1.0;
-	memcpy(state + 7, "BLDG", 4);
+	memcpy(state, "BLDG", 4);
 	ck_assert_int_eq(shmseg_seal(seg), 0);
 	shmseg_detach(seg);
 }
@@ -999,7 +1042,9 @@ int main(void)
 	tcase_add_test(tc, stat_and_fstat_describe_the_segment);
 	tcase_add_test(tc, uuids_differ_between_segments);
 	tcase_add_test(tc, dead_creator_makes_a_stale_segment);
-	tcase_add_test(tc, pid_reuse_and_other_namespaces_are_told_apart);
+	tcase_add_test(tc, liveness_is_the_lock_not_the_pid);
+	tcase_add_test(tc, rdwr_attacher_keeps_a_segment_alive);
+	tcase_add_test(tc, seal_after_the_name_was_removed_is_eidrm);
 	tcase_add_test(tc, corrupt_header_bytes_are_refused);
 	tcase_add_test(tc, truncated_or_extended_object_is_ebadmsg);
 	tcase_add_test(tc, foreign_objects_are_ebadmsg);

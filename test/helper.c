@@ -246,6 +246,56 @@ static int cmd_enospc(char **argv)
 	return 0;
 }
 
+static int cmd_sparse(char **argv)
+{
+	/* sparse NAME BYTES: create with SHMSEG_SPARSE, write nothing, seal;
+	 * print both results and the state it is left in */
+	struct shmseg_layout l = tu_layout("u1", 1, strtoull(argv[1], NULL, 0));
+	struct shmseg_stat st = { 0 };
+	struct shmseg *seg;
+	int ret = shmseg_create(argv[0], &l, SHMSEG_SPARSE, 0644, &seg), seal;
+
+	printf("create=%d", ret);
+	if (!ret) {
+		seal = shmseg_seal(seg);
+		shmseg_fstat(seg, &st);
+		printf(" seal=%d state=%d", seal, st.state);
+		shmseg_detach(seg);
+	}
+	printf("\n");
+	return 0;
+}
+
+static int cmd_handoff(char **argv)
+{
+	/* handoff NAME: create, fork and exit at once; the child keeps the
+	 * handle, and at a line on stdin fills, seals and says so */
+	struct shmseg_layout l = tu_layout("<u8", 1, 512ull);
+	struct shmseg *seg;
+	char line[16];
+	pid_t pid;
+	int ret = shmseg_create(argv[0], &l, 0, 0644, &seg);
+
+	if (ret) {
+		printf("rc=%d\n", ret);
+		return 1;
+	}
+	pid = fork();
+	if (pid < 0)
+		return 1;
+	if (pid > 0) {
+		printf("handed to %d\n", (int)pid);
+		return 0;
+	}
+	if (!fgets(line, sizeof(line), stdin))
+		return 1;
+	tu_fill_own(seg);
+	ret = shmseg_seal(seg);
+	printf("sealed rc=%d\n", ret);
+	shmseg_detach(seg);
+	return ret ? 1 : 0;
+}
+
 static int print_name(const char *n, const struct shmseg_stat *st,
 		      void *prefix)
 {
@@ -340,8 +390,12 @@ static int cmd_recreate(char **argv)
 			ret = shmseg_seal(seg);
 			shmseg_detach(seg);
 		}
-		/* A remover may have been first: fine. */
-		if (ret == 0 && (ret = shmseg_unlink(argv[0])) == -ENOENT)
+		/* A remover may have been first, before the seal (which then
+		 * says so) or after it: fine. */
+		if (ret == -EIDRM)
+			ret = 0;
+		else if (ret == 0 &&
+			 (ret = shmseg_unlink(argv[0])) == -ENOENT)
 			ret = 0;
 		failed += ret != 0;
 		cycles++;
@@ -414,6 +468,7 @@ int main(int argc, char **argv)
 		{ "unlink", 1, cmd_unlink },	{ "churn", 2, cmd_churn },
 		{ "race", 2, cmd_race },	{ "recreate", 2, cmd_recreate },
 		{ "watch", 2, cmd_watch },	{ "remove", 1, cmd_remove },
+		{ "sparse", 2, cmd_sparse },	{ "handoff", 1, cmd_handoff },
 	};
 	size_t i;
 

@@ -52,8 +52,7 @@ static void peek_prefix(const uint8_t *data, size_t size, const struct hdr *h)
 		return;
 	ret = hdr_peek(data, HDR_PEEK, &p);
 	check_ret(ret);
-	if (ret == 0 && (!same(h, &p) || p.sealed != h->sealed ||
-			 p.state_off != h->state_off))
+	if (ret == 0 && (!same(h, &p) || p.sealed != h->sealed))
 		abort();
 }
 
@@ -92,13 +91,13 @@ static void check_fixed_crc(const uint8_t *data, size_t size)
 	if (!key)
 		return;
 	off = (size_t)(key - data) + strlen(CRC_KEY);
-	if (size - off < 8)
+	if (size - off < 8 || off < 8)
 		return;
 	buf = malloc(size);
 	if (!buf)
 		abort();
 	memcpy(buf, data, size);
-	crc = crc32_update(0, buf, off);
+	crc = hdr_crc(buf, off);
 	for (i = 8; i-- > 0; crc >>= 4)
 		buf[off + i] = (uint8_t)digits[crc & 0xf];
 	if (memcmp(buf, data, size) != 0)

@@ -1,0 +1,217 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# edges_private.sh - run by test_edges.sh as root inside a private mount
+# namespace, where it mounts small tmpfs file systems of its own on
+# /dev/shm: promises at the edges an outsider tries first. A /dev/shm full
+# to the last page, a sparse segment larger than the memory left, a
+# creator in a pid namespace without its own /proc, a creator that hands
+# its handle to a child and exits, NumPy as the reader of a segment still
+# being built or of an empty array
+B=$1
+S=$B/shmctl
+H=$B/test/helper
+PY=/usr/bin/python3
+T=$(mktemp -d)
+P=edge-
+trap 'exec 9>&-; umount /dev/shm 2>/dev/null; rm -rf "$T"' EXIT
+ok() { echo "ok - $1"; }
+nok() { echo "not ok - $1"; }
+have_numpy() { [ -x "$PY" ] && "$PY" -c 'import numpy' 2>/dev/null; }
+
+# shm SIZE: a fresh, empty tmpfs of SIZE on /dev/shm
+shm() {
+	umount /dev/shm 2>/dev/null
+	mount -t tmpfs -o "size=$1" shmseg-edge /dev/shm
+}
+
+# free_pages N: fill /dev/shm so that exactly N pages are left
+free_pages() {
+	avail=$(stat -f -c %a /dev/shm)
+	bs=$(stat -f -c %S /dev/shm)
+	fallocate -l $(((avail - $1) * bs)) /dev/shm/filler
+	[ "$(stat -f -c %a /dev/shm)" -eq "$1" ] ||
+		nok "could not leave exactly $1 pages free"
+}
+
+# A small .npy file without NumPy: <i2, shape (2, 3), values 0..5.
+write_npy() {
+	{
+		printf '\223NUMPY\001\000v\000'
+		printf "{'descr': '<i2', 'fortran_order': False, 'shape': (2, 3), }"
+		printf '%*s\n' 58 ''
+		printf '\000\000\001\000\002\000\003\000\004\000\005\000'
+	} >"$1"
+}
+
+left() { ls -A /dev/shm | grep -v '^filler$' | tr '\n' ' '; }
+
+# A segment of 2x3 <i2 takes two pages: its header and its data. With 0
+# or 1 page left, every way of making one fails cleanly and leaves
+# nothing; with 2 it fits to the last page, and reads back whole.
+test_full_shm() {
+	write_npy "$T/a.npy"
+	for free in 0 1 2; do
+		shm 1m
+		free_pages $free
+		"$S" create "${P}file" --from "$T/a.npy" 2>"$T/err1"
+		rc1=$?
+		"$S" create "${P}pipe" --from - <"$T/a.npy" 2>"$T/err2"
+		rc2=$?
+		head -c 12 /dev/zero | "$S" create "${P}raw" --dtype '<i2' \
+			--shape 2x3 --raw - 2>"$T/err3"
+		rc3=$?
+		"$H" sparse "${P}sparse" 12 >"$T/sparse" 2>&1
+		rc4=$?
+		got="$rc1 $rc2 $rc3 $rc4 $(cat "$T/sparse")"
+		if [ $free -lt 2 ]; then
+			# A sparse create needs only its header page; its seal
+			# then fails and leaves it building, for its creator
+			# to remove.
+			want="1 1 1 0 create=-28"
+			[ $free -eq 1 ] &&
+				want="1 1 1 0 create=0 seal=-28 state=1" &&
+				rm -f "/dev/shm/${P}sparse"
+			[ "$got" = "$want" ] &&
+			grep -q "create ${P}file: no space left for the segment" "$T/err1" &&
+			grep -q "create ${P}pipe: no space left for the segment" "$T/err2" &&
+			grep -q "create ${P}raw: no space left for the segment" "$T/err3" &&
+			[ -z "$(left)" ] &&
+				ok "$free pages free: create --from FILE, --from -, --raw fail with ENOSPC and leave nothing; a sparse create or seal fails with ENOSPC" ||
+				nok "$free pages free: got '$got', left '$(left)', $(cat "$T/err1" "$T/err2" "$T/err3")"
+		else
+			[ "$rc1" = 0 ] && [ "$(left)" = "${P}file " ] &&
+			"$H" read "${P}file" >/dev/null &&
+				ok "2 pages free: a two-page segment fits to the last page and reads back" ||
+				nok "2 pages free: got '$got', left '$(left)'"
+		fi
+	done
+}
+
+# A sparse segment larger than the memory left cannot be sealed: the seal
+# reserves its holes, fails with ENOSPC and leaves it building. One that
+# fits is reserved whole at its seal, so that readers of it never fault,
+# however full /dev/shm becomes afterwards.
+test_sealed_sparse_never_faults() {
+	shm 8m
+	out=$("$H" sparse "${P}big" 67108864)
+	[ "$out" = "create=0 seal=-28 state=1" ] &&
+		ok "sparse 64 MiB in 8 MiB: the seal fails with ENOSPC, still building" ||
+		nok "sparse 64 MiB in 8 MiB: $out"
+	shm 8m
+	out=$("$H" sparse "${P}fits" 4194304)
+	[ "$out" = "create=0 seal=0 state=2" ] || nok "sparse 4 MiB in 8 MiB: $out"
+	cat /dev/zero >/dev/shm/filler 2>/dev/null	# to the last page
+	"$H" read "${P}fits" >/dev/null 2>&1
+	rc=$?
+	[ $rc -eq 0 ] &&
+		ok "a sealed sparse segment reads whole on a full /dev/shm" ||
+		nok "reading a sealed sparse segment on a full /dev/shm: exit $rc"
+	if have_numpy; then
+		"$PY" -c 'import numpy, sys
+a = numpy.load(sys.argv[1], mmap_mode="r")
+assert a.sum() == 0 and a.size == 4194304' "/dev/shm/${P}fits" 2>"$T/err"
+		rc=$?
+		[ $rc -eq 0 ] &&
+			ok "numpy reads a sealed sparse segment whole on a full /dev/shm" ||
+			nok "numpy on a full /dev/shm: exit $rc $(cat "$T/err")"
+	fi
+}
+
+# wait_for FILE TEXT: until FILE holds TEXT, at most 5 s
+wait_for() {
+	n=0
+	until grep -q "$2" "$1" 2>/dev/null || [ $n -ge 500 ]; do
+		sleep 0.01; n=$((n + 1))
+	done
+}
+
+# A creator that forks and exits while its child keeps the handle (the
+# daemon's way) is alive: not stale, not removed by rm --stale, and the
+# child's seal publishes the segment.
+test_handoff_to_a_child() {
+	shm 16m
+	mkfifo "$T/in"
+	"$H" handoff "${P}hand" <"$T/in" >"$T/hand" &
+	exec 9>"$T/in"
+	wait $!
+	wait_for "$T/hand" "handed"
+	st=$("$S" info "${P}hand" | sed -n 's/^state: *//p')
+	"$S" rm --stale
+	[ "$st" = building ] && [ -e "/dev/shm/${P}hand" ] &&
+		ok "creator forked and exited, the child holds it: building, and rm --stale leaves it" ||
+		nok "handed-off segment: state '$st', $(ls -A /dev/shm)"
+	echo go >&9
+	exec 9>&-
+	wait_for "$T/hand" "sealed"
+	"$S" wait "${P}hand" --timeout 5 &&
+	grep -q "sealed rc=0" "$T/hand" &&
+		ok "the child's seal publishes the handed-off segment" ||
+		nok "handed-off seal: $(cat "$T/hand")"
+	rm -f "$T/in"
+}
+
+# A creator in a pid namespace whose /proc is still the parent's (unshare
+# -p -f without --mount-proc) is alive to readers inside and outside the
+# namespace; once it exits, its segment is stale to both.
+test_pid_namespace_without_proc() {
+	shm 16m
+	mkfifo "$T/ns"
+	unshare -p -f sh -c '
+		"$1" build "$2" <"$3" >"$4" &
+		n=0
+		until grep -q rc=0 "$4" 2>/dev/null || [ $n -ge 500 ]; do
+			sleep 0.01; n=$((n + 1))
+		done
+		echo "inside: $("$5" info "$2" | sed -n "s/^state: *//p")"
+		"$5" rm --stale
+		echo "inside after rm --stale: $(ls /dev/shm)"
+		wait' sh "$H" "${P}ns" "$T/ns" "$T/build" "$S" >"$T/nsout" 2>&1 &
+	ns=$!
+	exec 9>"$T/ns"
+	wait_for "$T/nsout" "after rm"
+	outside=$("$S" info "${P}ns" | sed -n 's/^state: *//p')
+	exec 9>&-
+	wait $ns
+	after=$("$S" info "${P}ns" | sed -n 's/^state: *//p')
+	want=$(printf 'inside: building\ninside after rm --stale: %sns' "$P")
+	[ "$(cat "$T/nsout")" = "$want" ] && [ "$outside" = building ] &&
+	[ "$after" = stale ] &&
+		ok "creator in a pid namespace without its own /proc: building inside and out while alive, stale once gone" ||
+		nok "pid namespace: inside '$(cat "$T/nsout")', outside '$outside', after '$after'"
+	rm -f "$T/ns"
+}
+
+# NumPy must not load what shmseg refuses: a segment still being built,
+# or one whose creator died before the seal. At the seal it loads.
+test_numpy_refuses_unsealed() {
+	have_numpy || { echo "SKIP: numpy and unsealed segments: no numpy"; return; }
+	shm 16m
+	mkfifo "$T/b"
+	"$H" build "${P}bld" <"$T/b" >"$T/bld" &
+	bld=$!
+	exec 9>"$T/b"
+	wait_for "$T/bld" "rc=0"
+	cat >"$T/load.py" <<'EOF'
+import sys, numpy
+for mode in (None, "r"):
+    try:
+        numpy.load(sys.argv[1], mmap_mode=mode)
+        print("loaded")
+    except ValueError:
+        print("refused")
+EOF
+	a=$("$PY" "$T/load.py" "/dev/shm/${P}bld" | tr '\n' ' ')
+	exec 9>&-
+	wait $bld			# exits without a seal: stale
+	b=$("$PY" "$T/load.py" "/dev/shm/${P}bld" | tr '\n' ' ')
+	[ "$a" = "refused refused " ] && [ "$b" = "refused refused " ] &&
+		ok "numpy.load refuses a building and a stale segment, with and without mmap_mode" ||
+		nok "numpy.load of unsealed segments: building '$a', stale '$b'"
+	rm -f "$T/b"
+}
+
+test_full_shm
+test_sealed_sparse_never_faults
+test_handoff_to_a_child
+test_pid_namespace_without_proc
+test_numpy_refuses_unsealed

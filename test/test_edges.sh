@@ -1,0 +1,89 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# test_edges.sh - the promises of README and the man pages at their edges:
+# file size limits here; full or small /dev/shm, pid namespaces and
+# handed-off creators in edges_private.sh, inside a private mount
+# namespace of its own so that no one else's /dev/shm is touched
+B=${B:-build}
+S=$B/shmctl
+P=shmseg-e$$-			# every name this test makes starts so
+. test/scratch.sh		# $T, and cleanup of it and of $P* at exit
+failed=0
+
+ok() { echo "ok - $1"; }
+nok() { echo "not ok - $1"; failed=1; }
+
+# Under RLIMIT_FSIZE, making a segment larger than the limit is a clean
+# error that blames the segment, never death by SIGXFSZ.
+test_file_size_limit() {
+	if ! command -v prlimit >/dev/null 2>&1; then
+		echo "SKIP: file size limit: no prlimit"
+		return
+	fi
+	{
+		printf '\223NUMPY\001\000v\000'
+		printf "{'descr': '<u1', 'fortran_order': False, 'shape': (2097152,), }"
+		printf '%*s\n' 54 ''
+		head -c 2097152 /dev/zero
+	} >"$T/big.npy"
+	for how in "--from $T/big.npy" "--from -" \
+		   "--dtype u1 --shape 2097152 --raw -"; do
+		# shellcheck disable=SC2086
+		prlimit --fsize=1000000 "$S" create "${P}fsz" $how \
+			<"$T/big.npy" 2>"$T/err"
+		rc=$?
+		[ $rc -eq 1 ] && [ ! -e "/dev/shm/${P}fsz" ] &&
+		grep -q "larger than the file size limit allows" "$T/err" &&
+			ok "create $how under a 1 MB file size limit: exit 1, nothing left" ||
+			nok "create $how under prlimit --fsize: exit $rc, $(cat "$T/err")"
+	done
+}
+
+# A segment of an empty array is as memory-mappable by NumPy as a .npy
+# file np.save writes for it: the object extends a byte past the header.
+test_empty_arrays_map() {
+	if ! /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
+		echo "SKIP: empty arrays and numpy: no numpy"
+		return
+	fi
+	n=0
+	for dt in '<f8' u1 S3 '>i4'; do
+		for shape in 0 5x0 0x3; do
+			n=$((n + 1))
+			"$S" create "${P}empty$n" --dtype "$dt" --shape "$shape" \
+				--raw - </dev/null || nok "create $dt $shape"
+			got=$(/usr/bin/python3 -c 'import numpy, sys
+a = numpy.load(sys.argv[1], mmap_mode="r")
+b = numpy.load(sys.argv[1])
+print(a.dtype.str, a.shape, b.shape, a.size)' "/dev/shm/${P}empty$n" 2>&1)
+			want=$(/usr/bin/python3 -c 'import numpy, sys
+print(numpy.dtype(sys.argv[1]).str, *[tuple(int(d) for d in sys.argv[2].split("x"))] * 2, 0)' "$dt" "$shape")
+			[ "$got" = "$want" ] &&
+				ok "numpy maps an empty $dt array of shape $shape" ||
+				nok "numpy and an empty $dt $shape: got '$got', wanted '$want'"
+		done
+	done
+}
+
+test_private() {
+	out=$(unshare --mount --propagation unchanged sh -c '
+		{ mount --make-rprivate / 2>/dev/null ||
+		  mount --make-private /dev/shm; } &&
+		mount -t tmpfs -o size=1m shmseg-edge /dev/shm || exit 0
+		echo mounted
+		exec sh test/edges_private.sh "$1"' sh "$B" 2>&1)
+	case $out in
+	mounted*) ;;
+	*)	echo "SKIP: full /dev/shm, pid namespaces: need root and a private mount namespace: $out"
+		return ;;
+	esac
+	printf '%s\n' "$out" | sed 1d
+	printf '%s\n' "$out" | grep -q '^not ok' && failed=1
+	[ "$(printf '%s\n' "$out" | grep -c '^ok')" -ge 9 ] ||
+		nok "edges in a private /dev/shm did not all run"
+}
+
+test_file_size_limit
+test_empty_arrays_map
+test_private
+exit $failed
