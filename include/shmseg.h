@@ -89,6 +89,12 @@ int shmseg_detach(struct shmseg *seg);
 /* Remove NAME; existing mappings stay valid until detached. Returns 0. */
 int shmseg_unlink(const char *name);
 
+/* Remove NAME only if it is still the segment judged describes (same
+ * uuid; if judged stale, still stale): checked after the name is taken
+ * away in one step, so that a segment made meanwhile under the name is
+ * never removed. Returns 0, or -ECANCELED and the name left alone. */
+int shmseg_unlink_if(const char *name, const struct shmseg_stat *judged);
+
 /* ---- access --------------------------------------------------------- */
 
 /* First byte of the array data; valid until shmseg_detach(). */

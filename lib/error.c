@@ -27,6 +27,8 @@ static const struct {
 	{ ELOOP,	"a symbolic link; not followed" },
 	{ EIDRM,	"its name was removed before the seal" },
 	{ EFBIG,	"larger than the file size limit allows" },
+	{ ECANCELED,	"the name no longer holds the segment judged; not "
+			"removed" },
 };
 
 EXPORT const char *shmseg_strerror(int err)

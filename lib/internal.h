@@ -173,6 +173,12 @@ bool os_holder_gone(int fd, uint64_t pid);
 int os_create_anon(mode_t mode);
 /* Give the nameless object fd the name "/name" unless it exists. */
 int os_publish(int fd, const char *name);
+/* Move "/name" to a new private name, written to priv, in one step: what
+ * is taken is exactly what had the name at that instant. -ENOTSUP where
+ * the platform cannot. */
+int os_take_name(const char *name, char priv[NAME_BUF]);
+/* Give the object at priv back the name "/name", unless it exists. */
+int os_give_name(const char *priv, const char *name);
 /* Whether "/name" exists (a hint only). */
 bool os_exists(const char *name);
 /* Enumerate: call each(fd, name, arg) for every regular entry, opened

@@ -325,11 +325,10 @@ static int write_full(int fd, const void *buf, size_t len)
  * ours (where the platform could not hide the segment until its seal). */
 static void discard(const char *name, struct shmseg *seg)
 {
-	struct shmseg_stat mine, there;
+	struct shmseg_stat mine;
 
-	if (shmseg_fstat(seg, &mine) == 0 && shmseg_stat(name, &there) == 0 &&
-	    memcmp(mine.uuid, there.uuid, sizeof(mine.uuid)) == 0)
-		shmseg_unlink(name);
+	if (shmseg_fstat(seg, &mine) == 0)
+		(void)shmseg_unlink_if(name, &mine);
 	shmseg_detach(seg);
 }
 

@@ -4,7 +4,6 @@
 #define _GNU_SOURCE	/* O_TMPFILE, AT_EMPTY_PATH */
 #include <dirent.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,6 +142,49 @@ int os_publish(int fd, const char *name)
 	    linkat(fd, "", AT_FDCWD, to, AT_EMPTY_PATH) == 0)
 		return 0;
 	return neg_errno();
+}
+
+int os_take_name(const char *name, char priv[NAME_BUF])
+{
+	static unsigned counter;
+	char from[sizeof(SHM_DIR) + NAME_BUF], to[sizeof(SHM_DIR) + NAME_BUF];
+	int ret = shm_path(name, from, sizeof(from)), tries;
+
+	for (tries = 0; ret == 0 && tries < 16; tries++) {
+		int n = snprintf(priv, NAME_BUF, "/.shmseg-unlink-%ld-%u",
+				 (long)getpid(),
+				 __atomic_fetch_add(&counter, 1,
+						    __ATOMIC_RELAXED));
+
+		if (n < 0 || n >= NAME_BUF)
+			return -ENAMETOOLONG;
+		ret = shm_path(priv, to, sizeof(to));
+		if (ret)
+			return ret;
+		if (renameat2(AT_FDCWD, from, AT_FDCWD, to,
+			      RENAME_NOREPLACE) == 0)
+			return 0;
+		/* As shm_unlink() reports a sticky directory's refusal. */
+		ret = errno == EPERM ? -EACCES : neg_errno();
+		if (ret == -EEXIST)
+			ret = 0;	/* a leftover of ours: the next one */
+	}
+	if (ret == -EINVAL || ret == -ENOSYS)
+		return -ENOTSUP;	/* no renameat2 here */
+	return ret ? ret : -EEXIST;
+}
+
+int os_give_name(const char *priv, const char *name)
+{
+	char from[sizeof(SHM_DIR) + NAME_BUF], to[sizeof(SHM_DIR) + NAME_BUF];
+	int ret = shm_path(priv, from, sizeof(from));
+
+	if (!ret)
+		ret = shm_path(name, to, sizeof(to));
+	if (!ret && renameat2(AT_FDCWD, from, AT_FDCWD, to,
+			      RENAME_NOREPLACE) < 0)
+		ret = neg_errno();
+	return ret;
 }
 
 bool os_exists(const char *name)

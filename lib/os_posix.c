@@ -40,6 +40,20 @@ int os_publish(int fd, const char *name)
 	return -ENOTSUP;
 }
 
+int os_take_name(const char *name, char priv[NAME_BUF])
+{
+	(void)name;
+	(void)priv;
+	return -ENOTSUP;
+}
+
+int os_give_name(const char *priv, const char *name)
+{
+	(void)priv;
+	(void)name;
+	return -ENOTSUP;
+}
+
 bool os_exists(const char *name)
 {
 	(void)name;

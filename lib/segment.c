@@ -822,6 +822,59 @@ EXPORT int shmseg_unlink(const char *name)
 	return shm_unlink(path) < 0 ? neg_errno() : 0;
 }
 
+/* Whether the object open at fd is still the segment judged: the same
+ * segment (uuid), and, if it was judged stale, stale still (a writer may
+ * have attached since). */
+static bool still_judged(int fd, const struct shmseg_stat *judged)
+{
+	struct shmseg_stat now;
+
+	return seg_stat_fd(fd, &now) == 0 &&
+	       memcmp(now.uuid, judged->uuid, sizeof(now.uuid)) == 0 &&
+	       (judged->state != SHMSEG_STALE || now.state == SHMSEG_STALE);
+}
+
+EXPORT int shmseg_unlink_if(const char *name, const struct shmseg_stat *judged)
+{
+	char path[NAME_BUF], priv[NAME_BUF];
+	bool same;
+	int fd, ret;
+
+	if (!judged)
+		return -EINVAL;
+	ret = name_normalize(name, path);
+	if (ret)
+		return ret;
+	/* The name is taken away from whatever has it in one step, checked
+	 * under a name nobody else uses, and removed only if it is what was
+	 * judged; otherwise it gets its name back. */
+	ret = os_take_name(path, priv);
+	if (ret == -ENOTSUP) {
+		/* Nothing to take a name with: check, then remove, with the
+		 * short race that leaves (see shmseg_unlink_if(3)). */
+		fd = open_object(path, false);
+		if (fd < 0)
+			return fd;
+		same = still_judged(fd, judged);
+		close(fd);
+		if (!same)
+			return -ECANCELED;
+		return shm_unlink(path) < 0 ? neg_errno() : 0;
+	}
+	if (ret)
+		return ret;
+	fd = open_object(priv, false);
+	same = fd >= 0 && still_judged(fd, judged);
+	if (fd >= 0)
+		close(fd);
+	if (same)
+		return shm_unlink(priv) < 0 ? neg_errno() : 0;
+	/* Not what was judged: put back. If the name was taken again in
+	 * between, this one keeps the private name (see NOTES). */
+	ret = os_give_name(priv, path);
+	return ret ? ret : -ECANCELED;
+}
+
 EXPORT void *shmseg_data(const struct shmseg *seg)
 {
 	return seg ? seg->base + seg->hdr.data_offset : NULL;

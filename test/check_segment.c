@@ -989,12 +989,68 @@ START_TEST(file_size_limit_is_efbig_not_sigxfsz)
 }
 END_TEST
 
+/* No name of ours is left in /dev/shm by a judged removal. */
+static bool private_names_left(void)
+{
+	char cmd[64];
+
+	snprintf(cmd, sizeof(cmd), "ls -A /dev/shm | grep -q '^.shmseg-unlink-%ld-'",
+		 (long)getpid());
+	return system(cmd) == 0;
+}
+
+START_TEST(unlink_if_removes_only_what_was_judged)
+{
+	struct shmseg_layout l = tu_layout("<f8", 1, 4ull);
+	struct shmseg_stat judged, st;
+	struct shmseg *a, *b, *r;
+
+	a = make_sealed("judged", 0644);
+	ck_assert_int_eq(shmseg_stat(name, &judged), 0);
+	ck_assert_int_eq(shmseg_unlink_if(name, &judged), 0);
+	ck_assert_int_eq(shmseg_stat(name, &st), -ENOENT);
+	ck_assert_int_eq(shmseg_unlink_if(name, &judged), -ENOENT);
+	shmseg_detach(a);
+
+	/* Judged, then replaced under the same name: the new one stays. */
+	a = make_sealed("judged", 0644);
+	ck_assert_int_eq(shmseg_stat(name, &judged), 0);
+	ck_assert_int_eq(shmseg_unlink(name), 0);
+	ck_assert_int_eq(shmseg_create(name, &l, 0, 0644, &b), 0);
+	ck_assert_int_eq(shmseg_seal(b), 0);
+	ck_assert_int_eq(shmseg_unlink_if(name, &judged), -ECANCELED);
+	ck_assert_int_eq(shmseg_attach(name, 0, &r), 0);
+	ck_assert_int_eq(shmseg_fstat(r, &st), 0);
+	ck_assert_int_ne(memcmp(st.uuid, judged.uuid, 16), 0);
+	shmseg_detach(r);
+	shmseg_detach(a);
+	shmseg_detach(b);
+
+	/* Judged stale, then a writer attached: alive again, not removed. */
+	tu_name(name, "judged");
+	ck_assert_int_eq(shmseg_create(name, &l, 0, 0600, &a), 0);
+	shmseg_detach(a);
+	ck_assert_int_eq(shmseg_stat(name, &judged), 0);
+	ck_assert_int_eq(judged.state, SHMSEG_STALE);
+	ck_assert_int_eq(shmseg_attach(name, SHMSEG_RDWR, &b), 0);
+	ck_assert_int_eq(shmseg_unlink_if(name, &judged), -ECANCELED);
+	ck_assert_int_eq(shmseg_stat(name, &st), 0);
+	shmseg_detach(b);
+	ck_assert_int_eq(shmseg_unlink_if(name, &judged), 0);
+
+	ck_assert_int_eq(shmseg_unlink_if(name, NULL), -EINVAL);
+	ck_assert_int_eq(shmseg_unlink_if("a/b", &judged), -EINVAL);
+	ck_assert(!private_names_left());
+}
+END_TEST
+
 START_TEST(strerror_names_every_case)
 {
 	static const int codes[] = { EAGAIN, EBADMSG, EEXIST, ENOENT, ENOTSUP,
 				     ETIMEDOUT, EOVERFLOW, ENOSPC, EALREADY,
 				     ENAMETOOLONG, EACCES, EPERM, EINVAL,
-				     ENOMEM, ELOOP, EILSEQ, ENODATA };
+				     ENOMEM, ELOOP, EILSEQ, ENODATA, EIDRM,
+				     EFBIG, ECANCELED };
 	size_t i;
 
 	ck_assert_str_eq(shmseg_strerror(-EBADMSG),
@@ -1061,6 +1117,7 @@ int main(void)
 	tcase_add_test(tc, populate_and_sparse_flags_work);
 	tcase_add_test(tc, strerror_names_every_case);
 	tcase_add_test(tc, file_size_limit_is_efbig_not_sigxfsz);
+	tcase_add_test(tc, unlink_if_removes_only_what_was_judged);
 	suite_add_tcase(s, tc);
 	return tu_main(s);
 }

@@ -210,7 +210,28 @@ EOF
 	rm -f "$T/b"
 }
 
+# rm --stale judges a segment stale, then removes it; a sealed segment
+# made under the name in between is not what it judged, and stays.
+test_rm_stale_removes_only_what_it_judged() {
+	command -v strace >/dev/null 2>&1 ||
+		{ echo "SKIP: rm --stale and a name replaced meanwhile: no strace"; return; }
+	shm 16m
+	"$H" build "${P}st" </dev/null >/dev/null	# exits unsealed: stale
+	strace -o "$T/strace" -e trace=renameat2,unlink \
+		-e inject=renameat2,unlink:delay_enter=1000000 "$S" rm --stale &
+	wait_for "$T/strace" "renameat2\|unlink"
+	rm -f "/dev/shm/${P}st"
+	printf wxyz | "$S" create "${P}st" --dtype u1 --shape 4 --raw -
+	wait $!
+	rc=$?
+	data=$("$S" dump "${P}st" | tail -c 4)
+	[ $rc -eq 0 ] && [ "$data" = wxyz ] && [ "$(left)" = "${P}st " ] &&
+		ok "rm --stale leaves a segment made under the name after it judged the old one stale" ||
+		nok "rm --stale and a replaced name: exit $rc, data '$data', left '$(left)'"
+}
+
 test_full_shm
+test_rm_stale_removes_only_what_it_judged
 test_sealed_sparse_never_faults
 test_handoff_to_a_child
 test_pid_namespace_without_proc

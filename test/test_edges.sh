@@ -65,6 +65,42 @@ print(numpy.dtype(sys.argv[1]).str, *[tuple(int(d) for d in sys.argv[2].split("x
 	done
 }
 
+# start_delayed OUT CMD...: CMD under strace, each rename and unlink held
+# back a second at its entry; returns once the first of them is held, so
+# that the caller can change the name meanwhile ($! is strace)
+start_delayed() {
+	out=$1
+	shift
+	strace -o "$out" -e trace=renameat2,unlink \
+		-e inject=renameat2,unlink:delay_enter=1000000 "$@" &
+	n=0
+	until grep -qE 'renameat2|unlink' "$out" 2>/dev/null || [ $n -ge 500 ]; do
+		sleep 0.01; n=$((n + 1))
+	done
+}
+
+# shmctl rm judges NAME a segment, then removes it; a segment made under
+# the name in between is not what it judged, and stays.
+test_rm_removes_only_what_it_judged() {
+	if ! command -v strace >/dev/null 2>&1; then
+		echo "SKIP: rm and a name replaced meanwhile: no strace"
+		return
+	fi
+	printf abcd | "$S" create "${P}rm" --dtype u1 --shape 4 --raw -
+	start_delayed "$T/strace" "$S" rm "${P}rm" 2>"$T/err"
+	rm -f "/dev/shm/${P}rm"
+	printf wxyz | "$S" create "${P}rm" --dtype u1 --shape 4 --raw -
+	wait $!
+	rc=$?
+	data=$("$S" dump "${P}rm" | tail -c 4)
+	[ $rc -eq 1 ] && [ "$data" = wxyz ] &&
+	grep -q "rm ${P}rm: the name no longer holds the segment judged; not removed" "$T/err" &&
+		ok "rm leaves a segment made under the name after it judged the old one" ||
+		nok "rm and a replaced name: exit $rc, data '$data'"
+	ls -A /dev/shm | grep -q '^\.shmseg-unlink-' &&
+		nok "rm left a private name behind: $(ls -A /dev/shm)"
+}
+
 test_private() {
 	out=$(unshare --mount --propagation unchanged sh -c '
 		{ mount --make-rprivate / 2>/dev/null ||
@@ -79,11 +115,12 @@ test_private() {
 	esac
 	printf '%s\n' "$out" | sed 1d
 	printf '%s\n' "$out" | grep -q '^not ok' && failed=1
-	[ "$(printf '%s\n' "$out" | grep -c '^ok')" -ge 9 ] ||
+	[ "$(printf '%s\n' "$out" | grep -c '^ok')" -ge 10 ] ||
 		nok "edges in a private /dev/shm did not all run"
 }
 
 test_file_size_limit
 test_empty_arrays_map
+test_rm_removes_only_what_it_judged
 test_private
 exit $failed

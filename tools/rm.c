@@ -39,7 +39,9 @@ static int rm_one(const char *name, bool force)
 		warn_err(name, err);
 		return 1;
 	}
-	err = shmseg_unlink(name);
+	/* Only what was just judged a segment: not whatever took the name
+	 * since. */
+	err = shmseg_unlink_if(name, &st);
 	if (err == -ENOENT && force)
 		return 0;
 	if (err) {
@@ -51,6 +53,7 @@ static int rm_one(const char *name, bool force)
 
 struct stale {
 	char **names;
+	struct shmseg_stat *st;
 	size_t n, cap;
 };
 
@@ -58,6 +61,7 @@ static int collect_stale(const char *name, const struct shmseg_stat *st,
 			 void *arg)
 {
 	struct stale *s = arg;
+	struct shmseg_stat *w;
 	char **v;
 
 	if (st->state != SHMSEG_STALE)
@@ -68,7 +72,12 @@ static int collect_stale(const char *name, const struct shmseg_stat *st,
 		if (!v)
 			return -ENOMEM;
 		s->names = v;
+		w = realloc(s->st, s->cap * sizeof(*w));
+		if (!w)
+			return -ENOMEM;
+		s->st = w;
 	}
+	s->st[s->n] = *st;
 	s->names[s->n] = strdup(name);
 	return s->names[s->n++] ? 0 : -ENOMEM;
 }
@@ -105,17 +114,19 @@ int cmd_rm(int argc, char **argv)
 			warn_err(NULL, err);
 			ret = 1;
 		}
-		/* Stale was decided a moment ago; the state is checked
-		 * again just before each removal. */
+		/* Stale was decided a moment ago: each is removed only if
+		 * its name still holds that segment, still stale. One that
+		 * went or changed meanwhile is no longer ours to remove. */
 		for (i = 0; i < s.n; i++) {
-			struct shmseg_stat st;
-
-			if (shmseg_stat(s.names[i], &st) == 0 &&
-			    st.state == SHMSEG_STALE)
-				ret |= rm_one(s.names[i], true);
+			err = shmseg_unlink_if(s.names[i], &s.st[i]);
+			if (err && err != -ENOENT && err != -ECANCELED) {
+				warn_err(s.names[i], err);
+				ret = 1;
+			}
 			free(s.names[i]);
 		}
 		free(s.names);
+		free(s.st);
 	}
 	return ret;
 }
