@@ -35,4 +35,32 @@ for page in man/*.3; do
 		nok "$page EXAMPLES program does not compile: $(head -5 "$tmp/err")"
 	fi
 done
+# The Python reader of shmseg(5), as printed, reads a sealed segment and
+# refuses a building one: what a third\-party implementer starts from.
+if /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
+	awk '/^import mmap/,/^\.EE/' man/shmseg.5 | grep -v '^\.EE' |
+		sed -e 's/\\e/\\/g' -e 's/\\-/-/g' -e "s/\\\\(aq/'/g" \
+		    -e 's/\\(dq/"/g' -e 's/\\&//g' >"$tmp/attach.py"
+	seg=shmseg-m$$-ex
+	"$B/test/helper" make "$seg" '<f8' C 3x4 >/dev/null
+	got=$(/usr/bin/python3 "$tmp/attach.py" "$seg" 2>&1 | head -n 1)
+	rm -f "/dev/shm/$seg"
+	mkfifo "$tmp/hold"
+	"$B/test/helper" build "$seg" <"$tmp/hold" >"$tmp/build" &
+	exec 9>"$tmp/hold"
+	n=0
+	until grep -q rc=0 "$tmp/build" 2>/dev/null || [ $n -ge 500 ]; do
+		sleep 0.01; n=$((n + 1))
+	done
+	building=$(/usr/bin/python3 "$tmp/attach.py" "$seg" 2>&1 | tail -n 1)
+	exec 9>&-
+	wait
+	rm -f "/dev/shm/$seg"
+	[ "$got" = "float64 (3, 4) (32, 8)" ] &&
+	[ "$building" = "BlockingIOError: not sealed yet, try again" ] &&
+		ok "shmseg(5) Python reader reads a sealed segment, refuses a building one" ||
+		nok "shmseg(5) Python reader: sealed '$got', building '$building'"
+else
+	echo "SKIP: shmseg(5) Python reader: no numpy"
+fi
 exit $failed
