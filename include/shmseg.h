@@ -25,6 +25,10 @@ extern "C" {
 /* shmseg_attach() flags */
 #define SHMSEG_RDWR      0x10	/* writable mapping; only while building */
 #define SHMSEG_POPULATE  0x20	/* prefault the whole mapping */
+/* shmseg_layout_order() results */
+#define SHMSEG_ORDER_NONE 0	/* strided, or too large for either order */
+#define SHMSEG_ORDER_C    1	/* C-contiguous (row-major) */
+#define SHMSEG_ORDER_F    2	/* Fortran-contiguous (column-major) */
 
 /* ---- public structures --------------------------------------------- */
 
@@ -103,6 +107,9 @@ void *shmseg_data(const struct shmseg *seg);
 const struct shmseg_layout *shmseg_layout(const struct shmseg *seg);
 /* Bytes of array data. */
 uint64_t shmseg_nbytes(const struct shmseg *seg);
+/* Whether the strides of layout are C- or Fortran-contiguous, by the rule
+ * of shmseg(5). Returns SHMSEG_ORDER_C, _F or _NONE, or -EINVAL. */
+int shmseg_layout_order(const struct shmseg_layout *layout);
 
 /* Describe NAME without mapping it. Returns 0. */
 int shmseg_stat(const char *name, struct shmseg_stat *st);

@@ -150,6 +150,19 @@ int layout_order(const struct shmseg_layout *l)
 	return ORDER_NONE;
 }
 
+/* The library's own decision, exported, so that tools and other readers
+ * never keep a copy of the rule that could drift from it. */
+_Static_assert(ORDER_NONE == SHMSEG_ORDER_NONE && ORDER_C == SHMSEG_ORDER_C &&
+	       ORDER_F == SHMSEG_ORDER_F, "one set of order values");
+
+EXPORT int shmseg_layout_order(const struct shmseg_layout *layout)
+{
+	if (!layout || layout->ndim > SHMSEG_MAX_NDIM ||
+	    layout->dtype.itemsize == 0)
+		return -EINVAL;
+	return layout_order(layout);
+}
+
 int layout_complete(struct shmseg_layout *l, bool fortran, uint64_t *nbytes)
 {
 	struct shmseg_dtype *dt = &l->dtype;

@@ -2,10 +2,13 @@
 /* check_header.c - the on-segment header (lib/header.c), on byte buffers */
 #define _GNU_SOURCE	/* memmem */
 #include <errno.h>
+#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "suite.h"
@@ -477,6 +480,105 @@ START_TEST(layout_complete_refuses_bad_layouts)
 }
 END_TEST
 
+/* shmseg(5): a zero dimension counts as 1, and an item size times that
+ * product above 2^63 - 1 makes the strides neither C nor Fortran. */
+START_TEST(layout_order_counts_zero_as_one_and_overflow_as_neither)
+{
+	struct shmseg_layout l = tu_layout("<f8", 3, 0ull, 1ull << 61, 4ull);
+
+	/* 2^66 bytes: neither, whatever the strides */
+	l.strides[0] = 0;
+	l.strides[1] = 32;
+	l.strides[2] = 8;
+	ck_assert_int_eq(shmseg_layout_order(&l), SHMSEG_ORDER_NONE);
+	ck_assert_int_eq(layout_order(&l), ORDER_NONE);
+	/* 2^63 bytes, one past the limit */
+	l.shape[1] = 1ull << 58;
+	l.strides[0] = INT64_MIN;	/* what 2^63 would wrap to */
+	ck_assert_int_eq(shmseg_layout_order(&l), SHMSEG_ORDER_NONE);
+	/* 2^62 bytes: C, with the first stride as if its 0 were 1 */
+	l.shape[1] = 1ull << 57;
+	l.strides[0] = 1ll << 62;
+	ck_assert_int_eq(shmseg_layout_order(&l), SHMSEG_ORDER_C);
+	l.strides[0] = 0;
+	ck_assert_int_eq(shmseg_layout_order(&l), SHMSEG_ORDER_NONE);
+	/* the same in Fortran order */
+	l = tu_layout("<f8", 3, 4ull, 1ull << 57, 0ull);
+	l.strides[0] = 8;
+	l.strides[1] = 32;
+	l.strides[2] = 1ll << 62;
+	ck_assert_int_eq(shmseg_layout_order(&l), SHMSEG_ORDER_F);
+	l.shape[1] = 1ull << 58;
+	ck_assert_int_eq(shmseg_layout_order(&l), SHMSEG_ORDER_NONE);
+	/* exactly 2^63 - 1 bytes is still C */
+	l = tu_layout("|u1", 1, (uint64_t)INT64_MAX);
+	l.strides[0] = 1;
+	ck_assert_int_eq(shmseg_layout_order(&l), SHMSEG_ORDER_C);
+	l.shape[0] = 1ull << 63;
+	ck_assert_int_eq(shmseg_layout_order(&l), SHMSEG_ORDER_NONE);
+	l = tu_layout("<i4", 0);
+	ck_assert_int_eq(shmseg_layout_order(&l), SHMSEG_ORDER_C);
+}
+END_TEST
+
+START_TEST(layout_order_of_no_layout_is_einval)
+{
+	struct shmseg_layout l = tu_layout("<f8", 1, 3ull);
+
+	ck_assert_int_eq(shmseg_layout_order(NULL), -EINVAL);
+	l.ndim = SHMSEG_MAX_NDIM + 1;
+	ck_assert_int_eq(shmseg_layout_order(&l), -EINVAL);
+	l.ndim = 1;
+	l.dtype.itemsize = 0;
+	ck_assert_int_eq(shmseg_layout_order(&l), -EINVAL);
+}
+END_TEST
+
+/* Path of shmctl in the build tree: beside test/, where helper is. */
+static const char *shmctl_path(void)
+{
+	static char path[4096];
+	char dir[4096];
+
+	snprintf(dir, sizeof(dir), "%s", tu_helper());
+	snprintf(path, sizeof(path), "%s/../shmctl", dirname(dir));
+	return path;
+}
+
+/* shmctl info NAME [--json]; its output in out. */
+static void shmctl_info(const char *name, bool json, char *out, size_t len)
+{
+	char *argv[] = { (char *)shmctl_path(), "info", (char *)name,
+			 json ? "--json" : NULL, NULL };
+
+	ck_assert_int_eq(tu_run(argv, false, NULL, out, len), 0);
+}
+
+/* The example of shmseg(5) made for real: shmctl, which once had its own
+ * copy of the rule without the limit, says strided as the library does. */
+START_TEST(shmctl_says_an_overflowing_layout_is_strided)
+{
+	struct shmseg_layout l = tu_layout("<f8", 3, 0ull, 1ull << 61, 4ull);
+	struct shmseg_stat st;
+	struct shmseg *seg;
+	char name[TU_NAME_LEN], out[8192];
+
+	l.strides[1] = 32;
+	l.strides[2] = 8;
+	tu_name(name, "order");
+	ck_assert_int_eq(shmseg_create(name, &l, 0, 0644, &seg), 0);
+	ck_assert_int_eq(shmseg_seal(seg), 0);
+	ck_assert_int_eq(shmseg_detach(seg), 0);
+	ck_assert_int_eq(shmseg_stat(name, &st), 0);
+	ck_assert_int_eq(shmseg_layout_order(&st.layout), SHMSEG_ORDER_NONE);
+	shmctl_info(name, false, out, sizeof(out));
+	ck_assert_msg(strstr(out, "\norder:        strided\n"), "%s", out);
+	shmctl_info(name, true, out, sizeof(out));
+	ck_assert_msg(strstr(out, "\"order\": \"strided\""), "%s", out);
+	ck_assert_int_eq(shmseg_unlink(name), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("header");
@@ -504,6 +606,9 @@ int main(void)
 	tcase_add_test(tc, random_bytes_never_decode);
 	tcase_add_test(tc, layout_complete_derives_strides);
 	tcase_add_test(tc, layout_complete_refuses_bad_layouts);
+	tcase_add_test(tc, layout_order_counts_zero_as_one_and_overflow_as_neither);
+	tcase_add_test(tc, layout_order_of_no_layout_is_einval);
+	tcase_add_test(tc, shmctl_says_an_overflowing_layout_is_strided);
 	suite_add_tcase(s, tc);
 	return tu_main(s);
 }

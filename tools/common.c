@@ -232,21 +232,15 @@ const char *state_name(enum shmseg_state state)
 
 const char *order_name(const struct shmseg_layout *l)
 {
-	int64_t c, f;
-	bool is_c = true, is_f = true;
-	uint32_t i;
-
-	/* Both orders start from the item size. */
-	c = f = l->dtype.itemsize;
-	for (i = l->ndim; i-- > 0;) {
-		is_c = is_c && l->strides[i] == c;
-		c *= (int64_t)(l->shape[i] ? l->shape[i] : 1);
+	/* The library decides: its rule, with its overflow limit, is the
+	 * one shmseg(5) states. */
+	switch (shmseg_layout_order(l)) {
+	case SHMSEG_ORDER_C:
+		return "C";
+	case SHMSEG_ORDER_F:
+		return "F";
 	}
-	for (i = 0; i < l->ndim; i++) {
-		is_f = is_f && l->strides[i] == f;
-		f *= (int64_t)(l->shape[i] ? l->shape[i] : 1);
-	}
-	return is_c ? "C" : is_f ? "F" : "strided";
+	return "strided";
 }
 
 /* Length of the valid UTF-8 sequence at s, or 0. */

@@ -46,7 +46,7 @@ void fmt_user(uid_t uid, char *buf, size_t len);
 void fmt_group(gid_t gid, char *buf, size_t len);
 void fmt_uuid(const unsigned char uuid[16], char *buf, size_t len);
 const char *state_name(enum shmseg_state state);
-/* "C", "F" or "strided" */
+/* "C", "F" or "strided", as shmseg_layout_order() decides */
 const char *order_name(const struct shmseg_layout *l);
 /* A JSON string literal of s; bytes that are not UTF-8 become U+FFFD. */
 void json_string(FILE *f, const char *s);
