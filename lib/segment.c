@@ -157,7 +157,8 @@ static void fill_stat(const struct hdr *h, uint64_t size, uid_t uid,
 	st->state = state;
 	memcpy(st->uuid, h->uuid, sizeof(st->uuid));
 	st->created = h->created;
-	st->creator_pid = (pid_t)h->pid;
+	st->creator_pid = (h->pid >> (8 * sizeof(pid_t) - 1)) ?
+			  0 /* unknown: pid_t cannot hold it */ : (pid_t)h->pid;
 	st->uid = uid;
 	st->gid = gid;
 	st->mode = mode & 07777;

@@ -2,6 +2,7 @@
 /* check_header.c - the on-segment header (lib/header.c), on byte buffers */
 #define _GNU_SOURCE	/* memmem */
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -579,6 +580,80 @@ START_TEST(shmctl_says_an_overflowing_layout_is_strided)
 }
 END_TEST
 
+/* A sealed segment with header h under a fresh name: encoded by the
+ * library, but written by hand, as another implementation may. */
+static void store_segment(char name[TU_NAME_LEN], struct hdr *h)
+{
+	char path[TU_NAME_LEN + 16];
+	int fd;
+
+	h->sealed = true;
+	ck_assert_int_eq(hdr_encode(h, buf, sizeof(buf)), 0);
+	fd = open(tu_path(path, tu_name(name, "hdr")),
+		  O_WRONLY | O_CREAT | O_EXCL, 0444);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, buf, h->data_offset), h->data_offset);
+	ck_assert_int_eq(ftruncate(fd, (off_t)(h->data_offset + h->nbytes)),
+			 0);
+	ck_assert_int_eq(close(fd), 0);
+}
+
+/* shmseg(5) allows 16 digits of pid; pid_t (32 bits on Linux) cannot hold
+ * them all, and a wrapped number would name some other process. */
+START_TEST(stat_says_0_for_a_pid_that_pid_t_cannot_hold)
+{
+	static const struct {
+		uint64_t pid;
+		pid_t want;
+	} cases[] = {
+		{ 0, 0 }, { 1, 1 }, { 2147483647u, 2147483647 },
+		{ 2147483648u, 0 }, { 4294967295u, 0 }, { 4294967296u, 0 },
+		{ 1ull << 63, 0 }, { UINT64_MAX, 0 },
+	};
+	struct shmseg_stat st;
+	char name[TU_NAME_LEN];
+	size_t i;
+
+	ck_assert_uint_eq(sizeof(pid_t), 4);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct hdr h = sample("<f8", false, 1, 3ull);
+
+		h.pid = cases[i].pid;
+		store_segment(name, &h);
+		ck_assert_int_eq(shmseg_stat(name, &st), 0);
+		ck_assert_msg(st.creator_pid == cases[i].want,
+			      "pid %llx: %ld", (unsigned long long)h.pid,
+			      (long)st.creator_pid);
+		ck_assert_int_eq(shmseg_unlink(name), 0);
+	}
+}
+END_TEST
+
+/* Any 64-bit #created is valid, and comes out as it went in. */
+START_TEST(stat_keeps_created_at_the_extremes)
+{
+	static const int64_t secs[] = {
+		INT64_MIN, -62167219201ll, -62135596800ll, 253402300800ll,
+		INT64_MAX,
+	};
+	struct shmseg_stat st;
+	char name[TU_NAME_LEN];
+	size_t i;
+
+	for (i = 0; i < sizeof(secs) / sizeof(secs[0]); i++) {
+		struct hdr h = sample("<f8", false, 1, 3ull);
+
+		h.created.tv_sec = (time_t)secs[i];
+		h.created.tv_nsec = 999999999;
+		store_segment(name, &h);
+		ck_assert_int_eq(shmseg_stat(name, &st), 0);
+		ck_assert_int_eq(st.created.tv_sec, secs[i]);
+		ck_assert_int_eq(st.created.tv_nsec, 999999999);
+		ck_assert_int_eq(shmseg_unlink(name), 0);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("header");
@@ -609,6 +684,8 @@ int main(void)
 	tcase_add_test(tc, layout_order_counts_zero_as_one_and_overflow_as_neither);
 	tcase_add_test(tc, layout_order_of_no_layout_is_einval);
 	tcase_add_test(tc, shmctl_says_an_overflowing_layout_is_strided);
+	tcase_add_test(tc, stat_says_0_for_a_pid_that_pid_t_cannot_hold);
+	tcase_add_test(tc, stat_keeps_created_at_the_extremes);
 	suite_add_tcase(s, tc);
 	return tu_main(s);
 }

@@ -312,6 +312,90 @@ assert rows[p + "l4"]["state"] == "foreign"
 	rm -f "/dev/shm/${P}l4"
 }
 
+# patch_header NAME KEY DIGITS: put DIGITS at the start of the value of
+# #KEY= in the header of sealed segment NAME and make the checksum right
+# again: a header as another implementation may write it (shmseg(5))
+patch_header() {
+	chmod u+w "/dev/shm/$1" && "$PY" -c '
+import sys, zlib
+path, key, value = sys.argv[1], sys.argv[2].encode(), sys.argv[3].encode()
+with open(path, "r+b") as f:
+    h = bytearray(f.read(4096))
+    at = h.index(b"\n#" + key + b"=") + len(key) + 3
+    h[at:at + len(value)] = value
+    crc = h.index(b"\n#checksum=") + 11
+    h[crc:crc + 8] = b"%08x" % zlib.crc32(bytes(h[:crc]))
+    f.seek(0)
+    f.write(h)
+' "/dev/shm/$1" "$2" "$3" && chmod u-w "/dev/shm/$1"
+}
+
+# A pid that pid_t cannot hold is unknown, not a wrapped number; every
+# 64-bit #created is an ISO 8601 date, with a sign outside 0000-9999.
+test_info_unknown_pid_and_far_dates() {
+	if ! [ -x "$PY" ]; then
+		echo "SKIP: pid and date display: no $PY to patch headers"
+		return
+	fi
+	write_npy "$T/a.npy"
+	"$S" create "${P}h" --from "$T/a.npy"
+	for pid in 0000000000000000 0000000080000000 00000000ffffffff \
+		   0000000100000001 ffffffffffffffff; do
+		patch_header "${P}h" pid $pid
+		run "$S" info "${P}h"
+		printf '%s\n' "$out" | grep -qxF "creator pid:  unknown" &&
+			ok "info: pid $pid is unknown" || nok "info pid $pid: $out"
+	done
+	patch_header "${P}h" pid 000000007fffffff
+	run "$S" info "${P}h"
+	printf '%s\n' "$out" | grep -qxF "creator pid:  2147483647" &&
+		ok "info: pid 2^31-1 as it is" || nok "info pid 2^31-1: $out"
+	while read -r secs want; do
+		patch_header "${P}h" created "$secs"
+		run "$S" info "${P}h"
+		printf '%s\n' "$out" | grep -qxF "created:      $want" &&
+			ok "info: created $secs is $want" ||
+			nok "info: created $secs: $(printf '%s\n' "$out" |
+				grep created)"
+	done <<EOI
+0000000000000000 1970-01-01T00:00:00Z
+ffffffffffffffff 1969-12-31T23:59:59Z
+fffffff1886e0900 0001-01-01T00:00:00Z
+fffffff1886e08ff 0000-12-31T23:59:59Z
+fffffff1868b83ff -0001-12-31T23:59:59Z
+fffffff8df7d0c7f 0999-12-31T23:59:59Z
+0000003afff4417f 9999-12-31T23:59:59Z
+0000003afff44180 +10000-01-01T00:00:00Z
+0000000038bb0c00 2000-02-29T00:00:00Z
+00000000f4d41f80 2100-03-01T00:00:00Z
+00f0c29d868bfd80 +2147483648-01-01T00:00:00Z
+7fffffffffffffff +292277026596-12-04T15:30:07Z
+8000000000000000 -292277022657-01-27T08:29:52Z
+EOI
+	# list, list -l and the JSON of both, with an unknown pid
+	patch_header "${P}h" pid 0000000080000000
+	run "$S" list
+	printf '%s\n' "$out" | grep -q "^${P}h .* -292277022657-01-27T08:29:52Z$" &&
+		ok "list: a far date" || nok "list far date: $out"
+	run "$S" list -l
+	printf '%s\n' "$out" |
+		grep -qE "^${P}h .* -292277022657-01-27T08:29:52Z +- +[0-9a-f-]{36}$" &&
+		ok "list -l: an unknown pid is -" || nok "list -l unknown pid: $out"
+	for c in "list --json" "info --json ${P}h"; do
+		# shellcheck disable=SC2086
+		run "$S" $c
+		printf '%s' "$out" | "$PY" -c '
+import json, sys
+rows = json.load(sys.stdin)
+row = [r for r in rows if r["name"] == sys.argv[1]][0] \
+	if isinstance(rows, list) else rows
+assert row["creator_pid"] is None, row
+assert row["created"] == "-292277022657-01-27T08:29:52Z", row
+' "${P}h" && ok "$c: unknown pid is null, a far date" || nok "$c: $out"
+	done
+	"$S" rm "${P}h"
+}
+
 test_rm() {
 	write_npy "$T/a.npy"
 	"$S" create "${P}d1" --from "$T/a.npy"
@@ -519,6 +603,7 @@ test_create_from_npy
 test_create_refuses_bad_npy
 test_create_raw
 test_list_and_states
+test_info_unknown_pid_and_far_dates
 test_rm
 test_dump_and_wait
 test_permissions

@@ -161,13 +161,35 @@ void fmt_size(uint64_t bytes, bool exact, char *buf, size_t len)
 	snprintf(buf, len, v < 10 ? "%.1f%ci" : "%.0f%ci", v, units[u]);
 }
 
+/* ISO 8601 in UTC for every time a header can hold: gmtime_r fails once
+ * the year passes INT_MAX, so the date is computed here, in the proleptic
+ * Gregorian calendar that ISO 8601 uses (the days-to-date steps of Howard
+ * Hinnant's civil_from_days). Years outside 0000-9999 take a sign, as in
+ * ISO 8601's expanded representation. */
 void fmt_time(const struct timespec *t, char *buf, size_t len)
 {
-	struct tm tm;
+	int64_t secs = (int64_t)t->tv_sec, day = secs / 86400;
+	int64_t sod = secs % 86400, era, doe, yoe, doy, mp, year;
+	unsigned month, mday;
 
-	if (!gmtime_r(&t->tv_sec, &tm) ||
-	    !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(buf, len, "%lld", (long long)t->tv_sec);
+	if (sod < 0) {
+		sod += 86400;
+		day--;
+	}
+	day += 719468;		/* from 1970-01-01 to 0000-03-01 */
+	era = (day >= 0 ? day : day - 146096) / 146097;	/* 400 years */
+	doe = day - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);	/* from March 1 */
+	mp = (5 * doy + 2) / 153;
+	mday = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+	month = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+	year = yoe + era * 400 + (month <= 2);
+	snprintf(buf, len, year >= 0 && year <= 9999 ?
+		 "%04" PRId64 "-%02u-%02uT%02u:%02u:%02uZ" :
+		 "%+05" PRId64 "-%02u-%02uT%02u:%02u:%02uZ", year, month, mday,
+		 (unsigned)(sod / 3600), (unsigned)(sod / 60 % 60),
+		 (unsigned)(sod % 60));
 }
 
 void fmt_shape(const struct shmseg_layout *l, const char *sep, char *buf,

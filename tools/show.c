@@ -83,8 +83,12 @@ static void json_row(const struct row *r)
 	       order_name(&st->layout), st->nbytes, st->size,
 	       st->size - st->nbytes);
 	fmt_uuid(st->uuid, buf, sizeof(buf));
-	printf(", \"uuid\": \"%s\", \"creator_pid\": %ld", buf,
-	       (long)st->creator_pid);
+	printf(", \"uuid\": \"%s\", \"creator_pid\": ", buf);
+	/* 0: the header's pid was 0 or does not fit pid_t */
+	if (st->creator_pid)
+		printf("%ld", (long)st->creator_pid);
+	else
+		printf("null");
 	fmt_time(&st->created, buf, sizeof(buf));
 	printf(", \"created\": \"%s\", \"mode\": \"%04o\", \"uid\": %lu, "
 	       "\"owner\": ", buf, (unsigned)st->mode, (unsigned long)st->uid);
@@ -119,7 +123,11 @@ static int cells(const struct row *r, bool bytes, bool lng, char *c[COLS])
 		fmt_user(st->uid, b[6], CELL);
 		fmt_time(&st->created, b[7], CELL);
 		if (lng) {
-			snprintf(b[8], CELL, "%ld", (long)st->creator_pid);
+			if (st->creator_pid)
+				snprintf(b[8], CELL, "%ld",
+					 (long)st->creator_pid);
+			else
+				snprintf(b[8], CELL, "-");	/* unknown */
 			fmt_uuid(st->uuid, b[9], CELL);
 		}
 	}
@@ -286,7 +294,10 @@ int cmd_info(int argc, char **argv)
 	printf("nbytes:       %" PRIu64 "\n", r.st.nbytes);
 	printf("data offset:  %" PRIu64 "\n", r.st.size - r.st.nbytes);
 	printf("size:         %" PRIu64 "\n", r.st.size);
-	printf("creator pid:  %ld\n", (long)r.st.creator_pid);
+	if (r.st.creator_pid)
+		printf("creator pid:  %ld\n", (long)r.st.creator_pid);
+	else
+		printf("creator pid:  unknown\n");
 	fmt_time(&r.st.created, buf, sizeof(buf));
 	printf("created:      %s\n", buf);
 	printf("mode:         %04o\n", (unsigned)r.st.mode);
