@@ -396,6 +396,64 @@ assert row["created"] == "-292277022657-01-27T08:29:52Z", row
 	"$S" rm "${P}h"
 }
 
+# C1 controls (U+0080-U+009F; CSI, U+009B, starts terminal commands) are
+# control characters: \ooo for each byte, as ls -b shows them, in list,
+# info and messages, and \u escapes in JSON. Other UTF-8 stays as it is.
+test_c1_controls_escaped() {
+	write_npy "$T/a.npy"
+	csi=$(printf '%sc1\302\233x' "$P")
+	pad=$(printf '%sc1\302\200\302\237' "$P")
+	e=$(printf '%s\303\251' "$P")
+	long=$P'L'
+	for i in $(seq 115); do long=$long$(printf '\302\233'); done
+	for n in "$csi" "$pad" "$e" "$long"; do
+		"$S" create "$n" --from "$T/a.npy" || nok "create $n"
+	done
+	raw=$(printf '\302[\200-\237]')
+	run "$S" list -l
+	printf '%s\n' "$out" | grep -q "^${P}c1\\\\302\\\\233x  " &&
+	printf '%s\n' "$out" | grep -q "^${P}c1\\\\302\\\\200\\\\302\\\\237  " &&
+		ok "list shows C1 controls as \\ooo" || nok "list C1: $out"
+	printf '%s\n' "$out" | LC_ALL=C grep -q "$raw" &&
+		nok "list lets a C1 control through: $out" ||
+		ok "list lets no C1 control through"
+	printf '%s\n' "$out" | grep -qF "$e  " &&
+		ok "list keeps other UTF-8 as it is" || nok "list UTF-8: $out"
+	printf '%s\n' "$out" | grep -q "^${P}L\(\\\\302\\\\233\)\{115\}  " &&
+		ok "list shows the longest escaped name whole" ||
+		nok "list long name: $out"
+	run "$S" info "$csi"
+	printf '%s\n' "$out" | grep -qxF "name:         ${P}c1\\302\\233x" &&
+		ok "info shows C1 controls as \\ooo" || nok "info C1: $out"
+	run "$S" info "$e"
+	printf '%s\n' "$out" | grep -qxF "name:         $e" &&
+		ok "info keeps other UTF-8 as it is" || nok "info UTF-8: $out"
+	run "$S" info "${csi}none"
+	expect "messages show C1 controls as \\ooo" 1 \
+		"shmctl: info ${P}c1\\302\\233xnone: no such segment"
+	run "$S" create "${P}x" --from "$T/no$(printf '\302\233')file"
+	expect "paths in messages too" 1 "$T/no\\302\\233file: No such file"
+	printf '%s' "$err" | LC_ALL=C grep -q "$raw" &&
+		nok "a message lets a C1 control through: $err" ||
+		ok "messages let no C1 control through"
+	run "$S" list --json
+	printf '%s' "$out" | LC_ALL=C grep -q "$raw" &&
+		nok "list --json lets a C1 control through" ||
+		ok "list --json gives C1 controls as \\u escapes"
+	if [ -x "$PY" ]; then
+		printf '%s' "$out" | "$PY" -c '
+import json, sys
+names = {r["name"] for r in json.load(sys.stdin)}
+p = sys.argv[1]
+assert p + "c1\x9bx" in names and p + "c1\x80\x9f" in names, names
+assert p + "\xe9" in names and p + "L" + "\x9b" * 115 in names, names
+' "$P" && ok "list --json names parse back" || nok "list --json C1: $out"
+	fi
+	for n in "$csi" "$pad" "$e" "$long"; do
+		"$S" rm "$n"
+	done
+}
+
 test_rm() {
 	write_npy "$T/a.npy"
 	"$S" create "${P}d1" --from "$T/a.npy"
@@ -604,6 +662,7 @@ test_create_refuses_bad_npy
 test_create_raw
 test_list_and_states
 test_info_unknown_pid_and_far_dates
+test_c1_controls_escaped
 test_rm
 test_dump_and_wait
 test_permissions

@@ -20,18 +20,27 @@ const char *cmd_name;
 __attribute__((format(printf, 2, 0)))
 static void vwarn(const char *obj, const char *fmt, va_list ap)
 {
+	char *msg = NULL;
+	va_list aq;
+	int n;
+
+	va_copy(aq, ap);
+	n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	if (n >= 0 && (msg = malloc((size_t)n + 1)))
+		vsnprintf(msg, (size_t)n + 1, fmt, ap);
+	/* The object and the message as fmt_name() shows names: paths and
+	 * option values in the message are the user's bytes too, and no
+	 * control character may reach the terminal. */
 	fprintf(stderr, "shmctl: %s", cmd_name ? cmd_name : "");
 	if (obj) {
-		/* A name or path as given, but no control byte reaches the
-		 * terminal: \ooo, as in list. */
-		static char shown[4 * 4096 + 8];
-
-		fmt_name(obj, shown, sizeof(shown));
-		fprintf(stderr, " %s", shown);
+		fputc(' ', stderr);
+		put_name(stderr, obj);
 	}
-	fprintf(stderr, ": ");
-	vfprintf(stderr, fmt, ap);
+	fputs(": ", stderr);
+	put_name(stderr, msg ? msg : "out of memory");
 	fputc('\n', stderr);
+	free(msg);
 }
 
 void warn_obj(const char *obj, const char *fmt, ...)
@@ -293,6 +302,17 @@ static size_t utf8_len(const unsigned char *s)
 	return n;
 }
 
+/* The code point of the control character (C0, DEL or C1) that is the
+ * UTF-8 sequence of k bytes at s, or -1. */
+static int control_char(const unsigned char *s, size_t k)
+{
+	if (k == 1 && (*s < 0x20 || *s == 0x7f))
+		return *s;
+	if (k == 2 && s[0] == 0xc2 && s[1] < 0xa0)	/* U+0080-U+009F */
+		return s[1];
+	return -1;
+}
+
 void json_string(FILE *f, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -300,14 +320,17 @@ void json_string(FILE *f, const char *str)
 	fputc('"', f);
 	while (*s) {
 		size_t n = utf8_len(s);
+		int ctl = control_char(s, n);
 
 		if (n == 0) {
 			fputs("\\ufffd", f);	/* not UTF-8: JSON cannot say it */
 			s++;
 		} else if (*s == '"' || *s == '\\') {
 			fprintf(f, "\\%c", *s++);
-		} else if (*s < 0x20 || *s == 0x7f) {
-			fprintf(f, "\\u%04x", *s++);
+		} else if (ctl >= 0) {
+			/* JSON allows C1 raw, but a terminal acts on it */
+			fprintf(f, "\\u%04x", (unsigned)ctl);
+			s += n;
 		} else {
 			fwrite(s, 1, n, f);
 			s += n;
@@ -316,23 +339,57 @@ void json_string(FILE *f, const char *str)
 	fputc('"', f);
 }
 
+/* Room for one character as shown: \ooo\ooo, a C1 control, is the
+ * longest. */
+#define SHOWN_MAX 9
+
+/* The next character of s as shown: a control character, a backslash or
+ * a byte that is not UTF-8 as \ooo for each of its bytes, as ls -b shows
+ * them, any other UTF-8 sequence as it is, whatever the locale. Writes it
+ * to out as a string and returns how many bytes of s it took. */
+static size_t shown_char(const unsigned char *s, char out[SHOWN_MAX])
+{
+	size_t k = utf8_len(s);
+
+	if (k == 0 || *s == '\\' || control_char(s, k) >= 0) {
+		size_t i, n = 0;
+
+		k = k ? k : 1;
+		for (i = 0; i < k; i++)
+			n += (size_t)snprintf(out + n, SHOWN_MAX - n, "\\%03o",
+					      s[i]);
+	} else {
+		memcpy(out, s, k);
+		out[k] = '\0';
+	}
+	return k;
+}
+
 void fmt_name(const char *name, char *buf, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)name;
+	char one[SHOWN_MAX];
 	size_t n = 0;
 
-	/* Bytes that would break a table line, or are not UTF-8, are shown
-	 * as \ooo, as ls -b does. */
-	while (*s && n + 5 < len) {
-		size_t k = utf8_len(s);
+	buf[0] = '\0';
+	while (*s) {
+		size_t k = shown_char(s, one), m = strlen(one);
 
-		if (k == 0 || *s < 0x20 || *s == 0x7f || *s == '\\') {
-			n += (size_t)snprintf(buf + n, len - n, "\\%03o", *s);
-			s++;
-		} else {
-			for (; k > 0 && n + 1 < len; k--)
-				buf[n++] = (char)*s++;
-		}
+		if (n + m >= len)
+			break;		/* cut before a whole character */
+		memcpy(buf + n, one, m + 1);
+		n += m;
+		s += k;
 	}
-	buf[n] = '\0';
+}
+
+void put_name(FILE *f, const char *name)
+{
+	const unsigned char *s = (const unsigned char *)name;
+	char one[SHOWN_MAX];
+
+	while (*s) {
+		s += shown_char(s, one);
+		fputs(one, f);
+	}
 }

@@ -48,10 +48,15 @@ void fmt_uuid(const unsigned char uuid[16], char *buf, size_t len);
 const char *state_name(enum shmseg_state state);
 /* "C", "F" or "strided", as shmseg_layout_order() decides */
 const char *order_name(const struct shmseg_layout *l);
-/* A JSON string literal of s; bytes that are not UTF-8 become U+FFFD. */
+/* A JSON string literal of s; bytes that are not UTF-8 become U+FFFD,
+ * control characters (C1 too) \u escapes. */
 void json_string(FILE *f, const char *s);
-/* A name for a table: control bytes and backslashes as \ooo. */
+/* A name for a table: control characters (C1 too), backslashes and bytes
+ * that are not UTF-8 as \ooo, byte by byte; cut before a character that
+ * would not fit. 4 * SHMSEG_NAME_MAX + 1 bytes fit any name. */
 void fmt_name(const char *name, char *buf, size_t len);
+/* The same, written to f, for any length. */
+void put_name(FILE *f, const char *name);
 
 /* The commands. */
 int cmd_create(int argc, char **argv);

@@ -100,7 +100,9 @@ static void json_row(const struct row *r)
 	printf("}");
 }
 
-enum { COLS = 10, CELL = 704 };	/* a cell fits 32 dimensions */
+/* A cell fits a name of control characters, \ooo for each byte, and 32
+ * dimensions of 20 digits and an x. */
+enum { COLS = 10, CELL = 4 * SHMSEG_NAME_MAX + 1 };
 
 /* The text cells of one row of the table, each allocated. */
 static int cells(const struct row *r, bool bytes, bool lng, char *c[COLS])
