@@ -80,13 +80,121 @@ long npy_header_size(const void *buf, size_t len)
 
 struct lex {
 	const char *p, *end;
+	bool py2_long;		/* versions 1 and 2: 2L is read as 2 */
 };
 
-static void skip_ws(struct lex *x)
+/* The length of the line end at p: "\n", "\r\n" or a lone "\r", all of
+ * which Python takes for a line end in source text; 0 if none. */
+static size_t line_end(const struct lex *x, const char *p)
+{
+	if (p >= x->end || (*p != '\n' && *p != '\r'))
+		return 0;
+	return *p == '\r' && p + 1 < x->end && p[1] == '\n' ? 2 : 1;
+}
+
+/* Blanks within a line: Python's are space, tab and form feed. */
+static void skip_blanks(struct lex *x)
 {
 	while (x->p < x->end && (*x->p == ' ' || *x->p == '\t' ||
-				 *x->p == '\n' || *x->p == '\r'))
+				 *x->p == '\f'))
 		x->p++;
+}
+
+/* A comment runs to the line end; a NUL stops it, for the caller to
+ * refuse (Python refuses NUL anywhere in source). */
+static void skip_comment(struct lex *x)
+{
+	if (x->p < x->end && *x->p == '#')
+		while (x->p < x->end && *x->p != '\n' && *x->p != '\r' &&
+		       *x->p != '\0')
+			x->p++;
+}
+
+/* A backslash joining the next line to this one. Python refuses one
+ * with nothing after it, at the very end of the text. */
+static bool skip_join(struct lex *x)
+{
+	size_t n;
+
+	if (x->p >= x->end || *x->p != '\\')
+		return false;
+	n = line_end(x, x->p + 1);
+	if (n == 0 || x->p + 1 + n == x->end)
+		return false;
+	x->p += 1 + n;
+	return true;
+}
+
+/* Blanks and line joins, then a comment: what may fill the rest of a
+ * line. Whether a comment was there. */
+static bool skip_rest_of_line(struct lex *x)
+{
+	const char *at;
+
+	do
+		skip_blanks(x);
+	while (skip_join(x));
+	at = x->p;
+	skip_comment(x);
+	return x->p != at;
+}
+
+/* What Python allows between the tokens of the dict, as NumPy reads the
+ * header with ast.literal_eval: blanks, comments, line joins and, within
+ * brackets, line ends. */
+static void skip_ws(struct lex *x)
+{
+	size_t n;
+
+	do {
+		skip_rest_of_line(x);
+		n = line_end(x, x->p);
+		x->p += n;
+	} while (n);
+}
+
+/* After the dict: the rest of its line, then whole lines of blanks and
+ * comments (a file copied from a segment has the segment's '#' lines
+ * there). A last line that the text ends in without a line end must be
+ * empty or have a comment: Python refuses "}\n  " in a version 3 header
+ * (an unexpected indent), and "}\n\\\n\f" in a version 1 header. */
+static bool skip_tail(struct lex *x)
+{
+	size_t n;
+
+	skip_rest_of_line(x);
+	while ((n = line_end(x, x->p)) != 0) {
+		const char *line = x->p + n;
+
+		x->p = line;
+		if (!skip_rest_of_line(x) && x->p == x->end && x->p != line)
+			return false;
+	}
+	return x->p == x->end;
+}
+
+/* Before the dict: the spaces and tabs ast.literal_eval strips, then
+ * whole blank or comment lines. The dict's own line may not be indented:
+ * Python refuses "\n {". A form feed on the dict's line and line joins,
+ * which NumPy reads differently in versions 1 and 3 and no writer puts
+ * there, are refused. */
+static void skip_lead(struct lex *x)
+{
+	while (x->p < x->end && (*x->p == ' ' || *x->p == '\t'))
+		x->p++;
+	for (;;) {
+		const char *line = x->p;
+		size_t n;
+
+		skip_blanks(x);
+		skip_comment(x);
+		n = line_end(x, x->p);
+		if (n == 0) {
+			x->p = line;
+			return;
+		}
+		x->p += n;
+	}
 }
 
 static bool eat(struct lex *x, char c)
@@ -156,6 +264,57 @@ static bool number(struct lex *x, uint64_t *v)
 	return true;
 }
 
+/* Python 2 wrote long integers with an L: (2L, 3L). In versions 1 and
+ * 2, NumPy drops an L that follows a number, also one set apart by
+ * blanks or a line join (not by a line end or a comment). */
+static void skip_long(struct lex *x)
+{
+	const char *was = x->p;
+
+	do
+		skip_blanks(x);
+	while (skip_join(x));
+	if (x->p < x->end && *x->p == 'L')
+		x->p++;
+	else
+		x->p = was;
+}
+
+/* Whether s holds only well-formed UTF-8, as Python's strict decoder
+ * takes it: no overlong forms, no surrogates, nothing past U+10FFFF. */
+static bool utf8_valid(const unsigned char *s, size_t len)
+{
+	size_t i = 0, n, k;
+	uint32_t c;
+
+	while (i < len) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if (s[i] >= 0xc2 && s[i] <= 0xdf)
+			n = 2, c = s[i] & 0x1fu;
+		else if (s[i] >= 0xe0 && s[i] <= 0xef)
+			n = 3, c = s[i] & 0x0fu;
+		else if (s[i] >= 0xf0 && s[i] <= 0xf4)
+			n = 4, c = s[i] & 0x07u;
+		else
+			return false;
+		if (len - i < n)
+			return false;
+		for (k = 1; k < n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+			c = c << 6 | (s[i + k] & 0x3fu);
+		}
+		if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
+		    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+			return false;
+		i += n;
+	}
+	return true;
+}
+
 /* "(3, 4)", "(5,)", "()" */
 static int shape(struct lex *x, struct shmseg_layout *l)
 {
@@ -169,9 +328,8 @@ static int shape(struct lex *x, struct shmseg_layout *l)
 			return -ENOTSUP;	/* more dimensions than we carry */
 		if (!number(x, &l->shape[l->ndim++]))
 			return -EILSEQ;
-		/* Python 2 wrote long integers with an L: (2L, 3L) */
-		if (x->p < x->end && *x->p == 'L')
-			x->p++;
+		if (x->py2_long)
+			skip_long(x);
 		if (eat(x, ')'))
 			return l->ndim == 1 ? -EILSEQ : 0;	/* (5) is no tuple */
 		if (!eat(x, ','))
@@ -199,7 +357,13 @@ int npy_parse(const void *buf, size_t len, struct npy_hdr *h)
 	h->header_size = (uint64_t)size;
 	x.p = (const char *)p + (p[6] == 1 ? 10 : 12);
 	x.end = (const char *)p + size;
-	if (!eat(&x, '{'))
+	x.py2_long = p[6] != 3;
+	/* Versions 1 and 2 are Latin-1, where every byte is a character. */
+	if (p[6] == 3 && !utf8_valid((const unsigned char *)x.p,
+				     (size_t)(x.end - x.p)))
+		return -EILSEQ;
+	skip_lead(&x);
+	if (x.p >= x.end || *x.p++ != '{')
 		return -EILSEQ;
 	while (!eat(&x, '}')) {
 		if (!string(&x, key, sizeof(key)) || !eat(&x, ':'))
@@ -237,8 +401,7 @@ int npy_parse(const void *buf, size_t len, struct npy_hdr *h)
 			break;
 		}
 	}
-	skip_ws(&x);
-	if (x.p != x.end || seen != (DESCR | FORTRAN | SHAPE))
+	if (!skip_tail(&x) || seen != (DESCR | FORTRAN | SHAPE))
 		return -EILSEQ;
 	if (dtype_err)
 		return dtype_err;

@@ -15,21 +15,32 @@
 static char name[TU_NAME_LEN];
 static unsigned char buf[8192];
 
-/* A .npy header of the given version around dict text. */
-static size_t make(int version, const char *dict)
+/* A .npy header of the given version holding exactly n bytes of text. */
+static size_t make_exact(int version, const char *text, size_t n)
 {
-	size_t pre = version == 1 ? 10 : 12, n = strlen(dict);
-	size_t total = (pre + n + 1 + 63) / 64 * 64, i;
+	size_t pre = version == 1 ? 10 : 12, i;
 
 	memcpy(buf, "\x93NUMPY", 6);
 	buf[6] = (unsigned char)version;
 	buf[7] = 0;
 	for (i = 0; i < pre - 8; i++)
-		buf[8 + i] = (unsigned char)(((total - pre) >> (8 * i)) & 0xff);
-	memcpy(buf + pre, dict, n);
-	memset(buf + pre + n, ' ', total - pre - n - 1);
-	buf[total - 1] = '\n';
-	return total;
+		buf[8 + i] = (unsigned char)((n >> (8 * i)) & 0xff);
+	memcpy(buf + pre, text, n);
+	return pre + n;
+}
+
+/* A .npy header of the given version around dict text, padded as NumPy
+ * pads it. */
+static size_t make(int version, const char *dict)
+{
+	size_t pre = version == 1 ? 10 : 12, n = strlen(dict);
+	size_t total = (pre + n + 1 + 63) / 64 * 64;
+	char text[sizeof(buf)];
+
+	memcpy(text, dict, n);
+	memset(text + n, ' ', total - pre - n - 1);
+	text[total - pre - 1] = '\n';
+	return make_exact(version, text, total - pre);
 }
 
 START_TEST(parses_what_numpy_writes)
@@ -152,6 +163,118 @@ START_TEST(nul_inside_a_string_is_eilseq)
 	/* Without the NUL, the same headers are fine or merely unknown. */
 	n = make(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (3,)}");
 	ck_assert_int_eq(npy_parse(buf, n, &h), 0);
+}
+END_TEST
+
+/* What NumPy's reader (ast.literal_eval over the header text) accepts
+ * around the dict, and what it refuses, each checked against numpy.load
+ * of the same bytes: err12 for versions 1 and 2 (Latin-1 text, Python 2
+ * longs), err3 for version 3 (UTF-8). */
+#define DICT "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }"
+#define TEXT(s) s, sizeof(s) - 1
+static const struct {
+	const char *text;
+	size_t len;
+	int err12, err3;
+} around[] = {
+	/* a copy of a segment: its control block is '#' lines */
+	{ TEXT(DICT "\n#shmseg=0001\n#uuid=86739ccab8f7\n" "      \n"), 0, 0 },
+	{ TEXT(DICT "  # a comment on the dict's line\n"), 0, 0 },
+	{ TEXT(DICT "#\n# a\n\n   # b\n\t# c\n"), 0, 0 },
+	{ TEXT(DICT "\n# no line end at the end"), 0, 0 },
+	{ TEXT(DICT "\t\t\n\t\n"), 0, 0 },
+	{ TEXT(DICT "\f\n\f# form feeds\n\f\n"), 0, 0 },
+	{ TEXT(DICT "\r"), 0, 0 },
+	{ TEXT(DICT "\r\n# a\r\n# b\r\n"), 0, 0 },
+	{ TEXT(DICT "\r# a\r# b\r"), 0, 0 },
+	{ TEXT(DICT "\n# caf\xc3\xa9 \xe2\x80\xa8 \xf0\x9f\x98\x80\n"), 0, 0 },
+	{ TEXT(DICT "\n# \x01\x1b[31m\v\x7f\n"), 0, 0 },
+	{ TEXT(DICT "# " DICT "\n"), 0, 0 },
+	{ TEXT(DICT " \\\n   \n"), 0, 0 },
+	{ TEXT(DICT " \\\n# a join, then a comment\n"), 0, 0 },
+	{ TEXT(DICT " \\\r\n \\\r \n"), 0, 0 },
+	{ TEXT(DICT " \\\n "), 0, 0 },
+	{ TEXT(DICT "\n  \\\n  # c\n"), 0, 0 },
+	{ TEXT(DICT " # a backslash in a comment joins nothing \\\n"), 0, 0 },
+	{ TEXT("  \n# before the dict\r\n\t# too\n\f\n" DICT "\n"), 0, 0 },
+	{ TEXT("{'descr': '<f8', # c\n 'fortran_order' # c\r: False,\f \\\n"
+	       " 'shape': (3 # c\n,), } # c"), 0, 0 },
+	/* Latin-1 in versions 1 and 2, not UTF-8 */
+	{ TEXT(DICT "\n# caf\xe9 \xff\x80\x85\n"), 0, -EILSEQ },
+	{ TEXT(DICT "\n# \xed\xa0\x80\n"), 0, -EILSEQ },	/* surrogate */
+	{ TEXT(DICT "\n# \xc0\xaf\n"), 0, -EILSEQ },		/* overlong */
+	{ TEXT(DICT "\n# \xf4\x90\x80\x80\n"), 0, -EILSEQ },	/* > 10FFFF */
+	{ TEXT(DICT "\n# \xe2\x80"), 0, -EILSEQ },		/* cut short */
+	/* Python 2 longs, which NumPy drops only from versions 1 and 2 */
+	{ TEXT("{'descr': '<f8', 'fortran_order': False, 'shape': (3L,), }"),
+	  0, -EILSEQ },
+	{ TEXT("{'descr': '<f8', 'fortran_order': False, "
+	       "'shape': (3 \\\n\fL # c\n,), }"), 0, -EILSEQ },
+	{ TEXT("{'descr': '<f8', 'fortran_order': False, 'shape': (3\nL,), }"),
+	  -EILSEQ, -EILSEQ },
+	{ TEXT("{'descr': '<f8', 'fortran_order': False, "
+	       "'shape': (3 # c\nL,), }"), -EILSEQ, -EILSEQ },
+	{ TEXT("{'descr': '<f8', 'fortran_order': False, 'shape': (3LL,), }"),
+	  -EILSEQ, -EILSEQ },
+	/* refused by NumPy too */
+	{ TEXT(DICT "\n# a comment, then code\nx\n"), -EILSEQ, -EILSEQ },
+	{ TEXT(DICT "\n# a comment, then code\n  x\n"), -EILSEQ, -EILSEQ },
+	{ TEXT(DICT "\n# a lone CR ends a comment\rx\n"), -EILSEQ, -EILSEQ },
+	{ TEXT(DICT " x # c\n"), -EILSEQ, -EILSEQ },
+	{ TEXT(DICT DICT "\n"), -EILSEQ, -EILSEQ },
+	{ TEXT(DICT "\n" DICT "\n"), -EILSEQ, -EILSEQ },
+	{ TEXT(DICT "\n# c\n" DICT "\n"), -EILSEQ, -EILSEQ },
+	{ TEXT(DICT " \\\n" DICT "\n"), -EILSEQ, -EILSEQ },
+	{ TEXT(DICT ";\n"), -EILSEQ, -EILSEQ },
+	{ TEXT(DICT ",\n"), -EILSEQ, -EILSEQ },
+	{ TEXT(DICT " \\\n"), -EILSEQ, -EILSEQ },	/* a join at the end */
+	{ TEXT(DICT " \\\r\n"), -EILSEQ, -EILSEQ },
+	{ TEXT(DICT "# c\n\\\n"), -EILSEQ, -EILSEQ },
+	{ TEXT(DICT " \\"), -EILSEQ, -EILSEQ },
+	{ TEXT(DICT " \\ \n"), -EILSEQ, -EILSEQ },	/* not a join */
+	{ TEXT(DICT "\n \\\n "), -EILSEQ, -EILSEQ },
+	{ TEXT(DICT "\v\n"), -EILSEQ, -EILSEQ },
+	{ TEXT(DICT "\x1a\n"), -EILSEQ, -EILSEQ },
+	{ TEXT(DICT " \xa0\n"), -EILSEQ, -EILSEQ },	/* NBSP, Latin-1 */
+	{ TEXT(DICT " \xc2\xa0\n"), -EILSEQ, -EILSEQ },	/* NBSP, UTF-8 */
+	{ TEXT(DICT "\x00"), -EILSEQ, -EILSEQ },
+	{ TEXT(DICT "# \x00 NUL in a comment\n"), -EILSEQ, -EILSEQ },
+	{ TEXT("# \x00\n" DICT), -EILSEQ, -EILSEQ },
+	{ TEXT("\n  " DICT "\n"), -EILSEQ, -EILSEQ },	/* indented */
+	{ TEXT("# c\n " DICT "\n"), -EILSEQ, -EILSEQ },
+	{ TEXT("\v" DICT "\n"), -EILSEQ, -EILSEQ },
+	{ TEXT("{'descr': '<f8', \\ \n 'fortran_order': False, "
+	       "'shape': (3,), }"), -EILSEQ, -EILSEQ },
+	/* An indented last line without a line end: version 3 refuses it,
+	 * versions 1 and 2 do not; refused in all. */
+	{ TEXT(DICT "\n  "), -EILSEQ, -EILSEQ },
+	{ TEXT(DICT "# c\n\t"), -EILSEQ, -EILSEQ },
+	/* NumPy takes these, in some versions; no writer makes them, and
+	 * they are refused rather than read as one version or the other. */
+	{ TEXT("\f" DICT "\n"), -EILSEQ, -EILSEQ },
+	{ TEXT("\\\n" DICT "\n"), -EILSEQ, -EILSEQ },
+	{ TEXT(DICT "\n\f"), -EILSEQ, -EILSEQ },
+};
+
+START_TEST(reads_around_the_dict_as_numpy_does)
+{
+	struct npy_hdr h;
+	size_t n;
+	int v, want, got;
+
+	for (v = 1; v <= 3; v++) {
+		n = make_exact(v, around[_i].text, around[_i].len);
+		want = v == 3 ? around[_i].err3 : around[_i].err12;
+		got = npy_parse(buf, n, &h);
+		ck_assert_msg(got == want, "version %d, case %d: %d, not %d",
+			      v, _i, got, want);
+		if (got == 0) {
+			ck_assert_uint_eq(h.header_size, n);
+			ck_assert_uint_eq(h.layout.ndim, 1);
+			ck_assert_uint_eq(h.layout.shape[0], 3);
+			ck_assert_uint_eq(h.nbytes, 24);
+		}
+	}
 }
 END_TEST
 
@@ -400,6 +523,8 @@ int main(void)
 	tcase_add_test(tc, parses_what_numpy_writes);
 	tcase_add_loop_test(tc, refuses_bad_headers, 0,
 			    (int)(sizeof(bad) / sizeof(bad[0])));
+	tcase_add_loop_test(tc, reads_around_the_dict_as_numpy_does, 0,
+			    (int)(sizeof(around) / sizeof(around[0])));
 	tcase_add_test(tc, refuses_bad_preambles);
 	tcase_add_test(tc, nul_inside_a_string_is_eilseq);
 	tcase_add_test(tc, format_matches_numpy);

@@ -153,6 +153,42 @@ test_create_refuses_bad_npy() {
 	ok "nothing left behind by refused .npy files"
 }
 
+# A plain copy of a segment file is a .npy file whose header has the
+# segment's '#' lines after the dict; NumPy loads it, and so must create.
+test_create_from_segment_copy() {
+	write_npy "$T/a.npy"
+	"$S" create "${P}seg" --from "$T/a.npy" &&
+		cp "/dev/shm/${P}seg" "$T/copy.npy" ||
+		{ nok "create from a segment copy: no segment to copy"; return; }
+	if have_numpy; then
+		"$PY" -c 'import numpy, sys
+a = numpy.load(sys.argv[1])
+sys.exit(a.dtype.str != "<i2" or a.tolist() != [[0, 1, 2], [3, 4, 5]])' \
+			"$T/copy.npy" && ok "NumPy loads a copy of a segment" ||
+			nok "NumPy does not load the copy of a segment"
+	fi
+	run "$S" create "${P}seg2" --from "$T/copy.npy"
+	expect "create --from a copy of a segment" 0
+	run "$S" create "${P}seg3" --from - <"$T/copy.npy"
+	expect "create --from - of a copy of a segment" 0
+	"$S" dump "${P}seg2" -o "$T/back2.npy"
+	"$S" dump "${P}seg3" -o "$T/back3.npy"
+	cmp -s "$T/a.npy" "$T/back2.npy" && cmp -s "$T/a.npy" "$T/back3.npy" &&
+		ok "the copy's data round-trips" ||
+		nok "the segment made from a copy differs from the original"
+	# a copy with text after the '#' lines is refused, as NumPy does
+	{
+		head -c "$(($(wc -c <"$T/copy.npy") - 12 - 2))" "$T/copy.npy"
+		printf 'x\n'
+		tail -c 12 "$T/copy.npy"
+	} >"$T/bad.npy"
+	run "$S" create "${P}seg4" --from "$T/bad.npy"
+	expect "text after the '#' lines is refused" 1 \
+		"shmctl: create ${P}seg4: $T/bad.npy: malformed .npy header"
+	[ ! -e "/dev/shm/${P}seg4" ] || nok "left /dev/shm/${P}seg4"
+	"$S" rm "${P}seg" "${P}seg2" "${P}seg3"
+}
+
 test_create_raw() {
 	printf 'abcdefgh' >"$T/raw"
 	run "$S" create "${P}r" --dtype '<u2' --shape 2x2 --raw "$T/raw"
@@ -659,6 +695,7 @@ test_create_killed_leaves_nothing
 test_create_full_dev_shm
 test_create_from_npy
 test_create_refuses_bad_npy
+test_create_from_segment_copy
 test_create_raw
 test_list_and_states
 test_info_unknown_pid_and_far_dates
