@@ -29,6 +29,7 @@ static const struct {
 	{ EFBIG,	"larger than the file size limit allows" },
 	{ ECANCELED,	"the name no longer holds the segment judged; not "
 			"removed" },
+	{ EROFS,	"the shared-memory file system is read-only" },
 };
 
 EXPORT const char *shmseg_strerror(int err)

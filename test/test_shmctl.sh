@@ -670,6 +670,54 @@ test_create_full_dev_shm() {
 		nok "full /dev/shm: $out"
 }
 
+# Errors of writing the segment name the segment, never the input file:
+# a read-only or full /dev/shm (in a private mount namespace), a file size
+# limit. Errors of reading the input still name the input.
+test_create_blames_the_segment() {
+	write_npy "$T/a.npy"
+	{
+		printf '\223NUMPY\001\000v\000'
+		printf "{'descr': '<i2', 'fortran_order': False, 'shape': (2097152,), }"
+		printf '%*s\n' 54 ''
+		head -c 4194304 /dev/zero
+	} >"$T/big.npy"
+	run "$S" create "${P}dir" --from "$T"
+	expect "a directory as input is the input's error" 1 \
+		"shmctl: create ${P}dir: $T: Is a directory"
+	if command -v prlimit >/dev/null; then
+		run prlimit --fsize=1000000 "$S" create "${P}fbig" \
+			--from "$T/big.npy"
+		expect "a file size limit is the segment's error" 1 \
+			"shmctl: create ${P}fbig: larger than the file size limit allows"
+		[ ! -e "/dev/shm/${P}fbig" ] || nok "left /dev/shm/${P}fbig"
+	else
+		echo "SKIP: create under a file size limit: no prlimit"
+	fi
+	out=$(unshare --mount --propagation unchanged sh -c '
+		{ mount --make-rprivate / 2>/dev/null ||
+		  mount --make-private /dev/shm; } &&
+		mount -t tmpfs -o ro,size=1m shmseg-test /dev/shm || exit 0
+		echo mounted
+		"$1" create ro --from "$2"
+		echo "rc=$?"
+		mount -o remount,rw,size=1m /dev/shm || exit 0
+		"$1" create full --from - <"$3"
+		echo "rc=$? left=$(ls -A /dev/shm | wc -l)"' \
+		sh "$S" "$T/a.npy" "$T/big.npy" 2>&1)
+	case $out in
+	mounted*) ;;
+	*)	echo "SKIP: create on a read-only /dev/shm: needs root and a private mount namespace: $out"
+		return ;;
+	esac
+	expected=$(printf '%s\n' mounted \
+		"shmctl: create ro: the shared-memory file system is read-only" \
+		rc=1 "shmctl: create full: no space left for the segment" \
+		"rc=1 left=0")
+	[ "$out" = "$expected" ] &&
+		ok "a read-only or full /dev/shm is the segment's error" ||
+		nok "read-only or full /dev/shm: $out"
+}
+
 test_create_killed_leaves_nothing() {
 	write_npy "$T/a.npy"
 	# the header, then a pause in the middle of the data
@@ -693,6 +741,7 @@ test_create_killed_leaves_nothing() {
 test_help_and_version
 test_create_killed_leaves_nothing
 test_create_full_dev_shm
+test_create_blames_the_segment
 test_create_from_npy
 test_create_refuses_bad_npy
 test_create_from_segment_copy

@@ -175,6 +175,43 @@ static int create_raw(const struct config *cfg, int fd)
 	return 1;
 }
 
+/* Whether an error of shmseg_npy_import() is the segment's, to be named
+ * alone, rather than the input's, named by its file. The input is only
+ * read, and it may be anything (a pipe, a socket, a file on NFS) with any
+ * read error; the segment is an object the library makes, sizes, writes,
+ * seals and names in the shared-memory file system, which fails in the
+ * ways listed here and no other. None of these comes from a read: a
+ * read-only or full file system, a size limit or a quota is met only by
+ * writing. EINVAL is the name's (the descriptor is one open(2) gave for
+ * reading) and EOVERFLOW an array too large to be stored. */
+static bool segment_error(int err)
+{
+	switch (-err) {
+	case EEXIST:		/* the name is taken */
+	case EINVAL:		/* the name is not valid */
+	case ENAMETOOLONG:
+	case ELOOP:
+	case ENOENT:		/* the seal could not link the name */
+	case EIDRM:		/* the name was removed before the seal */
+	case EACCES:		/* creating in /dev/shm */
+	case EPERM:
+	case EROFS:
+	case ENOSPC:		/* allocating and writing the segment */
+	case EDQUOT:
+	case EFBIG:
+	case EOVERFLOW:
+	case EINTR:
+	case EMFILE:
+	case ENFILE:
+	case ENOMEM:
+	case EBADMSG:		/* the seal */
+	case EALREADY:
+		return true;
+	default:
+		return false;
+	}
+}
+
 int cmd_create(int argc, char **argv)
 {
 	struct config cfg = { 0 };
@@ -189,11 +226,7 @@ int cmd_create(int argc, char **argv)
 	} else {
 		int err = shmseg_npy_import(cfg.name, fd, cfg.mode, NULL);
 
-		/* Errors of the segment name it alone; others name the file
-		 * they come from. */
-		if (err == -EEXIST || err == -ENOSPC || err == -EACCES ||
-		    err == -EINVAL || err == -ENAMETOOLONG || err == -ENOMEM ||
-		    err == -EOVERFLOW)
+		if (err && segment_error(err))
 			warn_err(cfg.name, err);
 		else if (err)
 			warn_obj(cfg.name, "%s: %s", cfg.from,
