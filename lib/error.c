@@ -30,6 +30,7 @@ static const struct {
 	{ ECANCELED,	"the name no longer holds the segment judged; not "
 			"removed" },
 	{ EROFS,	"the shared-memory file system is read-only" },
+	{ EBUSY,	"another process holds a lease on it" },
 };
 
 EXPORT const char *shmseg_strerror(int err)

@@ -665,12 +665,19 @@ EXPORT int shmseg_seal(struct shmseg *seg)
 }
 
 /* Open an existing object. O_NONBLOCK: a FIFO planted under the name must
- * not block the caller; it is refused later as not a segment. */
+ * not block the caller; it is refused later as not a segment. A socket
+ * cannot be opened at all (ENXIO): not a segment either. A file under
+ * another process's lease fails with EWOULDBLOCK, which must not read as
+ * -EAGAIN, a segment not sealed yet, that shmseg_attach_wait() waits on. */
 static int open_object(const char *path, bool rdwr)
 {
 	int fd = shm_open(path, (rdwr ? O_RDWR : O_RDONLY) | O_NONBLOCK, 0);
 
-	return fd < 0 ? neg_errno() : fd;
+	if (fd >= 0)
+		return fd;
+	if (errno == ENXIO)
+		return -EBADMSG;
+	return errno == EWOULDBLOCK ? -EBUSY : neg_errno();
 }
 
 /* Why a read-write open was refused: a sealed segment has no write bits

@@ -11,7 +11,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1072,6 +1074,73 @@ START_TEST(strerror_names_every_case)
 }
 END_TEST
 
+/* A UNIX socket under the name cannot be opened (ENXIO): -EBADMSG, as any
+ * other object that is not a segment. A file under another process's
+ * write lease fails a non-blocking open with EWOULDBLOCK: -EBUSY at once,
+ * not -EAGAIN ("not sealed yet"), which shmseg_attach_wait() waits on. */
+START_TEST(socket_and_leased_file_are_not_segments_being_built)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char path[TU_NAME_LEN + 16], c = 'n';
+	struct shmseg_stat st;
+	struct shmseg *r;
+	int sock, ready[2], hold[2];
+	uint64_t t0;
+	pid_t pid;
+
+	tu_name(name, "sock");
+	ck_assert_uint_lt(strlen(tu_path(path, name)), sizeof(sa.sun_path));
+	strcpy(sa.sun_path, path);
+	sock = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_ge(sock, 0);
+	ck_assert_int_eq(bind(sock, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(shmseg_attach(name, 0, &r), -EBADMSG);
+	ck_assert_int_eq(shmseg_attach(name, SHMSEG_RDWR, &r), -EBADMSG);
+	ck_assert_int_eq(shmseg_stat(name, &st), -EBADMSG);
+	ck_assert_int_eq(shmseg_attach_wait(name, 0, 1000, &r), -EBADMSG);
+	close(sock);
+	ck_assert_int_eq(unlink(path), 0);
+
+	/* The lease is held by a child that owns the file; it removes the
+	 * file and exits once hold[] is closed, also if this test dies. */
+	tu_name(name, "lease");
+	tu_path(path, name);
+	ck_assert_int_eq(pipe(ready), 0);
+	ck_assert_int_eq(pipe(hold), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fd = open(path, O_RDONLY | O_CREAT | O_EXCL, 0600);
+
+		signal(SIGIO, SIG_IGN);	/* a lease break's signal kills */
+		close(hold[1]);
+		if (fd >= 0 && fcntl(fd, F_SETLEASE, F_WRLCK) == 0)
+			c = 'y';
+		if (write(ready[1], &c, 1) == 1)
+			while (read(hold[0], &c, 1) > 0)
+				;	/* until closed */
+		unlink(path);
+		_exit(0);
+	}
+	close(hold[0]);
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	if (c == 'y') {
+		ck_assert_int_eq(shmseg_attach(name, 0, &r), -EBUSY);
+		ck_assert_int_eq(shmseg_stat(name, &st), -EBUSY);
+		t0 = tu_usec();
+		ck_assert_int_eq(shmseg_attach_wait(name, 0, 5000, &r), -EBUSY);
+		ck_assert_uint_lt(tu_usec() - t0, 1000000);
+		ck_assert_str_eq(shmseg_strerror(-EBUSY),
+				 "another process holds a lease on it");
+	}
+	close(hold[1]);
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+	if (c != 'y')
+		tu_skip("socket_and_leased_file_are_not_segments_being_built",
+			"no write lease here (fs.leases-enable?)");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("segment");
@@ -1118,6 +1187,7 @@ int main(void)
 	tcase_add_test(tc, strerror_names_every_case);
 	tcase_add_test(tc, file_size_limit_is_efbig_not_sigxfsz);
 	tcase_add_test(tc, unlink_if_removes_only_what_was_judged);
+	tcase_add_test(tc, socket_and_leased_file_are_not_segments_being_built);
 	suite_add_tcase(s, tc);
 	return tu_main(s);
 }

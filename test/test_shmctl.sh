@@ -718,6 +718,52 @@ test_create_blames_the_segment() {
 		nok "read-only or full /dev/shm: $out"
 }
 
+# A socket under a segment's name is not a segment; a file under another
+# process's write lease is reported at once, not waited on as a segment
+# still being built.
+test_socket_and_leased_file() {
+	if [ ! -x "$PY" ]; then
+		echo "SKIP: socket and leased file: no $PY"
+		return
+	fi
+	"$PY" -c 'import socket, sys
+socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "/dev/shm/${P}sock"
+	run "$S" info "${P}sock"
+	expect "info of a socket" 1 \
+		"shmctl: info ${P}sock: not a shmseg segment, or its header is corrupt"
+	run timeout 10 "$S" wait "${P}sock"
+	expect "wait on a socket" 1 \
+		"shmctl: wait ${P}sock: not a shmseg segment, or its header is corrupt"
+	rm -f "/dev/shm/${P}sock"
+	# The holder owns the file, ignores the SIGIO of a lease break, and
+	# says "leased" once it holds the lease.
+	"$PY" -c 'import fcntl, os, signal, sys, time
+signal.signal(signal.SIGIO, signal.SIG_IGN)
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_CREAT | os.O_EXCL, 0o600)
+fcntl.fcntl(fd, 1024, fcntl.F_WRLCK)	# F_SETLEASE
+print("leased", flush=True)
+time.sleep(60)' "/dev/shm/${P}lease" >"$T/lease" 2>&1 &
+	holder=$!
+	i=0
+	while [ ! -s "$T/lease" ] && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if [ "$(cat "$T/lease")" != leased ]; then
+		echo "SKIP: leased file: no write lease here: $(cat "$T/lease")"
+	else
+		run timeout 10 "$S" info "${P}lease"
+		expect "info of a leased file" 1 \
+			"shmctl: info ${P}lease: another process holds a lease on it"
+		run timeout 10 "$S" wait "${P}lease"
+		expect "wait on a leased file returns at once" 1 \
+			"shmctl: wait ${P}lease: another process holds a lease on it"
+	fi
+	kill "$holder" 2>/dev/null
+	wait "$holder" 2>/dev/null
+	rm -f "/dev/shm/${P}lease"
+}
+
 test_create_killed_leaves_nothing() {
 	write_npy "$T/a.npy"
 	# the header, then a pause in the middle of the data
@@ -754,6 +800,7 @@ test_dump_and_wait
 test_permissions
 test_bad_names_touch_nothing
 test_symlinks_not_followed
+test_socket_and_leased_file
 test_write_errors
 test_rm_stale_private
 exit $failed
