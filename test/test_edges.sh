@@ -33,7 +33,7 @@ test_file_size_limit() {
 			<"$T/big.npy" 2>"$T/err"
 		rc=$?
 		[ $rc -eq 1 ] && [ ! -e "/dev/shm/${P}fsz" ] &&
-		grep -q "larger than the file size limit allows" "$T/err" &&
+		grep -q "create ${P}fsz: larger than the file size limit allows" "$T/err" &&
 			ok "create $how under a 1 MB file size limit: exit 1, nothing left" ||
 			nok "create $how under prlimit --fsize: exit $rc, $(cat "$T/err")"
 	done
