@@ -554,12 +554,47 @@ EXPORT int shmseg_npy_import(const char *name, int fd, mode_t mode,
 	return 0;
 }
 
+/* Strides of 0 (what np.broadcast_to makes) let a few bytes of segment
+ * stand for many elements, and the file holds each one: shape (1, 2**62)
+ * over one byte would be an endless file. An export writes at most this
+ * many times the segment's data, or this much if that is more. */
+#define EXPORT_RATIO	16
+#define EXPORT_FLOOR	(64ull << 20)
+
+/* Bytes of the array's data written out in C order, into *bytes; -EOVERFLOW
+ * past the bound above, or past what a .npy file after head bytes of
+ * header can hold (NumPy refuses sizes over 2^63 - 1). */
+static int export_size(const struct shmseg_layout *l, uint64_t nbytes,
+		       uint64_t head, uint64_t *bytes)
+{
+	uint64_t limit = (uint64_t)INT64_MAX - head;
+	uint32_t d;
+
+	if (nbytes <= limit / EXPORT_RATIO)
+		limit = nbytes * EXPORT_RATIO;
+	if (limit < EXPORT_FLOOR)
+		limit = EXPORT_FLOOR;
+	*bytes = l->dtype.itemsize;
+	for (d = 0; d < l->ndim; d++)
+		if (l->shape[d] == 0) {
+			*bytes = 0;
+			return 0;
+		}
+	/* *bytes stays within limit, so no product overflows. */
+	for (d = 0; d < l->ndim; d++) {
+		if (l->shape[d] > limit / *bytes)
+			return -EOVERFLOW;
+		*bytes *= l->shape[d];
+	}
+	return 0;
+}
+
 EXPORT int shmseg_npy_export(const struct shmseg *seg, int fd)
 {
 	const struct shmseg_layout *l = shmseg_layout(seg);
 	const unsigned char *data = shmseg_data(seg);
 	char head[4096], *chunk = NULL;
-	uint64_t idx[SHMSEG_MAX_NDIM] = { 0 }, count = 1, i;
+	uint64_t idx[SHMSEG_MAX_NDIM] = { 0 }, count = 0, bytes, i;
 	size_t used = 0, cap = 0;
 	int order, ret;
 	long n;
@@ -568,25 +603,24 @@ EXPORT int shmseg_npy_export(const struct shmseg *seg, int fd)
 	if (!seg)
 		return -EINVAL;
 	order = layout_order(l);
+	n = npy_format(l, order == ORDER_F && l->ndim > 1, head, sizeof(head));
+	if (n < 0)
+		return (int)n;
+	bytes = shmseg_nbytes(seg);
 	/* Neither C nor Fortran order: the elements are gathered in C order
 	 * through a buffer, made before anything is written. */
 	if (order == ORDER_NONE) {
-		for (d = 0; d < l->ndim; d++)
-			if (l->shape[d] && count > UINT64_MAX /
-					   l->dtype.itemsize / l->shape[d])
-				return -EOVERFLOW;	/* bytes to write */
-			else
-				count *= l->shape[d];
+		ret = export_size(l, bytes, (uint64_t)n, &bytes);
+		if (ret)
+			return ret;
+		count = bytes / l->dtype.itemsize;
 		cap = l->dtype.itemsize > (1u << 20) ? l->dtype.itemsize :
 						      1u << 20;
 		chunk = malloc(cap);
 		if (!chunk)
 			return -ENOMEM;
 	}
-	n = npy_format(l, order == ORDER_F && l->ndim > 1, head, sizeof(head));
-	ret = n < 0 ? (int)n :
-	      seg_fsize_check(fd, (uint64_t)n + (order == ORDER_NONE ?
-				count * l->dtype.itemsize : shmseg_nbytes(seg)));
+	ret = seg_fsize_check(fd, (uint64_t)n + bytes);
 	if (!ret)
 		ret = write_full(fd, head, (size_t)n);
 	if (ret || order != ORDER_NONE) {

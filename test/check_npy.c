@@ -513,6 +513,93 @@ START_TEST(large_export_in_two_parts)
 }
 END_TEST
 
+/* A sealed segment of one dtype and shape, with the given strides. */
+static struct shmseg *strided(const char *dtype, uint64_t rows, uint64_t cols,
+			      int64_t s0, int64_t s1)
+{
+	struct shmseg_layout l = tu_layout(dtype, 2, rows, cols);
+	struct shmseg *seg;
+
+	l.strides[0] = s0;
+	l.strides[1] = s1;
+	tu_name(name, "bound");
+	ck_assert_int_eq(shmseg_create(name, &l, SHMSEG_SPARSE, 0600, &seg),
+			 0);
+	ck_assert_int_eq(shmseg_seal(seg), 0);
+	return seg;
+}
+
+/* Export to a non-blocking pipe: the return value, and *out how many bytes
+ * came out, which a refusal leaves at 0. */
+static int export_to_pipe(const struct shmseg *seg, size_t *out)
+{
+	int p[2], ret;
+	ssize_t n;
+
+	ck_assert_int_eq(pipe2(p, O_NONBLOCK), 0);
+	ret = shmseg_npy_export(seg, p[1]);
+	close(p[1]);
+	*out = 0;
+	while ((n = read(p[0], buf, sizeof(buf))) > 0)
+		*out += (size_t)n;
+	close(p[0]);
+	return ret;
+}
+
+/* Export a segment of the given layout, expecting want: a refusal before
+ * any byte, seen through a non-blocking pipe (which an endless write would
+ * fill at once), or success, to /dev/null. */
+static void check_export(const char *dtype, uint64_t rows, uint64_t cols,
+			 int64_t s0, int64_t s1, int want)
+{
+	struct shmseg *seg = strided(dtype, rows, cols, s0, s1);
+	size_t out;
+	int fd;
+
+	if (want) {
+		ck_assert_int_eq(export_to_pipe(seg, &out), want);
+		ck_assert_uint_eq(out, 0);
+	} else {
+		fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(shmseg_npy_export(seg, fd), 0);
+		close(fd);
+	}
+	shmseg_detach(seg);
+}
+
+/* Elements that overlap (strides of 0) are written out each time: an
+ * export stops at 16 times the segment's data or 64 MiB, refusing with
+ * -EOVERFLOW before writing anything, and so never runs without end nor
+ * overflows 64 bits counting bytes. */
+START_TEST(overlapping_export_is_bounded)
+{
+	struct shmseg *seg;
+	uint64_t t0;
+	size_t out;
+
+	/* One byte as shape (1, 2^62): the unbounded dump of the report. */
+	t0 = tu_usec();
+	check_export("|u1", 1, 1ull << 62, 1, 0, -EOVERFLOW);
+	ck_assert_uint_lt(tu_usec() - t0, 100000);
+	/* 2^64 - 8 bytes, which the header's 128 would wrap past 2^64. */
+	check_export("<f8", 1, (1ull << 61) - 1, 8, 0, -EOVERFLOW);
+
+	/* What np.broadcast_to makes, small: a row repeated. */
+	seg = strided("<f8", 1000, 3, 0, 8);
+	ck_assert_int_eq(export_to_pipe(seg, &out), 0);
+	ck_assert_uint_eq(out, 128 + 1000 * 24);
+	shmseg_detach(seg);
+
+	/* 64 MiB from one 4 KiB element is allowed, one element more not. */
+	check_export("|V4096", 1, 16384, 4096, 0, 0);
+	check_export("|V4096", 1, 16385, 4096, 0, -EOVERFLOW);
+	/* 16 times 8 MiB of data is allowed, 17 times not. */
+	check_export("|V4096", 16, 2048, 0, 4096, 0);
+	check_export("|V4096", 17, 2048, 0, 4096, -EOVERFLOW);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("npy");
@@ -534,6 +621,7 @@ int main(void)
 	suite_add_tcase(s, tc);
 	tcase_add_test(large, large_file_import_in_two_parts);
 	tcase_add_test(large, large_export_in_two_parts);
+	tcase_add_test(large, overlapping_export_is_bounded);
 	tcase_set_timeout(large, 120);	/* 72 MiB under valgrind */
 	suite_add_tcase(s, large);
 	return tu_main(s);

@@ -784,6 +784,64 @@ test_create_killed_leaves_nothing() {
 		nok "killed create left /dev/shm/${P}k2"
 }
 
+# make_strided NAME DTYPE ITEMSIZE SHAPE0 SHAPE1 STRIDE0 STRIDE1: a sealed
+# segment with explicit strides, which shmctl cannot make, through the C
+# API from Python (ctypes, no NumPy); 0644, data left as zeros.
+make_strided() {
+	"$PY" - "$B/libshmseg.so.1" "$@" <<'PYEOF'
+import ctypes, sys
+lib = ctypes.CDLL(sys.argv[1])
+name, kind, size = sys.argv[2], sys.argv[3].encode(), int(sys.argv[4])
+dims = [int(v) for v in sys.argv[5:9]]
+class Dtype(ctypes.Structure):
+    _fields_ = [("byteorder", ctypes.c_char), ("kind", ctypes.c_char),
+                ("itemsize", ctypes.c_uint32)]
+class Layout(ctypes.Structure):
+    _fields_ = [("dtype", Dtype), ("ndim", ctypes.c_uint32),
+                ("shape", ctypes.c_uint64 * 32),
+                ("strides", ctypes.c_int64 * 32)]
+l = Layout()
+l.dtype = Dtype(b"|" if size == 1 else b"<", kind, size)
+l.ndim = 2
+l.shape[0], l.shape[1], l.strides[0], l.strides[1] = dims
+seg = ctypes.c_void_p()
+rc = lib.shmseg_create(name.encode(), ctypes.byref(l), 0, 0o644,
+                       ctypes.byref(seg))
+if rc == 0:
+    rc = lib.shmseg_seal(seg)
+    lib.shmseg_detach(seg)
+sys.exit(1 if rc else 0)
+PYEOF
+}
+
+# A segment of one byte seen as shape (1, 2^62): dump refuses at once what
+# would be an endless file, and writes nothing; a small broadcast dumps.
+test_dump_overlapping_is_bounded() {
+	if ! [ -x "$PY" ] || ! make_strided "${P}ov" u 1 1 4611686018427387904 1 0
+	then
+		echo "SKIP: dump of overlapping elements: $PY cannot load $B/libshmseg.so.1 (no Python, or a sanitizer build) to make the segment"
+		return
+	fi
+	# timeout: without the bound, these would write for ever
+	start=$(date +%s%N)
+	run timeout 10 "$S" dump "${P}ov" -o "$T/ov.npy"
+	ms=$(( ($(date +%s%N) - start) / 1000000 ))
+	expect "dump of overlapping elements past the bound" 1 \
+		"dump ${P}ov: its elements overlap"
+	[ "$ms" -lt 2000 ] && [ -z "$(ls -A "$T" | grep '^ov\.npy')" ] &&
+		ok "refused in $ms ms, nothing left in its directory" ||
+		nok "refusal took $ms ms or left: $(ls -A "$T")"
+	run sh -c 'timeout 10 "$1" dump "$2" | wc -c' sh "$S" "${P}ov"
+	[ "$out" = 0 ] && ok "nothing written to standard output either" ||
+		nok "wrote $out bytes to standard output"
+	make_strided "${P}bc" f 8 1000 3 0 8
+	run "$S" dump "${P}bc" -o "$T/bc.npy"
+	expect "dump of a small broadcast" 0
+	[ "$(stat -c %s "$T/bc.npy")" = $((128 + 24000)) ] &&
+		ok "a row repeated 1000 times, written out" ||
+		nok "broadcast dump has $(stat -c %s "$T/bc.npy") bytes"
+}
+
 test_help_and_version
 test_create_killed_leaves_nothing
 test_create_full_dev_shm
@@ -803,4 +861,5 @@ test_symlinks_not_followed
 test_socket_and_leased_file
 test_write_errors
 test_rm_stale_private
+test_dump_overlapping_is_bounded
 exit $failed

@@ -99,7 +99,10 @@ int cmd_dump(int argc, char **argv)
 		return 1;
 	}
 	err = write_out(seg, out);
-	if (err)
+	if (err == -EOVERFLOW)
+		warn_obj(name, "its elements overlap: written out, the array "
+			 "would pass the export bound (see shmseg_npy_export(3))");
+	else if (err)
 		warn_obj(name, "%s: %s", out, strerror(-err));
 	shmseg_detach(seg);
 	return err ? 1 : 0;
