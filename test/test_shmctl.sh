@@ -842,6 +842,124 @@ test_dump_overlapping_is_bounded() {
 		nok "broadcast dump has $(stat -c %s "$T/bc.npy") bytes"
 }
 
+# dump -o writes as "> FILE" may: each kind of output, written whole, and
+# a failed write leaves nothing new and the old file as it was.
+test_dump_output_kinds() {
+	write_npy "$T/a.npy"
+	"$S" create "${P}o" --from "$T/a.npy"
+	# an old regular file, longer than the dump: replaced whole, by a
+	# new file with the old one's mode
+	head -c 100000 /dev/zero >"$T/old.npy"
+	chmod 640 "$T/old.npy"
+	ino=$(stat -c %i "$T/old.npy")
+	run "$S" dump "${P}o" -o "$T/old.npy"
+	cmp -s "$T/a.npy" "$T/old.npy" &&
+		[ "$(stat -c %a "$T/old.npy")" = 640 ] &&
+		[ "$(stat -c %i "$T/old.npy")" != "$ino" ] &&
+		ok "dump replaces a regular file whole, keeping its mode" ||
+		nok "dump over a regular file: rc $rc, $(stat -c '%a %s' "$T/old.npy")"
+	# a link to nothing: its target is made, as by the shell
+	ln -s "$T/made.npy" "$T/dangling"
+	run "$S" dump "${P}o" -o "$T/dangling"
+	[ -L "$T/dangling" ] && cmp -s "$T/a.npy" "$T/made.npy" &&
+		ok "dump through a link to nothing makes its target" ||
+		nok "dump through a dangling link: rc $rc, $err"
+	# /dev/stdout: a pipe, then a file
+	run sh -c '"$1" dump "$2" -o /dev/stdout | cat >"$3"' sh "$S" "${P}o" \
+		"$T/piped.npy"
+	cmp -s "$T/a.npy" "$T/piped.npy" && ok "dump -o /dev/stdout to a pipe" ||
+		nok "dump -o /dev/stdout to a pipe: $err"
+	"$S" dump "${P}o" -o /dev/stdout >"$T/redir.npy"
+	cmp -s "$T/a.npy" "$T/redir.npy" && ok "dump -o /dev/stdout to a file" ||
+		nok "dump -o /dev/stdout to a file"
+	# a named pipe is written in place
+	mkfifo "$T/fifo"
+	cat "$T/fifo" >"$T/fromfifo.npy" &
+	run "$S" dump "${P}o" -o "$T/fifo"
+	wait
+	[ "$rc" -eq 0 ] && [ -p "$T/fifo" ] && cmp -s "$T/a.npy" "$T/fromfifo.npy" &&
+		ok "dump -o a named pipe" || nok "dump -o a named pipe: rc $rc, $err"
+	# past RLIMIT_FSIZE: the output is blamed, nothing is left, an old
+	# file stays as it was
+	head -c 8192 /dev/zero | "$S" create "${P}o8k" --dtype u1 --shape 8192 \
+		--raw -
+	printf 'old' >"$T/kept.npy"
+	for f in new.npy kept.npy; do
+		run prlimit --fsize=1000 "$S" dump "${P}o8k" -o "$T/$f"
+		expect "dump -o $f past RLIMIT_FSIZE" 1 \
+			"dump ${P}o8k: $T/$f: File too large"
+	done
+	[ ! -e "$T/new.npy" ] && [ "$(cat "$T/kept.npy")" = old ] &&
+		[ -z "$(ls -A "$T" | grep '\.npy\.')" ] &&
+		ok "nothing left, the old file kept" ||
+		nok "after RLIMIT_FSIZE: $(ls -A "$T")"
+}
+
+# dump -o never writes where "> FILE" by the same user is refused: not
+# through a link another user planted in a sticky directory
+# (fs.protected_symlinks), not over another user's file there
+# (fs.protected_regular), not over a read-only file.
+test_dump_refused_where_shell_is() {
+	if [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null; then
+		echo "SKIP: dump refused where the shell is: needs root and setpriv"
+		return
+	fi
+	nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"; }
+	write_npy "$T/a.npy"
+	"$S" create "${P}x" --from "$T/a.npy" --mode 0644
+	cp "$S" "$B/libshmseg.so.1" "$T/" 2>/dev/null
+	chmod 755 "$T" "$T/shmctl"
+	mkdir -m 1777 "$T/sticky"
+	printf 'secret' >"$T/victim"
+
+	if [ "$(cat /proc/sys/fs/protected_symlinks 2>/dev/null)" != 1 ]; then
+		echo "SKIP: dump through a planted link: fs.protected_symlinks is not 1, so the shell would follow it too"
+	else
+		nobody ln -s "$T/victim" "$T/sticky/out.npy"
+		run sh -c 'printf x >"$1"' sh "$T/sticky/out.npy"
+		[ "$rc" -ne 0 ] || nok "the shell wrote through the planted link"
+		run "$S" dump "${P}x" -o "$T/sticky/out.npy"
+		expect "dump through a planted link is refused" 1 \
+			"$T/sticky/out.npy: Permission denied"
+		[ "$(cat "$T/victim")" = secret ] && [ -L "$T/sticky/out.npy" ] &&
+			[ "$(ls -A "$T/sticky")" = out.npy ] &&
+			ok "its target untouched, nothing left beside the link" ||
+			nok "planted link: its target or the directory changed: $(ls -A "$T/sticky")"
+		rm -f "$T/sticky/out.npy"
+	fi
+
+	if [ "$(cat /proc/sys/fs/protected_regular 2>/dev/null || echo 0)" = 0 ]
+	then
+		echo "SKIP: dump over another user's file in a sticky directory: fs.protected_regular is 0"
+	else
+		nobody sh -c 'printf theirs >"$1"' sh "$T/sticky/theirs.npy"
+		run "$S" dump "${P}x" -o "$T/sticky/theirs.npy"
+		expect "dump over another user's file in a sticky directory" 1 \
+			"Permission denied"
+		[ "$(cat "$T/sticky/theirs.npy")" = theirs ] &&
+			ok "their file untouched" || nok "their file was written"
+	fi
+
+	# no sysctl needed: a read-only file, in its owner's own directory
+	mkdir "$T/own"
+	chown 65534:65534 "$T/own"
+	nobody sh -c 'printf ro >"$1" && chmod 444 "$1"' sh "$T/own/ro.npy"
+	run nobody sh -c 'printf x >"$1"' sh "$T/own/ro.npy"
+	[ "$rc" -ne 0 ] || nok "the shell wrote a read-only file"
+	run nobody "$T/shmctl" dump "${P}x" -o "$T/own/ro.npy"
+	expect "dump over a read-only file is refused" 1 \
+		"$T/own/ro.npy: Permission denied"
+	[ "$(cat "$T/own/ro.npy")" = ro ] && [ "$(ls -A "$T/own")" = ro.npy ] &&
+		ok "the read-only file untouched" ||
+		nok "the read-only file or its directory changed: $(ls -A "$T/own")"
+	# another user's file that root may write: in place, still theirs
+	run "$S" dump "${P}x" -o "$T/own/ro.npy"
+	cmp -s "$T/a.npy" "$T/own/ro.npy" &&
+		[ "$(stat -c %U "$T/own/ro.npy")" = "$(stat -c %U "$T/own")" ] &&
+		ok "another user's file, written by root, stays theirs" ||
+		nok "root's dump over another's file: rc $rc, $err"
+}
+
 test_help_and_version
 test_create_killed_leaves_nothing
 test_create_full_dev_shm
@@ -862,4 +980,6 @@ test_socket_and_leased_file
 test_write_errors
 test_rm_stale_private
 test_dump_overlapping_is_bounded
+test_dump_output_kinds
+test_dump_refused_where_shell_is
 exit $failed

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* dump.c - shmctl dump: a segment out as a .npy file; shmctl wait */
-#define _XOPEN_SOURCE 700	/* realpath */
+#define _GNU_SOURCE	/* O_PATH; realpath */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -8,9 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common.h"
+
+#ifndef O_PATH
+#define O_PATH O_RDONLY	/* elsewhere: a directory we may read */
+#endif
+
+/* write_beside() could not put the file beside its old self: write in
+ * place through the descriptor the kernel granted. */
+#define IN_PLACE 1
 
 static void usage_dump(void)
 {
@@ -22,56 +31,165 @@ static void usage_dump(void)
 	       "  -h, --help         this help\n");
 }
 
-static int write_in_place(const struct shmseg *seg, const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), err;
+/* ---- the temporary file ------------------------------------------------ */
 
-	if (fd < 0)
-		return -errno;
-	err = shmseg_npy_export(seg, fd);
-	if (close(fd) < 0 && !err)
-		err = -errno;
-	return err;
+/* The name of the temporary file. */
+static char tmp_name[NAME_MAX + 1];
+
+/* A new file NAME.xxxxxx in dir, its name left in tmp_name. O_EXCL: never
+ * a file that exists, nor where a link points. */
+static int make_temp(int dir, const char *name)
+{
+	struct timespec ts;
+	uint64_t v;
+	int i;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	v = (uint64_t)ts.tv_nsec ^ (uint64_t)getpid() << 32;
+	for (i = 0; i < 100; i++) {
+		int n, fd;
+
+		v = v * 6364136223846793005ull + 1442695040888963407ull;
+		n = snprintf(tmp_name, sizeof(tmp_name), "%s.%06x", name,
+			     (unsigned)(v >> 40));
+		if (n < 0 || (size_t)n >= sizeof(tmp_name))
+			return -ENAMETOOLONG;
+		fd = openat(dir, tmp_name, O_WRONLY | O_CREAT | O_EXCL |
+			    O_CLOEXEC, 0666);
+		if (fd >= 0 || errno != EEXIST)
+			return fd >= 0 ? fd : -errno;
+	}
+	return -EEXIST;
 }
 
-/* Write the segment to path. A regular file is written under a temporary
- * name beside it and renamed over path only when complete: a failure
- * leaves nothing half-written, and never removes what was there. */
-static int write_out(const struct shmseg *seg, const char *path)
-{
-	char tmp[PATH_MAX + 8], real[PATH_MAX];
-	struct stat sb;
-	mode_t mask;
-	int fd, err, n;
+/* ---- where the file goes ---------------------------------------------- */
 
-	if (strcmp(path, "-") == 0)
-		return shmseg_npy_export(seg, 1);
-	/* Through a link, to what it names: the link stays a link. */
-	if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode)) {
-		if (!realpath(path, real) || stat(real, &sb) < 0 ||
-		    !S_ISREG(sb.st_mode))
-			return write_in_place(seg, path);
-		path = real;
-	} else if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
-		return write_in_place(seg, path);	/* a device, a pipe */
+/* The directory part of path into dir (len bytes) and its last component,
+ * or NULL when there is none ("dir/") or it does not fit. */
+static const char *split(const char *path, char *dir, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n;
+
+	if (!slash) {
+		snprintf(dir, len, ".");
+		return path;
 	}
-	n = snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return -errno;
-	mask = umask(0);
-	umask(mask);
-	err = fchmod(fd, 0666 & ~mask) < 0 ? -errno : 0;
+	n = slash == path ? 1 : (size_t)(slash - path);
+	if (slash[1] == '\0' || n >= len)
+		return NULL;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	return slash + 1;
+}
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* Give the complete temporary file the name. A new file takes it only if
+ * it is still free; an old one is replaced only if the name still holds
+ * it: neither follows a link that appeared meanwhile. */
+static int put_in_place(int dir, const char *name, const struct stat *old)
+{
+	struct stat sb;
+
+	if (!old) {
+		if (linkat(dir, tmp_name, dir, name, 0) == 0)
+			return unlinkat(dir, tmp_name, 0) < 0 ? -errno : 0;
+		/* A file system without hard links: rename, which does not
+		 * follow a link either, but would replace one */
+		if (errno != EPERM && errno != EOPNOTSUPP)
+			return -errno;
+	} else if (fstatat(dir, name, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
+		   !same_file(&sb, old)) {
+		return -EEXIST;
+	}
+	return renameat(dir, tmp_name, dir, name) < 0 ? -errno : 0;
+}
+
+/* Write the segment under a temporary name in directory path, then give
+ * it name: a new file (old NULL), or one replacing old, which the name
+ * holds now. Returns IN_PLACE when old cannot be replaced so. */
+static int write_beside(const struct shmseg *seg, const char *path,
+			const char *name, const struct stat *old)
+{
+	struct stat sb;
+	int dir, fd, err;
+
+	dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return old ? IN_PLACE : -errno;
+	if (old && (fstatat(dir, name, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !same_file(&sb, old))) {
+		close(dir);
+		return IN_PLACE;
+	}
+	fd = make_temp(dir, name);
+	if (fd < 0) {
+		close(dir);
+		return old && (fd == -EACCES || fd == -EPERM) ? IN_PLACE : fd;
+	}
+	/* The permissions of the file it replaces, as "> path" keeps them;
+	 * a new one has 0666 less the umask. */
+	err = old && fchmod(fd, old->st_mode & 0777) < 0 ? -errno : 0;
 	if (!err)
 		err = shmseg_npy_export(seg, fd);
 	if (close(fd) < 0 && !err)
 		err = -errno;
-	if (!err && rename(tmp, path) < 0)
-		err = -errno;
+	if (!err)
+		err = put_in_place(dir, name, old);
 	if (err)
-		unlink(tmp);
+		unlinkat(dir, tmp_name, 0);
+	close(dir);
+	return err;
+}
+
+/* Write the segment to path, never where the shell's "> path" would be
+ * refused, and, where it can, without a half-written file ever under the
+ * name. */
+static int write_out(const struct shmseg *seg, const char *path)
+{
+	char dir[PATH_MAX], real[PATH_MAX];
+	const char *name;
+	struct stat sb;
+	int fd, err;
+
+	if (strcmp(path, "-") == 0)
+		return shmseg_npy_export(seg, 1);
+	/* Nothing under the name, not even a link: a new file, named when
+	 * complete: a failure leaves nothing. */
+	if (lstat(path, &sb) < 0 && errno == ENOENT &&
+	    (name = split(path, dir, sizeof(dir))) != NULL)
+		return write_beside(seg, dir, name, NULL);
+	/* Something is there. Whether this user may write it, the kernel
+	 * decides, with the open a shell makes: permissions, and in sticky
+	 * directories fs.protected_symlinks, _regular and _fifos. Deciding
+	 * from lstat() and realpath() instead, and renaming over what a
+	 * planted link names, is what those settings exist to prevent. */
+	fd = open(path, O_WRONLY | O_CREAT | O_NOCTTY | O_CLOEXEC, 0666);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &sb) < 0) {
+		err = -errno;
+	} else if (!S_ISREG(sb.st_mode)) {
+		err = shmseg_npy_export(seg, fd);	/* a device, a pipe */
+	} else if (sb.st_uid != geteuid() || !realpath(path, real) ||
+		   !(name = split(real, dir, sizeof(dir)))) {
+		/* Another user's file stays theirs, written in place as by
+		 * the shell; so does one whose name we cannot find. */
+		err = IN_PLACE;
+	} else {
+		/* The file the kernel let us open, replaced whole where its
+		 * name is (after links), so a failure leaves it as it was. */
+		err = write_beside(seg, dir, name, &sb);
+	}
+	if (err == IN_PLACE)
+		err = ftruncate(fd, 0) < 0 ? -errno :
+		      shmseg_npy_export(seg, fd);
+	if (close(fd) < 0 && !err)
+		err = -errno;
 	return err;
 }
 
