@@ -960,6 +960,62 @@ test_dump_refused_where_shell_is() {
 		nok "root's dump over another's file: rc $rc, $err"
 }
 
+# dump_slowly SIGNAL-OPTION FILE: dump ${P}slow to FILE in the background
+# with each write delayed by strace, so that the temporary file lives for
+# a second or two; its pid in $T/pid, strace's in $spid; returns once the
+# temporary file exists. LeakSanitizer cannot work under ptrace.
+dump_slowly() {
+	rm -f "$T/pid"
+	strace -f -qq -o /dev/null -e trace=write,pwrite64 \
+		-e inject=write,pwrite64:delay_enter=200000 \
+		env "$1" ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		sh -c 'echo $$ >"$1"; exec "$2" dump "$3" -o "$4"' \
+		sh "$T/pid" "$S" "${P}slow" "$2" &
+	spid=$!
+	i=0
+	until [ -s "$T/pid" ] && ls "$2".* >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ "$i" -lt 200 ] || break
+		sleep 0.05
+	done
+}
+
+# A dump ended by SIGHUP, SIGINT or SIGTERM while it writes leaves no
+# temporary file (nor a new file, and an old one as it was), and dies of
+# that signal; one the caller ignores stays ignored.
+test_dump_killed_leaves_nothing() {
+	if ! command -v strace >/dev/null ||
+	   ! strace -qq -o /dev/null true 2>/dev/null; then
+		echo "SKIP: dump killed leaves nothing: strace cannot run here"
+		return
+	fi
+	# 8 MiB: eight writes of 1 MiB, 0.2 s each
+	head -c 8388608 /dev/zero |
+		"$S" create "${P}slow" --dtype u1 --shape 8388608 --raw -
+	printf 'old' >"$T/old2.npy"
+	for s in HUP:129:new2.npy INT:130:new2.npy TERM:143:old2.npy; do
+		sig=${s%%:*}; want=${s#*:}; want=${want%%:*}; f=${s##*:}
+		dump_slowly --default-signal="$sig" "$T/$f"
+		kill -"$sig" "$(cat "$T/pid")"
+		{ wait "$spid"; } 2>/dev/null	# no "Terminated" from sh
+		rc=$?
+		left=$(ls -A "$T" | grep "^$f\.")
+		[ "$rc" -eq "$want" ] && [ -z "$left" ] &&
+			ok "dump ended by SIG$sig: exit $rc, no temporary file" ||
+			nok "dump ended by SIG$sig: exit $rc, left '$left'"
+	done
+	[ ! -e "$T/new2.npy" ] && [ "$(cat "$T/old2.npy")" = old ] &&
+		ok "no new file, the old file as it was" ||
+		nok "signals left $(ls -A "$T")"
+	dump_slowly --ignore-signal=HUP "$T/nohup.npy"
+	kill -HUP "$(cat "$T/pid")"
+	wait "$spid"
+	rc=$?
+	[ "$rc" -eq 0 ] && [ "$(stat -c %s "$T/nohup.npy")" = $((8388608 + 128)) ] &&
+		ok "an ignored SIGHUP stays ignored: the dump completes" ||
+		nok "ignored SIGHUP: exit $rc, $(ls -A "$T")"
+}
+
 test_help_and_version
 test_create_killed_leaves_nothing
 test_create_full_dev_shm
@@ -982,4 +1038,5 @@ test_rm_stale_private
 test_dump_overlapping_is_bounded
 test_dump_output_kinds
 test_dump_refused_where_shell_is
+test_dump_killed_leaves_nothing
 exit $failed

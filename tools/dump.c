@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -31,10 +32,54 @@ static void usage_dump(void)
 	       "  -h, --help         this help\n");
 }
 
-/* ---- the temporary file ------------------------------------------------ */
+/* ---- the temporary file, and the signals that would leave it ---------- */
 
-/* The name of the temporary file. */
+/* The temporary file while it exists: its directory and its name there,
+ * for on_signal(). */
+static int tmp_dir = -1;
 static char tmp_name[NAME_MAX + 1];
+
+#define NFATAL 3
+static const int fatal[NFATAL] = { SIGHUP, SIGINT, SIGTERM };
+static struct sigaction saved[NFATAL];
+
+/* Remove the temporary file, then die of the signal as if it had not been
+ * caught, so that the parent sees what ended us: SA_RESETHAND has put back
+ * the default action, which the raised signal meets once this returns. */
+static void on_signal(int sig)
+{
+	unlinkat(tmp_dir, tmp_name, 0);
+	raise(sig);
+}
+
+static void fatal_set(sigset_t *set)
+{
+	int i;
+
+	sigemptyset(set);
+	for (i = 0; i < NFATAL; i++)
+		sigaddset(set, fatal[i]);
+}
+
+/* Catch the fatal signals while the temporary file exists (on), or put
+ * their old actions back. One that is ignored, as under nohup, stays so.
+ * Called with them blocked, so that the file and the handler come and go
+ * together. */
+static void catch_signals(bool on)
+{
+	struct sigaction sa = { .sa_handler = on_signal,
+				.sa_flags = (int)SA_RESETHAND };
+	int i;
+
+	fatal_set(&sa.sa_mask);
+	for (i = 0; i < NFATAL; i++) {
+		if (!on)
+			sigaction(fatal[i], &saved[i], NULL);
+		else if (sigaction(fatal[i], NULL, &saved[i]) == 0 &&
+			 saved[i].sa_handler != SIG_IGN)
+			sigaction(fatal[i], &sa, NULL);
+	}
+}
 
 /* A new file NAME.xxxxxx in dir, its name left in tmp_name. O_EXCL: never
  * a file that exists, nor where a link points. */
@@ -116,6 +161,7 @@ static int write_beside(const struct shmseg *seg, const char *path,
 			const char *name, const struct stat *old)
 {
 	struct stat sb;
+	sigset_t mask, set;
 	int dir, fd, err;
 
 	dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -126,7 +172,14 @@ static int write_beside(const struct shmseg *seg, const char *path,
 		close(dir);
 		return IN_PLACE;
 	}
+	fatal_set(&set);
+	sigprocmask(SIG_BLOCK, &set, &mask);
 	fd = make_temp(dir, name);
+	if (fd >= 0) {
+		tmp_dir = dir;
+		catch_signals(true);
+	}
+	sigprocmask(SIG_SETMASK, &mask, NULL);
 	if (fd < 0) {
 		close(dir);
 		return old && (fd == -EACCES || fd == -EPERM) ? IN_PLACE : fd;
@@ -138,10 +191,13 @@ static int write_beside(const struct shmseg *seg, const char *path,
 		err = shmseg_npy_export(seg, fd);
 	if (close(fd) < 0 && !err)
 		err = -errno;
+	sigprocmask(SIG_BLOCK, &set, &mask);
 	if (!err)
 		err = put_in_place(dir, name, old);
 	if (err)
 		unlinkat(dir, tmp_name, 0);
+	catch_signals(false);
+	sigprocmask(SIG_SETMASK, &mask, NULL);
 	close(dir);
 	return err;
 }
@@ -159,7 +215,7 @@ static int write_out(const struct shmseg *seg, const char *path)
 	if (strcmp(path, "-") == 0)
 		return shmseg_npy_export(seg, 1);
 	/* Nothing under the name, not even a link: a new file, named when
-	 * complete: a failure leaves nothing. */
+	 * complete: a failure, or a signal, leaves nothing. */
 	if (lstat(path, &sb) < 0 && errno == ENOENT &&
 	    (name = split(path, dir, sizeof(dir))) != NULL)
 		return write_beside(seg, dir, name, NULL);
