@@ -912,6 +912,14 @@ test_dump_refused_where_shell_is() {
 	mkdir -m 1777 "$T/sticky"
 	printf 'secret' >"$T/victim"
 
+	# Where the machine has these protections off, they are turned on for
+	# these checks (stricter only) and back off after them.
+	for p in protected_symlinks protected_regular; do
+		if [ "$(cat /proc/sys/fs/$p 2>/dev/null)" = 0 ] &&
+		   echo 1 >/proc/sys/fs/$p 2>/dev/null; then
+			restore="$restore $p"
+		fi
+	done
 	if [ "$(cat /proc/sys/fs/protected_symlinks 2>/dev/null)" != 1 ]; then
 		echo "SKIP: dump through a planted link: fs.protected_symlinks is not 1, so the shell would follow it too"
 	else
@@ -939,6 +947,10 @@ test_dump_refused_where_shell_is() {
 		[ "$(cat "$T/sticky/theirs.npy")" = theirs ] &&
 			ok "their file untouched" || nok "their file was written"
 	fi
+	for p in $restore; do
+		echo 0 >/proc/sys/fs/$p
+	done
+	restore=
 
 	# no sysctl needed: a read-only file, in its owner's own directory
 	mkdir "$T/own"
