@@ -135,6 +135,14 @@ static bool strided_extent(const struct shmseg_layout *l, uint64_t *extent)
 	return true;
 }
 
+bool layout_numpy_sized(const struct shmseg_layout *l)
+{
+	int64_t s[SHMSEG_MAX_NDIM];
+	uint64_t n;
+
+	return contiguous_strides(l, false, s, &n);
+}
+
 int layout_order(const struct shmseg_layout *l)
 {
 	int64_t s[SHMSEG_MAX_NDIM];

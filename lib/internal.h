@@ -111,6 +111,11 @@ int layout_check(const struct shmseg_layout *l, uint64_t nbytes);
 /* C-contiguous, Fortran-contiguous, or neither (0). */
 enum { ORDER_NONE = 0, ORDER_C = 1, ORDER_F = 2 };
 int layout_order(const struct shmseg_layout *l);
+/* Whether NumPy can describe an array of this dtype and shape: the item
+ * size times the dimensions, 0 counted as 1, at most 2^63 - 1. Past that
+ * the strides are neither C nor Fortran, and NumPy refuses such a .npy
+ * header even for an empty array ("array is too big"). */
+bool layout_numpy_sized(const struct shmseg_layout *l);
 
 uint32_t crc32_update(uint32_t crc, const void *buf, size_t len);
 /* The checksum of a header whose value starts at crc_pos (at least 8): of

@@ -419,6 +419,8 @@ long npy_format(const struct shmseg_layout *l, bool fortran, char *buf,
 
 	if (shmseg_dtype_format(&l->dtype, descr, sizeof(descr)) < 0)
 		return -EINVAL;
+	if (!layout_numpy_sized(l))
+		return -EOVERFLOW;
 	n = npy_dict_text(descr, fortran, l->ndim, l->shape, dict,
 			  sizeof(dict));
 	if (n == 0)

@@ -273,7 +273,10 @@ int cmd_dump(int argc, char **argv)
 		return 1;
 	}
 	err = write_out(seg, out);
-	if (err == -EOVERFLOW)
+	if (err == -EOVERFLOW && shmseg_nbytes(seg) == 0)
+		warn_obj(name, "its shape is larger than a .npy file can "
+			 "describe (see shmseg_npy_export(3))");
+	else if (err == -EOVERFLOW)
 		warn_obj(name, "its elements overlap: written out, the array "
 			 "would pass the export bound (see shmseg_npy_export(3))");
 	else if (err)
