@@ -136,6 +136,11 @@ int shmseg_list_flags(int flags, shmseg_list_fn *fn, void *arg);
  * and the sealed handle in *segp unless segp is NULL. */
 int shmseg_npy_import(const char *name, int fd, mode_t mode,
 		      struct shmseg **segp);
+/* As shmseg_npy_import(); when the .npy header asks for what a segment
+ * cannot carry (-ENOTSUP), also says what in why[0..len): "dtype '<f3':
+ * ...", ".npy format version 1.1 ..."; otherwise why is "". */
+int shmseg_npy_import_why(const char *name, int fd, mode_t mode,
+			  struct shmseg **segp, char *why, size_t len);
 /* Write the array of seg to fd as a .npy file. Returns 0. */
 int shmseg_npy_export(const struct shmseg *seg, int fd);
 

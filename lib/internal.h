@@ -130,6 +130,7 @@ struct npy_hdr {
 	bool fortran;
 	uint64_t header_size;		/* preamble and text: data offset */
 	uint64_t nbytes;
+	char why[128];			/* on -ENOTSUP: what is not carried */
 };
 
 /* "{'descr': ..., 'fortran_order': ..., 'shape': (...), }" for the given
@@ -139,8 +140,10 @@ size_t npy_dict_text(const char *descr, bool fortran, uint32_t ndim,
 /* Bytes of the whole .npy header announced by its preamble (10 or 12
  * bytes needed), -EILSEQ if it is none, -ENOTSUP for another version. */
 long npy_header_size(const void *buf, size_t len);
+/* What npy_header_size() found unsupported in the preamble, into why. */
+void npy_version_why(const void *buf, char *why, size_t len);
 /* Parse a whole .npy header: 0, -EILSEQ (malformed), -ENOTSUP (a dtype
- * or version we do not carry) or -EOVERFLOW. */
+ * or version we do not carry, said in h->why) or -EOVERFLOW. */
 int npy_parse(const void *buf, size_t len, struct npy_hdr *h);
 /* A .npy header for the layout, padded as NumPy pads; its length. */
 long npy_format(const struct shmseg_layout *l, bool fortran, char *buf,

@@ -316,6 +316,30 @@ static bool utf8_valid(const unsigned char *s, size_t len)
 }
 
 /* "(3, 4)", "(5,)", "()" */
+void npy_version_why(const void *buf, char *why, size_t len)
+{
+	const unsigned char *p = buf;
+
+	snprintf(why, len, ".npy format version %u.%u is not supported "
+		 "(1.0, 2.0 and 3.0 are)", p[6], p[7]);
+}
+
+/* Why a descr that parses as a string is not a dtype we carry. */
+static void dtype_why(const char *descr, char *why, size_t len)
+{
+	const char *k = descr + (strchr("<>|=", descr[0]) && descr[0] ? 1 : 0);
+
+	if (*k == 'O')
+		snprintf(why, len, "dtype '%.40s': object arrays hold "
+			 "pointers, not data", descr);
+	else if (*k == 'M' || *k == 'm')
+		snprintf(why, len, "dtype '%.40s': %s is not supported",
+			 descr, *k == 'M' ? "datetime64" : "timedelta64");
+	else
+		snprintf(why, len, "dtype '%.40s': not a NumPy type a "
+			 "segment can carry (see shmseg(5), Dtypes)", descr);
+}
+
 static int shape(struct lex *x, struct shmseg_layout *l)
 {
 	if (!eat(x, '('))
@@ -349,6 +373,9 @@ int npy_parse(const void *buf, size_t len, struct npy_hdr *h)
 	unsigned seen = 0;
 	int ret, dtype_err = 0;
 
+	h->why[0] = '\0';
+	if (size == -ENOTSUP)
+		npy_version_why(buf, h->why, sizeof(h->why));
 	if (size < 0)
 		return (int)size;
 	if ((size_t)size > len)
@@ -372,14 +399,20 @@ int npy_parse(const void *buf, size_t len, struct npy_hdr *h)
 			seen |= DESCR;
 			skip_ws(&x);
 			/* A list describes a structured dtype. */
-			if (x.p < x.end && *x.p == '[')
+			if (x.p < x.end && *x.p == '[') {
+				snprintf(h->why, sizeof(h->why),
+					 "structured dtypes (a list of fields) "
+					 "are not supported");
 				return -ENOTSUP;
+			}
 			if (!string(&x, descr, sizeof(descr)))
 				return -EILSEQ;
 			/* object, datetime...: said once the syntax is known
 			 * to be right */
-			if (shmseg_dtype_parse(descr, &h->layout.dtype))
+			if (shmseg_dtype_parse(descr, &h->layout.dtype)) {
 				dtype_err = -ENOTSUP;
+				dtype_why(descr, h->why, sizeof(h->why));
+			}
 		} else if (strcmp(key, "fortran_order") == 0 &&
 			   !(seen & FORTRAN)) {
 			seen |= FORTRAN;
@@ -390,6 +423,10 @@ int npy_parse(const void *buf, size_t len, struct npy_hdr *h)
 		} else if (strcmp(key, "shape") == 0 && !(seen & SHAPE)) {
 			seen |= SHAPE;
 			ret = shape(&x, &h->layout);
+			if (ret == -ENOTSUP)
+				snprintf(h->why, sizeof(h->why),
+					 "more than %d dimensions",
+					 SHMSEG_MAX_NDIM);
 			if (ret)
 				return ret;
 		} else {
@@ -497,14 +534,17 @@ static void discard(const char *name, struct shmseg *seg)
 	shmseg_detach(seg);
 }
 
-EXPORT int shmseg_npy_import(const char *name, int fd, mode_t mode,
-			     struct shmseg **segp)
+EXPORT int shmseg_npy_import_why(const char *name, int fd, mode_t mode,
+				 struct shmseg **segp, char *why, size_t len)
 {
 	unsigned char pre[12], *text;
 	struct shmseg *seg;
 	struct npy_hdr h;
 	long size;
 	int ret;
+
+	if (why && len)
+		why[0] = '\0';
 
 	/* The header comes first, read as a stream: fd may be a pipe. */
 	ret = read_full(fd, pre, 10);
@@ -516,6 +556,8 @@ EXPORT int shmseg_npy_import(const char *name, int fd, mode_t mode,
 			return ret == -ENODATA ? -EILSEQ : ret;
 	}
 	size = npy_header_size(pre, pre[6] == 1 ? 10 : 12);
+	if (size == -ENOTSUP && why && len)
+		npy_version_why(pre, why, len);
 	if (size < 0)
 		return (int)size;
 	text = malloc((size_t)size);
@@ -524,8 +566,11 @@ EXPORT int shmseg_npy_import(const char *name, int fd, mode_t mode,
 	memcpy(text, pre, pre[6] == 1 ? 10 : 12);
 	ret = read_full(fd, text + (pre[6] == 1 ? 10 : 12),
 			(size_t)size - (pre[6] == 1 ? 10 : 12));
-	if (!ret)
+	if (!ret) {
 		ret = npy_parse(text, (size_t)size, &h);
+		if (ret == -ENOTSUP && why && len)
+			snprintf(why, len, "%s", h.why);
+	}
 	free(text);
 	if (ret)
 		return ret == -ENODATA ? -EILSEQ : ret;
@@ -554,6 +599,12 @@ EXPORT int shmseg_npy_import(const char *name, int fd, mode_t mode,
 	else
 		shmseg_detach(seg);
 	return 0;
+}
+
+EXPORT int shmseg_npy_import(const char *name, int fd, mode_t mode,
+			     struct shmseg **segp)
+{
+	return shmseg_npy_import_why(name, fd, mode, segp, NULL, 0);
 }
 
 /* Strides of 0 (what np.broadcast_to makes) let a few bytes of segment

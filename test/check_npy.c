@@ -621,6 +621,95 @@ START_TEST(export_of_a_shape_numpy_cannot_describe_is_eoverflow)
 }
 END_TEST
 
+/* What a segment cannot carry, said: the dtype or the version found. */
+static const struct {
+	const char *dict;
+	int version;
+	const char *why;
+} unsupported[] = {
+	{ "{'descr': '<f3', 'fortran_order': False, 'shape': (2,), }", 1,
+	  "dtype '<f3': not a NumPy type a segment can carry (see shmseg(5), "
+	  "Dtypes)" },
+	{ "{'descr': '|O', 'fortran_order': False, 'shape': (2,), }", 1,
+	  "dtype '|O': object arrays hold pointers, not data" },
+	{ "{'descr': '<M8[ns]', 'fortran_order': False, 'shape': (2,), }", 2,
+	  "dtype '<M8[ns]': datetime64 is not supported" },
+	{ "{'descr': '>m8[s]', 'fortran_order': False, 'shape': (2,), }", 3,
+	  "dtype '>m8[s]': timedelta64 is not supported" },
+	{ "{'descr': [('a', '<i4')], 'fortran_order': False, 'shape': (2,), }",
+	  1, "structured dtypes (a list of fields) are not supported" },
+	{ "{'descr': '<f8', 'fortran_order': False, 'shape': (1, 1, 1, 1, 1, "
+	  "1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, "
+	  "1, 1, 1, 1, 1), }", 1, "more than 32 dimensions" },
+};
+
+START_TEST(import_says_what_a_segment_cannot_carry)
+{
+	char why[128];
+	size_t n = make(unsupported[_i].version, unsupported[_i].dict);
+	int p[2];
+
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(write(p[1], buf, n), (ssize_t)n);
+	close(p[1]);
+	tu_name(name, "why");
+	ck_assert_int_eq(shmseg_npy_import_why(name, p[0], 0600, NULL, why,
+					       sizeof(why)), -ENOTSUP);
+	close(p[0]);
+	ck_assert_str_eq(why, unsupported[_i].why);
+	ck_assert_int_eq(shmseg_stat(name, &(struct shmseg_stat){ 0 }),
+			 -ENOENT);
+}
+END_TEST
+
+/* The version, found in the preamble, whatever follows; nothing is said
+ * of other errors, and a short buffer holds what fits. */
+START_TEST(import_says_the_version_found)
+{
+	static const unsigned char v[][8] = {
+		"\x93NUMPY\x01\x01", "\x93NUMPY\xff\xff", "\x93NUMPY\x04\x00",
+	};
+	static const char *want[] = {
+		".npy format version 1.1 is not supported (1.0, 2.0 and 3.0 are)",
+		".npy format version 255.255 is not supported (1.0, 2.0 and 3.0 are)",
+		".npy format version 4.0 is not supported (1.0, 2.0 and 3.0 are)",
+	};
+	char why[128], tiny[12];
+	size_t i, n;
+	int p[2];
+
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(pipe(p), 0);
+		ck_assert_int_eq(write(p[1], v[i], 8), 8);
+		ck_assert_int_eq(write(p[1], "\x76\0\0\0", 4), 4);
+		close(p[1]);
+		ck_assert_int_eq(shmseg_npy_import_why("x", p[0], 0600, NULL,
+						       why, sizeof(why)),
+				 -ENOTSUP);
+		close(p[0]);
+		ck_assert_str_eq(why, want[i]);
+	}
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(write(p[1], v[0], 8), 8);
+	ck_assert_int_eq(write(p[1], "\x76\0", 2), 2);
+	close(p[1]);
+	ck_assert_int_eq(shmseg_npy_import_why("x", p[0], 0600, NULL, tiny,
+					       sizeof(tiny)), -ENOTSUP);
+	close(p[0]);
+	ck_assert_str_eq(tiny, ".npy format");
+	/* Malformed: the message of the error says it all. */
+	n = make(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, }");
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(write(p[1], buf, n), (ssize_t)n);
+	close(p[1]);
+	why[0] = 'x';
+	ck_assert_int_eq(shmseg_npy_import_why("x", p[0], 0600, NULL, why,
+					       sizeof(why)), -EILSEQ);
+	close(p[0]);
+	ck_assert_str_eq(why, "");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("npy");
@@ -644,6 +733,9 @@ int main(void)
 	tcase_add_test(large, large_export_in_two_parts);
 	tcase_add_test(large, overlapping_export_is_bounded);
 	tcase_add_test(tc, export_of_a_shape_numpy_cannot_describe_is_eoverflow);
+	tcase_add_loop_test(tc, import_says_what_a_segment_cannot_carry, 0,
+			    (int)(sizeof(unsupported) / sizeof(unsupported[0])));
+	tcase_add_test(tc, import_says_the_version_found);
 	tcase_set_timeout(large, 120);	/* 72 MiB under valgrind */
 	suite_add_tcase(s, large);
 	return tu_main(s);

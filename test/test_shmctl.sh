@@ -138,16 +138,27 @@ test_create_refuses_bad_npy() {
 	head -c 130 "$T/a.npy" >"$T/short.npy"
 	run "$S" create "${P}short" --from "$T/short.npy"
 	expect ".npy cut inside its data" 1 "input is shorter than its header says"
+	# What a segment cannot carry is said, naming the dtype or version,
+	# from a file or a pipe alike.
 	sed "s/'<i2'/'|O' /" "$T/a.npy" >"$T/obj.npy"
 	run "$S" create "${P}obj" --from "$T/obj.npy"
-	expect "object dtype" 1 "unsupported format version or dtype"
+	expect "object dtype" 1 "obj.npy: dtype '|O': object arrays hold pointers, not data"
+	sed "s/'<i2'/'<f3'/" "$T/a.npy" >"$T/f3.npy"
+	run sh -c '"$1" create "$2" --from - <"$3"' sh "$S" "${P}f3" "$T/f3.npy"
+	expect "no such float" 1 "-: dtype '<f3': not a NumPy type a segment can carry"
+	sed "s/'<i2'/'<M8'/" "$T/a.npy" >"$T/dt.npy"
+	run "$S" create "${P}dt" --from "$T/dt.npy"
+	expect "datetime64" 1 "dtype '<M8': datetime64 is not supported"
 	sed "s/'<i2'/[('a', '<i2')]/" "$T/a.npy" >"$T/rec.npy"
 	run "$S" create "${P}rec" --from "$T/rec.npy"
-	expect "structured dtype" 1 "unsupported format version or dtype"
+	expect "structured dtype" 1 "structured dtypes (a list of fields) are not supported"
+	{ printf '\223NUMPY\001\001'; tail -c +9 "$T/a.npy"; } >"$T/v11.npy"
+	run "$S" create "${P}v11" --from "$T/v11.npy"
+	expect ".npy version 1.1" 1 ".npy format version 1.1 is not supported (1.0, 2.0 and 3.0 are)"
 	sed "s/'shape': (2, 3)/'shape': (2, 3/" "$T/a.npy" >"$T/sh.npy"
 	run "$S" create "${P}sh" --from "$T/sh.npy"
 	expect "malformed shape" 1 "malformed .npy header"
-	for n in bad short obj rec sh; do
+	for n in bad short obj f3 dt rec v11 sh; do
 		[ -e "/dev/shm/${P}$n" ] && nok "left /dev/shm/${P}$n"
 	done
 	ok "nothing left behind by refused .npy files"

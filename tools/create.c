@@ -224,13 +224,15 @@ int cmd_create(int argc, char **argv)
 	if (cfg.raw) {
 		ret = create_raw(&cfg, fd);
 	} else {
-		int err = shmseg_npy_import(cfg.name, fd, cfg.mode, NULL);
+		char why[128];
+		int err = shmseg_npy_import_why(cfg.name, fd, cfg.mode, NULL,
+						why, sizeof(why));
 
 		if (err && segment_error(err))
 			warn_err(cfg.name, err);
 		else if (err)
 			warn_obj(cfg.name, "%s: %s", cfg.from,
-				 shmseg_strerror(err));
+				 why[0] ? why : shmseg_strerror(err));
 		ret = err ? 1 : 0;
 	}
 	if (fd != 0)
