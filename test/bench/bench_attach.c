@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* bench_attach.c - attach + layout + detach against the syscall floor
- * (shm_open, fstat, mmap, munmap, close), interleaved in one run */
+ * (shm_open, fstat, mmap, munmap, close), interleaved in one run; with the
+ * creator gone, or still holding its mapping in another process */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <signal.h>
@@ -69,7 +70,7 @@ int main(int argc, char **argv)
 	struct shmseg *seg;
 
 	if (argc != 3) {
-		fprintf(stderr, "usage: bench_attach create|rep NAME\n");
+		fprintf(stderr, "usage: bench_attach create|hold|rep NAME\n");
 		return 2;
 	}
 	snprintf(name, sizeof(name), "%s", argv[2]);
@@ -89,6 +90,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_attach: cannot seal %s\n", name);
 		remove_mine();
 		return 1;
+	}
+	if (strcmp(argv[1], "hold") == 0) {
+		/* The producer that keeps running: its sealed handle, and so
+		 * its mapping, held until standard input ends. */
+		char line[16];
+
+		printf("ready\n");
+		fflush(stdout);
+		while (fgets(line, sizeof(line), stdin))
+			;
+		shmseg_detach(seg);
+		remove_mine();
+		return 0;
 	}
 	shmseg_detach(seg);
 	run_shmseg();	/* warm up */

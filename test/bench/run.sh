@@ -72,18 +72,38 @@ echo "shmseg benchmarks, BENCH_GIB=$GIB, $(nproc) cores, $(uname -sr)"
 if want 1; then
 echo
 echo "== 1. attach latency (10000 cycles a repetition, 7 repetitions)"
+echo "   creator gone, and creator still holding its mapping (another process)"
 "$B/bench/bench_attach" create "${P}attach" || exit 1
-: >"$T/att"; : >"$T/floor"; : >"$T/py"
-for i in 1 2 3 4 5 6 7; do	# A B C A B C ...
-	"$B/bench/bench_attach" rep "${P}attach" >"$T/rep" || exit 1
-	awk '{ print $1 }' "$T/rep" >>"$T/att"
-	awk '{ print $2 }' "$T/rep" >>"$T/floor"
+mkfifo "$T/holdin"
+"$B/bench/bench_attach" hold "${P}held" <"$T/holdin" >"$T/holdout" &
+exec 8>"$T/holdin"
+n=0
+until grep -q ready "$T/holdout" 2>/dev/null || [ $n -ge 3000 ]; do
+	sleep 0.01; n=$((n + 1))
+done
+: >"$T/att"; : >"$T/floor"; : >"$T/hatt"; : >"$T/hfloor"; : >"$T/py"
+for i in 1 2 3 4 5 6 7; do	# the two cases in turn, each A B
+	if [ $((i % 2)) -eq 1 ]; then order="attach held"; else order="held attach"; fi
+	for seg in $order; do
+		"$B/bench/bench_attach" rep "${P}$seg" >"$T/rep" || exit 1
+		if [ $seg = attach ]; then a=att f=floor; else a=hatt f=hfloor; fi
+		awk '{ print $1 }' "$T/rep" >>"$T/$a"
+		awk '{ print $2 }' "$T/rep" >>"$T/$f"
+	done
 	[ $havepy = 1 ] && "$PY" test/bench/py_attach.py "${P}attach" 2000 >>"$T/py"
 done
-ustats floor "floor: shm_open+fstat+mmap+close"
-ustats att "shmseg attach+layout+detach"
-ratio=$(awk -v a="$(umedian att)" -v f="$(umedian floor)" 'BEGIN { printf "%.2f", a / f }')
-echo "target attach <= 1.25x the floor: $(awk -v r="$ratio" 'BEGIN { print (r <= 1.25) ? "met" : "MISSED" }') (${ratio}x)"
+exec 8>&-
+wait
+for c in "gone att floor" "held hatt hfloor"; do
+	set -- $c
+	ustats "$3" "floor ($1): shm_open+fstat+mmap+close"
+	ustats "$2" "shmseg attach+layout+detach ($1)"
+	ratio=$(awk -v a="$(umedian "$2")" -v f="$(umedian "$3")" 'BEGIN { printf "%.2f", a / f }')
+	# The floor's mapping lands wherever the kernel puts it, which moves
+	# its munmap cost by a few microseconds: the fastest floor too.
+	fast=$(awk -v a="$(umedian "$2")" -v f="$(vmin "$3")" 'BEGIN { printf "%.2f", a / f }')
+	echo "target attach <= 1.25x the floor, creator $1: $(awk -v r="$ratio" 'BEGIN { print (r <= 1.25) ? "met" : "MISSED" }') (${ratio}x; ${fast}x its fastest repetition)"
+done
 if [ $havepy = 1 ]; then
 	ustats py "Python SharedMemory+ndarray+close"
 	ratio=$(awk -v a="$(umedian att)" -v p="$(umedian py)" 'BEGIN { printf "%.2f", p / a }')
