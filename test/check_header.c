@@ -52,14 +52,19 @@ static size_t field(const char *key)
 
 /* Write hex digits into a field and make the checksum right again, so
  * that only the semantic checks can refuse the header. */
-static void patch(const char *key, const char *value)
+static void fix_crc(void)
 {
 	size_t crc_at = field("#checksum=");
 	char hex[9];
 
-	memcpy(buf + field(key), value, strlen(value));
 	snprintf(hex, sizeof(hex), "%08x", hdr_crc(buf, crc_at));
 	memcpy(buf + crc_at, hex, 8);
+}
+
+static void patch(const char *key, const char *value)
+{
+	memcpy(buf + field(key), value, strlen(value));
+	fix_crc();
 }
 
 START_TEST(crc32_is_the_zlib_crc)
@@ -93,6 +98,43 @@ START_TEST(checksum_counts_the_state_word_as_sealed)
 	memcpy(buf + 4, "BLDG", 4);
 	ck_assert_int_eq(hdr_decode(buf, HDR_SIZE, &out), 0);
 	ck_assert(!out.sealed);
+}
+END_TEST
+
+/* Every byte value at every place of a 16-digit field, with the checksum
+ * made right: decoded as its digit exactly when it is one of 0-9a-f,
+ * refused otherwise (the digits are checked eight at a time). */
+START_TEST(hex_fields_take_exactly_lowercase_digits)
+{
+	struct hdr h = sample("<f8", false, 1, 3ull), out;
+	unsigned char orig[HDR_SIZE];
+	char digits[17];
+	size_t at;
+	unsigned pos, b;
+
+	h.pid = 0x0123456789abcdefull;
+	ck_assert_int_eq(hdr_encode(&h, buf, sizeof(buf)), 0);
+	memcpy(orig, buf, sizeof(orig));
+	at = field("#pid=");
+	for (pos = 0; pos < 16; pos++) {
+		for (b = 0; b < 256; b++) {
+			bool digit = (b >= '0' && b <= '9') ||
+				     (b >= 'a' && b <= 'f');
+			int ret;
+
+			memcpy(buf, orig, sizeof(orig));
+			buf[at + pos] = (unsigned char)b;
+			fix_crc();
+			ret = hdr_decode(buf, HDR_SIZE, &out);
+			ck_assert_msg(ret == (digit ? 0 : -EBADMSG),
+				      "byte 0x%02x at %u: %d", b, pos, ret);
+			if (!digit)
+				continue;
+			memcpy(digits, buf + at, 16);
+			digits[16] = '\0';
+			ck_assert_uint_eq(out.pid, strtoull(digits, NULL, 16));
+		}
+	}
 }
 END_TEST
 
@@ -663,6 +705,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, crc32_is_the_zlib_crc);
 	tcase_add_test(tc, round_trip_keeps_every_field);
+	tcase_add_test(tc, hex_fields_take_exactly_lowercase_digits);
 	tcase_add_test(tc, checksum_counts_the_state_word_as_sealed);
 	tcase_add_test(tc, npy_dict_says_what_numpy_needs);
 	tcase_add_test(tc, strided_layout_presents_as_bytes);
