@@ -3,7 +3,6 @@
 #define _GNU_SOURCE	/* memmem */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -577,21 +576,10 @@ START_TEST(layout_order_of_no_layout_is_einval)
 }
 END_TEST
 
-/* Path of shmctl in the build tree: beside test/, where helper is. */
-static const char *shmctl_path(void)
-{
-	static char path[4096];
-	char dir[4096];
-
-	snprintf(dir, sizeof(dir), "%s", tu_helper());
-	snprintf(path, sizeof(path), "%s/../shmctl", dirname(dir));
-	return path;
-}
-
 /* shmctl info NAME [--json]; its output in out. */
 static void shmctl_info(const char *name, bool json, char *out, size_t len)
 {
-	char *argv[] = { (char *)shmctl_path(), "info", (char *)name,
+	char *argv[] = { (char *)tu_shmctl(), "info", (char *)name,
 			 json ? "--json" : NULL, NULL };
 
 	ck_assert_int_eq(tu_run(argv, false, NULL, out, len), 0);

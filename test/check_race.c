@@ -5,7 +5,6 @@
  * process is the exec'd helper program. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <libgen.h>
 #include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
@@ -93,17 +92,6 @@ static uint64_t time_to_seal(void)
 	return t;
 }
 
-/* Path of shmctl in the build tree: beside test/, where helper is. */
-static const char *shmctl_path(void)
-{
-	static char path[4096];
-	char dir[4096];
-
-	snprintf(dir, sizeof(dir), "%s", tu_helper());
-	snprintf(path, sizeof(path), "%s/../shmctl", dirname(dir));
-	return path;
-}
-
 /* A creator is killed with SIGKILL at a random moment between its start
  * and a while after its seal; meanwhile and after, this process attaches.
  * Every attach is -ENOENT, -EAGAIN, or a sealed segment holding its own
@@ -188,7 +176,7 @@ START_TEST(killed_creators_leave_stale_or_sealed_never_garbage)
 	 * stale segment there is, is tried in a private /dev/shm by
 	 * test/stale_private.sh, so that nobody else's are touched.) */
 	for (i = 0; i < crashes; i++) {
-		char *info[] = { (char *)shmctl_path(), "info", names[i], NULL };
+		char *info[] = { (char *)tu_shmctl(), "info", names[i], NULL };
 
 		if (!names[i][0])
 			continue;

@@ -16,6 +16,7 @@ P=edge-
 trap 'exec 9>&-; umount /dev/shm 2>/dev/null; rm -rf "$T"' EXIT
 ok() { echo "ok - $1"; }
 nok() { echo "not ok - $1"; }
+. test/fixtures.sh		# write_npy, wait_for
 have_numpy() { [ -x "$PY" ] && "$PY" -c 'import numpy' 2>/dev/null; }
 
 # shm SIZE: a fresh, empty tmpfs of SIZE on /dev/shm
@@ -33,15 +34,6 @@ free_pages() {
 		nok "could not leave exactly $1 pages free"
 }
 
-# A small .npy file without NumPy: <i2, shape (2, 3), values 0..5.
-write_npy() {
-	{
-		printf '\223NUMPY\001\000v\000'
-		printf "{'descr': '<i2', 'fortran_order': False, 'shape': (2, 3), }"
-		printf '%*s\n' 58 ''
-		printf '\000\000\001\000\002\000\003\000\004\000\005\000'
-	} >"$1"
-}
 
 left() { ls -A /dev/shm | grep -v '^filler$' | tr '\n' ' '; }
 
@@ -115,14 +107,6 @@ assert a.sum() == 0 and a.size == 4194304' "/dev/shm/${P}fits" 2>"$T/err"
 			ok "numpy reads a sealed sparse segment whole on a full /dev/shm" ||
 			nok "numpy on a full /dev/shm: exit $rc $(cat "$T/err")"
 	fi
-}
-
-# wait_for FILE TEXT: until FILE holds TEXT, at most 5 s
-wait_for() {
-	n=0
-	until grep -q "$2" "$1" 2>/dev/null || [ $n -ge 500 ]; do
-		sleep 0.01; n=$((n + 1))
-	done
 }
 
 # A creator that forks and exits while its child keeps the handle (the

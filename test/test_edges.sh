@@ -8,6 +8,7 @@ B=${B:-build}
 S=$B/shmctl
 P=shmseg-e$$-			# every name this test makes starts so
 . test/scratch.sh		# $T, and cleanup of it and of $P* at exit
+. test/fixtures.sh		# in_private_shm, wait_for
 failed=0
 
 ok() { echo "ok - $1"; }
@@ -73,10 +74,7 @@ start_delayed() {
 	shift
 	strace -o "$out" -e trace=renameat2,unlink \
 		-e inject=renameat2,unlink:delay_enter=1000000 "$@" &
-	n=0
-	until grep -qE 'renameat2|unlink' "$out" 2>/dev/null || [ $n -ge 500 ]; do
-		sleep 0.01; n=$((n + 1))
-	done
+	wait_for "$out" 'renameat2\|unlink'
 }
 
 # shmctl rm judges NAME a segment, then removes it; a segment made under
@@ -102,19 +100,8 @@ test_rm_removes_only_what_it_judged() {
 }
 
 test_private() {
-	out=$(unshare --mount --propagation unchanged sh -c '
-		{ mount --make-rprivate / 2>/dev/null ||
-		  mount --make-private /dev/shm; } &&
-		mount -t tmpfs -o size=1m shmseg-edge /dev/shm || exit 0
-		echo mounted
-		exec sh test/edges_private.sh "$1"' sh "$B" 2>&1)
-	case $out in
-	mounted*) ;;
-	*)	echo "SKIP: full /dev/shm, pid namespaces: need root and a private mount namespace: $out"
-		return ;;
-	esac
-	printf '%s\n' "$out" | sed 1d
-	printf '%s\n' "$out" | grep -q '^not ok' && failed=1
+	in_private_shm test/edges_private.sh "$B" \
+		"full /dev/shm, pid namespaces, fork" || return
 	[ "$(printf '%s\n' "$out" | grep -c '^ok')" -ge 10 ] ||
 		nok "edges in a private /dev/shm did not all run"
 }

@@ -4,6 +4,7 @@
 # every EXAMPLES program compiles
 B=${B:-build}
 failed=0
+. test/fixtures.sh		# wait_for
 ok() { echo "ok - $1"; }
 nok() { echo "not ok - $1"; failed=1; }
 
@@ -48,10 +49,7 @@ if /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
 	mkfifo "$tmp/hold"
 	"$B/test/helper" build "$seg" <"$tmp/hold" >"$tmp/build" &
 	exec 9>"$tmp/hold"
-	n=0
-	until grep -q rc=0 "$tmp/build" 2>/dev/null || [ $n -ge 500 ]; do
-		sleep 0.01; n=$((n + 1))
-	done
+	wait_for "$tmp/build" rc=0
 	building=$(/usr/bin/python3 "$tmp/attach.py" "$seg" 2>&1 | tail -n 1)
 	exec 9>&-
 	wait

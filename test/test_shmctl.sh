@@ -6,6 +6,7 @@ B=${B:-build}
 S=$B/shmctl
 P=shmseg-c$$-			# every name this test makes starts so
 . test/scratch.sh		# $T, and cleanup of it and of $P* at exit
+. test/fixtures.sh		# write_npy, in_private_shm
 PY=/usr/bin/python3
 failed=0
 
@@ -33,15 +34,6 @@ expect() {
 
 have_numpy() { [ -x "$PY" ] && "$PY" -c 'import numpy' 2>/dev/null; }
 
-# A small .npy file without NumPy: <i2, shape (2, 3), values 0..5.
-write_npy() {
-	{
-		printf '\223NUMPY\001\000v\000'
-		printf "{'descr': '<i2', 'fortran_order': False, 'shape': (2, 3), }"
-		printf '%*s\n' 58 ''
-		printf '\000\000\001\000\002\000\003\000\004\000\005\000'
-	} >"$1"
-}
 
 test_write_errors() {
 	if [ ! -w /dev/full ]; then
@@ -65,19 +57,7 @@ test_write_errors() {
 # rm --stale removes every stale segment on the machine, so it is tried
 # in a private /dev/shm: nobody else's segments are touched.
 test_rm_stale_private() {
-	out=$(unshare --mount --propagation unchanged sh -c '
-		{ mount --make-rprivate / 2>/dev/null ||
-		  mount --make-private /dev/shm; } &&
-		mount -t tmpfs -o size=64m shmseg-test /dev/shm || exit 0
-		echo mounted
-		exec sh test/stale_private.sh "$1"' sh "$B" 2>&1)
-	case $out in
-	mounted*) ;;
-	*)	echo "SKIP: rm --stale: needs root and a private mount namespace: $out"
-		return ;;
-	esac
-	printf '%s\n' "$out" | sed 1d
-	printf '%s\n' "$out" | grep -q '^not ok' && failed=1
+	in_private_shm test/stale_private.sh "$B" "rm --stale" || return
 	printf '%s\n' "$out" | grep -q '^ok - rm --stale removed exactly' ||
 		nok "rm --stale in a private /dev/shm did not finish"
 }

@@ -235,6 +235,16 @@ const char *tu_helper(void)
 	return path;
 }
 
+const char *tu_shmctl(void)
+{
+	static char path[4096];
+	char dir[4096];
+
+	snprintf(dir, sizeof(dir), "%s", tu_helper());
+	snprintf(path, sizeof(path), "%s/../shmctl", dirname(dir));
+	return path;
+}
+
 bool tu_can_run_as_nobody(const char **why)
 {
 	char *argv[] = { (char *)tu_helper(), "ping", NULL };

@@ -40,6 +40,8 @@ int tu_run(char *const argv[], bool as_nobody, const char *input,
 	   char *out, size_t outlen);
 /* Path of the helper program beside the running test. */
 const char *tu_helper(void);
+/* Path of shmctl in the build tree, beside test/ where the helper is. */
+const char *tu_shmctl(void);
 /* Whether processes can be run as nobody here; *why says why not. */
 bool tu_can_run_as_nobody(const char **why);
 /* FNV-1a of len bytes. */

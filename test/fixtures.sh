@@ -1,0 +1,45 @@
+# SPDX-License-Identifier: MIT
+# fixtures.sh - sourced by the shell tests: what more than one of them
+# makes or runs the same way
+
+# write_npy FILE: a small .npy file without NumPy: <i2, shape (2, 3),
+# values 0..5.
+write_npy() {
+	{
+		printf '\223NUMPY\001\000v\000'
+		printf "{'descr': '<i2', 'fortran_order': False, 'shape': (2, 3), }"
+		printf '%*s\n' 58 ''
+		printf '\000\000\001\000\002\000\003\000\004\000\005\000'
+	} >"$1"
+}
+
+# wait_for FILE TEXT: until FILE holds TEXT (a grep pattern), 5 s at most
+wait_for() {
+	n=0
+	until grep -q "$2" "$1" 2>/dev/null || [ $n -ge 500 ]; do
+		sleep 0.01; n=$((n + 1))
+	done
+}
+
+# in_private_shm SCRIPT ARG WHAT: sh SCRIPT ARG in a private mount
+# namespace with a tmpfs of its own on /dev/shm, so that nobody else's
+# segments are touched; its output is passed on and its "not ok" lines
+# count as failures (through nok and $failed). Where that namespace cannot
+# be had (not root), WHAT is reported skipped. Returns 1 when skipped.
+in_private_shm() {
+	out=$(unshare --mount --propagation unchanged sh -c '
+		{ mount --make-rprivate / 2>/dev/null ||
+		  mount --make-private /dev/shm; } &&
+		mount -t tmpfs -o size=64m shmseg-test /dev/shm || exit 0
+		echo mounted
+		exec sh "$1" "$2"' sh "$1" "$2" 2>&1)
+	case $out in
+	mounted*) ;;
+	*)	echo "SKIP: $3: needs root and a private mount namespace: $out"
+		return 1 ;;
+	esac
+	out=$(printf '%s\n' "$out" | sed 1d)
+	printf '%s\n' "$out"
+	printf '%s\n' "$out" | grep -q '^not ok' && failed=1
+	return 0
+}
