@@ -11,7 +11,7 @@
 #   make install         PREFIX=/usr/local DESTDIR=
 #   V=1                  show the commands
 
-VERSION    := 1.0.0
+VERSION    := 1.1.0
 SOVERSION  := 1
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin

@@ -158,9 +158,9 @@ const char *shmseg_strerror(int err);
 /* ---- version -------------------------------------------------------- */
 
 #define SHMSEG_VERSION_MAJOR 1
-#define SHMSEG_VERSION_MINOR 0
+#define SHMSEG_VERSION_MINOR 1
 #define SHMSEG_VERSION_PATCH 0
-#define SHMSEG_VERSION "1.0.0"
+#define SHMSEG_VERSION "1.1.0"
 
 #ifdef __cplusplus
 }

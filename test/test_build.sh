@@ -42,7 +42,7 @@ root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 make --no-print-directory -s install B="$B" DESTDIR="$root" PREFIX=/opt/shmseg \
 	>/dev/null || nok "make install"
-for f in opt/shmseg/include/shmseg.h opt/shmseg/lib/libshmseg.so.1.0.0 opt/shmseg/lib/libshmseg.so.1 \
+for f in opt/shmseg/include/shmseg.h opt/shmseg/lib/libshmseg.so.1.1.0 opt/shmseg/lib/libshmseg.so.1 \
 	 opt/shmseg/lib/libshmseg.so opt/shmseg/lib/libshmseg.a opt/shmseg/lib/pkgconfig/shmseg.pc \
 	 opt/shmseg/share/man/man3/shmseg_create.3 opt/shmseg/share/man/man5/shmseg.5 \
 	 opt/shmseg/bin/shmctl opt/shmseg/share/man/man1/shmctl.1; do
@@ -64,7 +64,7 @@ int main(void)
 }
 EOC
 [ "$(LD_LIBRARY_PATH=$root/opt/shmseg/lib "$root/opt/shmseg/bin/shmctl" --version)" = \
-  "shmctl (shmseg) 1.0.0" ] && ok "installed shmctl runs" || nok "installed shmctl"
+  "shmctl (shmseg) 1.1.0" ] && ok "installed shmctl runs" || nok "installed shmctl"
 export PKG_CONFIG_PATH="$root/opt/shmseg/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$root"
 if cc -o "$root/prog" "$root/prog.c" $(pkg-config --cflags --libs shmseg) &&
    [ "$(LD_LIBRARY_PATH=$root/opt/shmseg/lib "$root/prog")" = "<f8" ]; then
