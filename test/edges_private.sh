@@ -16,7 +16,7 @@ P=edge-
 trap 'exec 9>&-; umount /dev/shm 2>/dev/null; rm -rf "$T"' EXIT
 ok() { echo "ok - $1"; }
 nok() { echo "not ok - $1"; }
-. test/fixtures.sh		# write_npy, wait_for
+. test/fixtures.sh		# write_npy, wait_for, start_delayed
 have_numpy() { [ -x "$PY" ] && "$PY" -c 'import numpy' 2>/dev/null; }
 
 # shm SIZE: a fresh, empty tmpfs of SIZE on /dev/shm
@@ -201,9 +201,7 @@ test_rm_stale_removes_only_what_it_judged() {
 		{ echo "SKIP: rm --stale and a name replaced meanwhile: no strace"; return; }
 	shm 16m
 	"$H" build "${P}st" </dev/null >/dev/null	# exits unsealed: stale
-	strace -o "$T/strace" -e trace=renameat2,unlink \
-		-e inject=renameat2,unlink:delay_enter=1000000 "$S" rm --stale &
-	wait_for "$T/strace" "renameat2\|unlink"
+	start_delayed "$T/strace" "$S" rm --stale
 	rm -f "/dev/shm/${P}st"
 	printf wxyz | "$S" create "${P}st" --dtype u1 --shape 4 --raw -
 	wait $!

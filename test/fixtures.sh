@@ -21,6 +21,21 @@ wait_for() {
 	done
 }
 
+# start_delayed OUT CMD...: CMD in the background under strace, each
+# rename and unlink held back a second at its entry, strace's trace in
+# OUT ($! is strace); returns once the first of them is held, so that the
+# caller can change a name meanwhile. LeakSanitizer cannot work under
+# ptrace: it is off for CMD.
+start_delayed() {
+	sd_out=$1
+	shift
+	strace -o "$sd_out" -e trace=renameat2,unlink \
+		-e inject=renameat2,unlink:delay_enter=1000000 \
+		env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		"$@" &
+	wait_for "$sd_out" 'renameat2\|unlink'
+}
+
 # in_private_shm SCRIPT ARG WHAT: sh SCRIPT ARG in a private mount
 # namespace with a tmpfs of its own on /dev/shm, so that nobody else's
 # segments are touched; its output is passed on and its "not ok" lines

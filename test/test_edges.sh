@@ -8,7 +8,7 @@ B=${B:-build}
 S=$B/shmctl
 P=shmseg-e$$-			# every name this test makes starts so
 . test/scratch.sh		# $T, and cleanup of it and of $P* at exit
-. test/fixtures.sh		# in_private_shm, wait_for
+. test/fixtures.sh		# in_private_shm, start_delayed
 failed=0
 
 ok() { echo "ok - $1"; }
@@ -64,17 +64,6 @@ print(numpy.dtype(sys.argv[1]).str, *[tuple(int(d) for d in sys.argv[2].split("x
 				nok "numpy and an empty $dt $shape: got '$got', wanted '$want'"
 		done
 	done
-}
-
-# start_delayed OUT CMD...: CMD under strace, each rename and unlink held
-# back a second at its entry; returns once the first of them is held, so
-# that the caller can change the name meanwhile ($! is strace)
-start_delayed() {
-	out=$1
-	shift
-	strace -o "$out" -e trace=renameat2,unlink \
-		-e inject=renameat2,unlink:delay_enter=1000000 "$@" &
-	wait_for "$out" 'renameat2\|unlink'
 }
 
 # shmctl rm judges NAME a segment, then removes it; a segment made under
