@@ -34,6 +34,22 @@ expect() {
 
 have_numpy() { [ -x "$PY" ] && "$PY" -c 'import numpy' 2>/dev/null; }
 
+# nobody CMD...: run it as uid 65534 (root only)
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"; }
+
+# as_nobody_ok WHAT: whether uid 65534 can run $T/shmctl, a copy of $S where
+# it can reach it (the build tree may be under /root); says SKIP if not.
+as_nobody_ok() {
+	if [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null; then
+		echo "SKIP: $1: needs root and setpriv"
+		return 1
+	fi
+	cp "$S" "$B/libshmseg.so.1" "$T/" 2>/dev/null
+	chmod 755 "$T" "$T/shmctl"
+	nobody "$T/shmctl" --version >/dev/null 2>&1 && return 0
+	echo "SKIP: $1: uid 65534 cannot run $T/shmctl"
+	return 1
+}
 
 test_write_errors() {
 	if [ ! -w /dev/full ]; then
@@ -1019,6 +1035,74 @@ test_dump_killed_leaves_nothing() {
 		nok "ignored SIGHUP: exit $rc, $(ls -A "$T")"
 }
 
+# A name another user took first (uid 65534, 0644, as a squatter would):
+# wait, info and dump --owner refuse it, exit 1, saying who owns it, and
+# dump writes nothing; wait fails at once rather than time out. Given its
+# real owner, or root's own segment, they succeed. An unknown user is a
+# usage error before any segment is looked at.
+test_owner_refuses_squatter() {
+	as_nobody_ok "--owner" || return
+	write_npy "$T/a.npy"
+	nobody "$T/shmctl" create "${P}squat" --from - --mode 0644 <"$T/a.npy"
+	"$S" create "${P}mine" --from "$T/a.npy" --mode 0644
+	them=$(id -nu 65534 2>/dev/null || echo 65534)
+	me=$(id -nu 0)
+	why="owned by $them (uid 65534), not $me"
+	for c in "wait ${P}squat --timeout 5" "info ${P}squat" \
+		 "info --json ${P}squat" "dump ${P}squat" \
+		 "dump ${P}squat -o $T/squat.npy"; do
+		for o in "--owner $me" "-u 0"; do
+			# shellcheck disable=SC2086
+			run "$S" $c $o
+			expect "$c $o: another user's segment refused" 1 \
+				"shmctl: ${c%% *} ${P}squat: $why"
+			[ -z "$out" ] || nok "$c $o printed '$out'"
+		done
+	done
+	left=$(find "$T" -name 'squat.npy*')
+	[ -z "$left" ] && ok "a refused dump -o leaves no file" ||
+		nok "a refused dump -o left $left"
+	for c in wait info dump; do
+		run "$S" $c "${P}squat" --owner "$them"
+		expect "$c --owner $them: its owner's segment" 0
+		run "$S" $c "${P}mine" -u "$me"
+		expect "$c -u $me: root's own segment" 0
+	done
+	"$S" dump "${P}squat" -u 65534 -o "$T/theirs.npy" &&
+		cmp -s "$T/a.npy" "$T/theirs.npy" &&
+		ok "dump -u 65534 writes the segment" || nok "dump -u 65534"
+	for c in wait info dump; do
+		run "$S" $c "${P}none" --owner "no-such-user-$$"
+		expect "$c --owner of an unknown user: usage error" 2 \
+			"shmctl: $c: unknown user 'no-such-user-$$'"
+	done
+	# the name is not there yet: --owner still waits
+	(sleep 0.3; "$S" create "${P}later" --from "$T/a.npy") &
+	run "$S" wait "${P}later" --owner "$me" --timeout 10
+	wait $!
+	expect "wait --owner waits for a name not yet there" 0
+}
+
+# The owner checked is that of the object attached (for info: of the
+# header shown): the name is looked up once, not again for the check.
+test_owner_checked_on_what_was_attached() {
+	if ! command -v strace >/dev/null ||
+	   ! strace -qq -o /dev/null true 2>/dev/null; then
+		echo "SKIP: --owner checked on what was attached: strace cannot run here"
+		return
+	fi
+	write_npy "$T/a.npy"
+	"$S" create "${P}once" --from "$T/a.npy"
+	for c in wait info dump; do
+		strace -f -qq -e trace=%file -o "$T/trace" \
+			env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+			"$S" $c "${P}once" --owner 0 >/dev/null 2>&1
+		n=$(grep -c "/dev/shm/${P}once\"" "$T/trace")
+		[ "$n" -eq 1 ] && ok "$c --owner looks up the name once" ||
+			nok "$c --owner looked up the name $n times"
+	done
+}
+
 test_help_and_version
 test_create_killed_leaves_nothing
 test_create_full_dev_shm
@@ -1042,4 +1126,6 @@ test_dump_overlapping_is_bounded
 test_dump_output_kinds
 test_dump_refused_where_shell_is
 test_dump_killed_leaves_nothing
+test_owner_refuses_squatter
+test_owner_checked_on_what_was_attached
 exit $failed

@@ -152,6 +152,51 @@ int parse_seconds(const char *s, int *ms)
 	return 0;
 }
 
+int parse_owner(const char *s, uid_t *uid)
+{
+	/* not reentrant, as for fmt_user(): the ID is copied out at once */
+	/* cppcheck-suppress getpwnamCalled */
+	struct passwd *pw = getpwnam(s);
+	unsigned long long v;
+	char *end;
+
+	/* The name first, as chown(1) takes it: a user may be called 1000. */
+	if (pw) {
+		*uid = pw->pw_uid;
+		return 0;
+	}
+	if (!*s || strspn(s, "0123456789") != strlen(s))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v >= ANY_OWNER)
+		return -1;
+	*uid = (uid_t)v;
+	return 0;
+}
+
+uid_t parse_owner_or_die(const char *s)
+{
+	uid_t uid;
+
+	if (parse_owner(s, &uid))
+		usage_error("unknown user '%s'", s);
+	return uid;
+}
+
+int check_owner(const char *obj, const struct shmseg_stat *st, uid_t owner)
+{
+	char has[64], want[64];
+
+	if (owner == ANY_OWNER || st->uid == owner)
+		return 0;
+	fmt_user(st->uid, has, sizeof(has));
+	fmt_user(owner, want, sizeof(want));
+	warn_obj(obj, "owned by %s (uid %lu), not %s", has,
+		 (unsigned long)st->uid, want);
+	return -1;
+}
+
 void fmt_size(uint64_t bytes, bool exact, char *buf, size_t len)
 {
 	static const char units[] = "KMGTPE";

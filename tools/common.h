@@ -36,6 +36,16 @@ const char *only_name(int argc, char **argv);
 int parse_mode(const char *s, mode_t *mode);
 int parse_shape(const char *s, struct shmseg_layout *l);
 int parse_seconds(const char *s, int *ms);
+/* A user name, or a numeric user ID; -1 for a user that does not exist. */
+int parse_owner(const char *s, uid_t *uid);
+/* The same, where a user that does not exist is a usage error. */
+uid_t parse_owner_or_die(const char *s);
+
+/* No --owner given: (uid_t)-1 is nobody's ID, as chown(2) uses it. */
+#define ANY_OWNER ((uid_t)-1)
+/* --owner: 0 if owner is ANY_OWNER or owns st; otherwise says who does,
+ * naming obj, and returns -1. */
+int check_owner(const char *obj, const struct shmseg_stat *st, uid_t owner);
 
 /* Formatting into buf. */
 void fmt_size(uint64_t bytes, bool exact, char *buf, size_t len);

@@ -241,28 +241,32 @@ out:
 
 static void usage_info(void)
 {
-	printf("usage: shmctl info NAME [--json]\n\n"
+	printf("usage: shmctl info NAME [--json] [--owner USER]\n\n"
 	       "Everything in the header of segment NAME.\n\n"
-	       "  -j, --json   one JSON object\n"
-	       "  -h, --help   this help\n");
+	       "  -j, --json        one JSON object\n"
+	       "  -u, --owner USER  refuse a segment USER does not own\n"
+	       "  -h, --help        this help\n");
 }
 
 int cmd_info(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "owner", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct row r = { 0 };
 	char dt[SHMSEG_DTYPE_STRLEN], buf[64], shown[4 * SHMSEG_NAME_MAX + 8];
+	uid_t owner = ANY_OWNER;
 	bool json = false;
 	uint32_t i;
 	int opt, err;
 
-	while ((opt = next_option(argc, argv, ":jh", opts)) != -1) {
+	while ((opt = next_option(argc, argv, ":ju:h", opts)) != -1) {
 		switch (opt) {
 		case 'j': json = true; break;
+		case 'u': owner = parse_owner_or_die(optarg); break;
 		case 'h': usage_info(); return 0;
 		}
 	}
@@ -272,6 +276,10 @@ int cmd_info(int argc, char **argv)
 		warn_err(r.name, err);
 		return 1;
 	}
+	/* The stat printed below: a second look by name could find another
+	 * object. */
+	if (check_owner(r.name, &r.st, owner))
+		return 1;
 	if (json) {
 		json_row(&r);
 		printf("\n");
