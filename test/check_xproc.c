@@ -376,6 +376,72 @@ START_TEST(full_dev_shm_is_enospc_at_create)
 }
 END_TEST
 
+/* shmseg(3) SECURITY: a name taken first by another user (uid 65534, the
+ * exec'd helper) is told apart by the owner of what was attached, with
+ * the manual's code as printed there; the producer's own segment (_i 1)
+ * passes the same code. */
+START_TEST(squatted_name_is_refused_by_owner)
+{
+	uid_t producer_uid = getuid();
+	int timeout_ms = 10000, err;
+	struct shmseg_stat st;
+	struct shmseg *seg;
+	char out[256];
+	const char *why;
+
+	if (!tu_can_run_as_nobody(&why)) {
+		tu_skip("squatted_name_is_refused_by_owner", why);
+		return;
+	}
+	tu_name(name, "squat");
+	ck_assert_int_eq(helper(_i == 0, out, sizeof(out), "make", name, "<f8",
+				"C", "8", "0644", NULL), 0);
+
+	/* shmseg(3) SECURITY, word for word */
+	err = shmseg_attach_wait(name, 0, timeout_ms, &seg);
+	if (!err && (shmseg_fstat(seg, &st) || st.uid != producer_uid)) {
+		shmseg_detach(seg);	/* not the producer's: refuse */
+		err = -EPERM;
+	}
+
+	ck_assert_int_eq(err, (_i == 0 ? -EPERM : 0));
+	ck_assert_uint_eq(st.uid, (_i == 0 ? 65534 : producer_uid));
+	if (!err)
+		shmseg_detach(seg);
+}
+END_TEST
+
+/* The owner shmseg_fstat() gives is that of the object held, not of what
+ * the name holds now: the squatter's segment stays the squatter's after
+ * the producer has put its own under the name. */
+START_TEST(fstat_owner_is_of_the_object_held)
+{
+	struct shmseg_layout l = tu_layout("<f8", 1, 8ull);
+	struct shmseg_stat held, named;
+	struct shmseg *seg, *mine;
+	char out[256];
+	const char *why;
+
+	if (!tu_can_run_as_nobody(&why)) {
+		tu_skip("fstat_owner_is_of_the_object_held", why);
+		return;
+	}
+	tu_name(name, "squat-held");
+	ck_assert_int_eq(helper(true, out, sizeof(out), "make", name, "<f8",
+				"C", "8", "0644", NULL), 0);
+	ck_assert_int_eq(shmseg_attach(name, 0, &seg), 0);
+	ck_assert_int_eq(shmseg_unlink(name), 0);
+	ck_assert_int_eq(shmseg_create(name, &l, 0, 0644, &mine), 0);
+	ck_assert_int_eq(shmseg_seal(mine), 0);
+	ck_assert_int_eq(shmseg_fstat(seg, &held), 0);
+	ck_assert_int_eq(shmseg_stat(name, &named), 0);
+	ck_assert_uint_eq(held.uid, 65534);
+	ck_assert_uint_eq(named.uid, getuid());
+	shmseg_detach(mine);
+	shmseg_detach(seg);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("xproc");
@@ -395,6 +461,8 @@ int main(void)
 	tcase_add_test(tc, sealed_segment_cannot_be_opened_for_write_by_non_root);
 	tcase_add_test(tc, segment_over_4gib_crosses_processes);
 	tcase_add_test(tc, full_dev_shm_is_enospc_at_create);
+	tcase_add_loop_test(tc, squatted_name_is_refused_by_owner, 0, 2);
+	tcase_add_test(tc, fstat_owner_is_of_the_object_held);
 	suite_add_tcase(s, tc);
 	return tu_main(s);
 }
