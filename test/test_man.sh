@@ -36,6 +36,17 @@ for page in man/*.3; do
 		nok "$page EXAMPLES program does not compile: $(head -5 "$tmp/err")"
 	fi
 done
+# The SECURITY snippet of shmseg(3) is, line for line, code that
+# check_xproc.c runs (squatted_name_is_refused_by_owner).
+missing=$(awk '/^\.SH SECURITY/,/^\.SH EXAMPLES/' man/shmseg.3 |
+	awk '/^\.EX/ { f = 1; next } /^\.EE/ { f = 0 } f && NF' |
+	sed -e 's/\\-/-/g' -e "s/\\\\(aq/'/g" -e 's/^[[:space:]]*//' |
+	while IFS= read -r line; do
+		grep -qF -- "$line" test/check_xproc.c || printf '%s\n' "$line"
+	done)
+[ -z "$missing" ] && ok "shmseg(3) SECURITY snippet is the code check_xproc runs" ||
+	nok "shmseg(3) SECURITY snippet lines not in check_xproc.c: $missing"
+
 # The Python reader of shmseg(5), as printed, reads a sealed segment and
 # refuses a building one: what a third\-party implementer starts from.
 if /usr/bin/python3 -c 'import numpy' 2>/dev/null; then

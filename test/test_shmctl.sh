@@ -566,22 +566,20 @@ test_permissions() {
 	"$S" create "${P}p" --from "$T/a.npy"		# 0600 by default
 	cp "$S" "$B/libshmseg.so.1" "$T/" 2>/dev/null
 	chmod 755 "$T" "$T/shmctl"
-	if ! setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+	if ! nobody \
 		"$T/shmctl" --version >/dev/null 2>&1; then
 		echo "SKIP: shmctl permissions: uid 65534 cannot run $T/shmctl"
 		return
 	fi
-	run setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+	run nobody \
 		"$T/shmctl" info "${P}p"
 	expect "another uid cannot read a 0600 segment" 1 "permission denied"
-	run setpriv --reuid=65534 --regid=65534 --clear-groups -- \
-		"$T/shmctl" rm "${P}p"
+	run nobody "$T/shmctl" rm "${P}p"
 	expect "another uid cannot remove it" 1 "permission denied"
 	[ -e "/dev/shm/${P}p" ] && ok "segment still there" || nok "removed"
 
 	# A 0644 segment, once sealed 0444: others read it, and that is all.
 	"$S" create "${P}sec" --from "$T/a.npy" --mode 0644
-	nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"; }
 	run nobody "$T/shmctl" info "${P}sec"
 	expect "another uid reads a 0644 segment" 0
 	nobody "$T/shmctl" dump "${P}sec" -o - >"$T/theirs.npy" 2>"$T/err"
@@ -911,7 +909,6 @@ test_dump_refused_where_shell_is() {
 		echo "SKIP: dump refused where the shell is: needs root and setpriv"
 		return
 	fi
-	nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"; }
 	write_npy "$T/a.npy"
 	"$S" create "${P}x" --from "$T/a.npy" --mode 0644
 	cp "$S" "$B/libshmseg.so.1" "$T/" 2>/dev/null
