@@ -878,9 +878,10 @@ EXPORT int shmseg_unlink_if(const char *name, const struct shmseg_stat *judged)
 	if (same)
 		return shm_unlink(priv) < 0 ? neg_errno() : 0;
 	/* Not what was judged: put back. If the name was taken again in
-	 * between, this one keeps the private name (see NOTES). */
-	ret = os_give_name(priv, path);
-	return ret ? ret : -ECANCELED;
+	 * between, this one keeps the private name (see NOTES); either way
+	 * nothing was removed. */
+	(void)os_give_name(priv, path);
+	return -ECANCELED;
 }
 
 EXPORT void *shmseg_data(const struct shmseg *seg)
