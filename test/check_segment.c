@@ -923,8 +923,13 @@ START_TEST(attach_touches_no_page_unless_populate)
 	ck_assert_int_eq(shmseg_attach(name, 0, &r), 0);
 	ck_assert_int_eq(mapping_rss_kb(shmseg_data(r)), 0);
 	shmseg_detach(r);
+	/* MAP_POPULATE is best effort (its failures are not reported): once,
+	 * with two make check runs at once, one page was short (65536 kB);
+	 * 25 runs under memory churn did not do it again. All but a few
+	 * pages must be there; without the flag there are none. */
 	ck_assert_int_eq(shmseg_attach(name, SHMSEG_POPULATE, &r), 0);
-	ck_assert_int_eq(mapping_rss_kb(shmseg_data(r)), (64 << 10) + 4);
+	ck_assert_int_ge(mapping_rss_kb(shmseg_data(r)), (64 << 10) + 4 - 64);
+	ck_assert_int_le(mapping_rss_kb(shmseg_data(r)), (64 << 10) + 4);
 	shmseg_detach(r);
 	shmseg_detach(seg);
 }
