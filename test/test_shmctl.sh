@@ -95,6 +95,8 @@ test_help_and_version() {
 	expect "no command is a usage error" 2
 	run "$S" frob
 	expect "unknown command is a usage error" 2 "unknown command 'frob'"
+	run "$S" "$(printf 'fr\033]0;x\007ob')"
+	expect "an unknown command is shown escaped" 2 "unknown command 'fr\\033]0;x\\007ob'"
 }
 
 test_create_from_npy() {

@@ -68,7 +68,10 @@ int main(int argc, char **argv)
 			cmd_name = c->name;
 			return finish(c->fn(argc - 1, argv + 1));
 		}
-	fprintf(stderr, "shmctl: unknown command '%s'\n", argv[1]);
+	/* The user's bytes: shown as names are, no control byte raw. */
+	fputs("shmctl: unknown command '", stderr);
+	put_name(stderr, argv[1]);
+	fputs("'\n", stderr);
 	usage(stderr);
 	return EXIT_USAGE;
 }
