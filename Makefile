@@ -208,8 +208,13 @@ install: all
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libshmseg.so
 	install -D -m 0644 $(STLIB) $(DESTDIR)$(LIBDIR)/libshmseg.a
 	install -D -m 0644 $(B)/shmseg.pc $(DESTDIR)$(PKGCONFIGDIR)/shmseg.pc
+	install -d $(DESTDIR)$(MANDIR)/man3
 	for f in $(MAN3); do \
-		install -D -m 0644 $$f $(DESTDIR)$(MANDIR)/man3/$${f#man/}; done
+		if [ -L $$f ]; then \
+			ln -sf $$(readlink $$f) $(DESTDIR)$(MANDIR)/man3/$${f#man/}; \
+		else \
+			install -D -m 0644 $$f $(DESTDIR)$(MANDIR)/man3/$${f#man/}; \
+		fi; done
 	for f in $(MAN5); do \
 		install -D -m 0644 $$f $(DESTDIR)$(MANDIR)/man5/$${f#man/}; done
 	for f in $(MAN1); do \

@@ -79,6 +79,14 @@ if cc -static -o "$root/prog-static" "$root/prog.c" \
 else
 	nok "pkg-config --static build"
 fi
+# Pages of related functions are installed as links to the page they
+# share, as in the source tree, not as copies.
+m3="$root/opt/shmseg/share/man/man3"
+[ -L "$m3/shmseg_fstat.3" ] && [ "$(readlink "$m3/shmseg_fstat.3")" = shmseg_stat.3 ] &&
+	[ -f "$m3/shmseg_stat.3" ] && [ ! -L "$m3/shmseg_stat.3" ] &&
+	ok "alias man pages installed as links" ||
+	nok "alias man pages: $(ls -l "$m3/shmseg_fstat.3" 2>&1)"
+
 if command -v c++ >/dev/null; then
 	echo '#include <shmseg.h>' | c++ -x c++ -fsyntax-only -Iinclude - &&
 		ok "header compiles as C++" || nok "header compiles as C++"
