@@ -1034,6 +1034,46 @@ test_dump_killed_leaves_nothing() {
 		nok "ignored SIGHUP: exit $rc, $(ls -A "$T")"
 }
 
+# A file that replaces another is never open to more users than the one
+# it replaces, not even while it is written, and ends with its group and
+# mode (its temporary file was 0644 from the umask for a moment, and took
+# the caller's group).
+test_dump_replacing_keeps_it_private() {
+	if ! command -v strace >/dev/null || [ "$(id -u)" -ne 0 ] ||
+	   ! getent group nogroup >/dev/null; then
+		echo "SKIP: dump replacing a private file: needs strace, root and group nogroup"
+		return
+	fi
+	[ -e "/dev/shm/${P}slow" ] || head -c 8388608 /dev/zero |
+		"$S" create "${P}slow" --dtype u1 --shape 8388608 --raw -
+	printf 'old' >"$T/priv.npy"
+	chmod 0600 "$T/priv.npy"
+	# Its fchmod held back a second: the mode it was created with shows.
+	strace -f -qq -o /dev/null -e trace=fchmod \
+		-e inject=fchmod:delay_enter=1000000 \
+		env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		"$S" dump "${P}slow" -o "$T/priv.npy" &
+	spid=$!
+	i=0
+	until ls "$T"/priv.npy.* >/dev/null 2>&1 || [ $i -ge 500 ]; do
+		sleep 0.01; i=$((i + 1))
+	done
+	during=$(stat -c %a "$T"/priv.npy.* 2>&1 | head -n 1)
+	wait "$spid"
+	[ "$during" = 600 ] && [ "$(stat -c %a "$T/priv.npy")" = 600 ] &&
+		[ "$(stat -c %s "$T/priv.npy")" = $((8388608 + 128)) ] &&
+		ok "a 0600 file replaced by dump is 0600 while written and after" ||
+		nok "dump over a 0600 file: $during while written, $(stat -c %a "$T/priv.npy") after"
+	printf 'old' >"$T/grp.npy"
+	chgrp nogroup "$T/grp.npy"
+	chmod 0640 "$T/grp.npy"
+	run "$S" dump "${P}slow" -o "$T/grp.npy"
+	[ "$rc" -eq 0 ] &&
+		[ "$(stat -c %G:%a "$T/grp.npy")" = nogroup:640 ] &&
+		ok "a file replaced by dump keeps its group" ||
+		nok "dump over a nogroup 0640 file: exit $rc, $(stat -c %G:%a "$T/grp.npy")"
+}
+
 # A name another user took first (uid 65534, 0644, as a squatter would):
 # wait, info and dump --owner refuse it, exit 1, saying who owns it, and
 # dump writes nothing; wait fails at once rather than time out. Given its
@@ -1125,6 +1165,7 @@ test_dump_overlapping_is_bounded
 test_dump_output_kinds
 test_dump_refused_where_shell_is
 test_dump_killed_leaves_nothing
+test_dump_replacing_keeps_it_private
 test_owner_refuses_squatter
 test_owner_checked_on_what_was_attached
 exit $failed

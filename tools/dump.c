@@ -117,12 +117,23 @@ static int make_temp(int dir, const char *name)
 			     (unsigned)(v >> 40));
 		if (n < 0 || (size_t)n >= sizeof(tmp_name))
 			return -ENAMETOOLONG;
+		/* 0600 until it has the group and mode it is to have:
+		 * nobody else may open it on the way (see write_beside). */
 		fd = openat(dir, tmp_name, O_WRONLY | O_CREAT | O_EXCL |
-			    O_CLOEXEC, 0666);
+			    O_CLOEXEC, 0600);
 		if (fd >= 0 || errno != EEXIST)
 			return fd >= 0 ? fd : -errno;
 	}
 	return -EEXIST;
+}
+
+/* The process's umask, which only setting it tells. */
+static mode_t current_umask(void)
+{
+	mode_t mask = umask(0);
+
+	umask(mask);
+	return mask;
 }
 
 /* ---- where the file goes ---------------------------------------------- */
@@ -202,9 +213,19 @@ static int write_beside(const struct shmseg *seg, const char *path,
 		close(dir);
 		return old && (fd == -EACCES || fd == -EPERM) ? IN_PLACE : fd;
 	}
-	/* The permissions of the file it replaces, as "> path" keeps them;
-	 * a new one has 0666 less the umask. */
-	err = old && fchmod(fd, old->st_mode & 0777) < 0 ? -errno : 0;
+	/* The group and permissions of the file it replaces, as "> path"
+	 * keeps them, set before any byte is written; a new one has 0666
+	 * less the umask and the caller's group, as the shell gives it. A
+	 * group the caller cannot give (not one of its groups) would leave
+	 * the file to the caller's group with the old group's bits: then the
+	 * old file is written in place instead. */
+	err = 0;
+	if (old && old->st_gid != getegid() &&
+	    fchown(fd, (uid_t)-1, old->st_gid) < 0)
+		err = (old->st_mode & 070) ? IN_PLACE : 0;
+	if (!err)
+		err = fchmod(fd, old ? old->st_mode & 0777 :
+				     0666 & ~current_umask()) < 0 ? -errno : 0;
 	if (!err)
 		err = shmseg_npy_export(seg, fd);
 	if (close(fd) < 0 && !err)
