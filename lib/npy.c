@@ -523,13 +523,15 @@ static int write_full(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-/* Undo a create that failed later: remove the name only if it is still
- * ours (where the platform could not hide the segment until its seal). */
+/* Undo a create that failed later. A segment that never got its name
+ * (hidden until a seal that did not come, or could not name it) leaves
+ * nothing when detached, and whatever has the name is somebody else's:
+ * not touched. Otherwise the name is removed if it is still ours. */
 static void discard(const char *name, struct shmseg *seg)
 {
 	struct shmseg_stat mine;
 
-	if (shmseg_fstat(seg, &mine) == 0)
+	if (seg_named(seg) && shmseg_fstat(seg, &mine) == 0)
 		(void)shmseg_unlink_if(name, &mine);
 	shmseg_detach(seg);
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -146,18 +147,23 @@ int os_publish(int fd, const char *name)
 
 int os_take_name(const char *name, char priv[NAME_BUF])
 {
-	static unsigned counter;
+	static const char digits[] = "0123456789abcdef";
 	char from[sizeof(SHM_DIR) + NAME_BUF], to[sizeof(SHM_DIR) + NAME_BUF];
+	unsigned char r[16];
 	int ret = shm_path(name, from, sizeof(from)), tries;
+	size_t i;
 
+	/* A name nobody can guess, so that nobody can plant it first: 128
+	 * random bits. Taken already, by chance alone: another. */
 	for (tries = 0; ret == 0 && tries < 16; tries++) {
-		int n = snprintf(priv, NAME_BUF, "/.shmseg-unlink-%ld-%u",
-				 (long)getpid(),
-				 __atomic_fetch_add(&counter, 1,
-						    __ATOMIC_RELAXED));
-
-		if (n < 0 || n >= NAME_BUF)
-			return -ENAMETOOLONG;
+		if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+			return errno == ENOSYS ? -ENOTSUP : neg_errno();
+		memcpy(priv, "/.shmseg-unlink-", 16);
+		for (i = 0; i < sizeof(r); i++) {
+			priv[16 + 2 * i] = digits[r[i] >> 4];
+			priv[17 + 2 * i] = digits[r[i] & 0xf];
+		}
+		priv[16 + 2 * sizeof(r)] = '\0';
 		ret = shm_path(priv, to, sizeof(to));
 		if (ret)
 			return ret;
@@ -167,11 +173,12 @@ int os_take_name(const char *name, char priv[NAME_BUF])
 		/* As shm_unlink() reports a sticky directory's refusal. */
 		ret = errno == EPERM ? -EACCES : neg_errno();
 		if (ret == -EEXIST)
-			ret = 0;	/* a leftover of ours: the next one */
+			ret = 0;
 	}
 	if (ret == -EINVAL || ret == -ENOSYS)
 		return -ENOTSUP;	/* no renameat2 here */
-	return ret ? ret : -EEXIST;
+	/* Sixteen random names all taken cannot happen by chance. */
+	return ret ? ret : -EIO;
 }
 
 int os_give_name(const char *priv, const char *name)

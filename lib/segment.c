@@ -830,6 +830,11 @@ EXPORT int shmseg_unlink(const char *name)
 	return shm_unlink(path) < 0 ? neg_errno() : 0;
 }
 
+bool seg_named(const struct shmseg *seg)
+{
+	return !seg->unnamed;
+}
+
 /* Whether the object open at fd is still the segment judged: the same
  * segment (uuid), and, if it was judged stale, stale still (a writer may
  * have attached since). */
@@ -853,22 +858,21 @@ EXPORT int shmseg_unlink_if(const char *name, const struct shmseg_stat *judged)
 	ret = name_normalize(name, path);
 	if (ret)
 		return ret;
-	/* The name is taken away from whatever has it in one step, checked
-	 * under a name nobody else uses, and removed only if it is what was
-	 * judged; otherwise it gets its name back. */
+	/* First a look under the name: what is not the segment judged is
+	 * not touched at all. */
+	fd = open_object(path, false);
+	if (fd < 0)
+		return fd;
+	same = still_judged(fd, judged);
+	close(fd);
+	if (!same)
+		return -ECANCELED;
+	/* Then the name is taken away from whatever has it now in one step,
+	 * checked again under a name nobody else uses, and removed only if
+	 * it is still what was judged; otherwise it gets its name back. */
 	ret = os_take_name(path, priv);
-	if (ret == -ENOTSUP) {
-		/* Nothing to take a name with: check, then remove, with the
-		 * short race that leaves (see shmseg_unlink_if(3)). */
-		fd = open_object(path, false);
-		if (fd < 0)
-			return fd;
-		same = still_judged(fd, judged);
-		close(fd);
-		if (!same)
-			return -ECANCELED;
+	if (ret == -ENOTSUP)	/* no way to: the short race of NOTES */
 		return shm_unlink(path) < 0 ? neg_errno() : 0;
-	}
 	if (ret)
 		return ret;
 	fd = open_object(priv, false);

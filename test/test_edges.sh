@@ -8,7 +8,7 @@ B=${B:-build}
 S=$B/shmctl
 P=shmseg-e$$-			# every name this test makes starts so
 . test/scratch.sh		# $T, and cleanup of it and of $P* at exit
-. test/fixtures.sh		# in_private_shm, start_delayed
+. test/fixtures.sh		# in_private_shm, start_delayed, wait_for
 failed=0
 
 ok() { echo "ok - $1"; }
@@ -85,11 +85,65 @@ test_rm_removes_only_what_it_judged() {
 		ok "rm leaves a segment made under the name after it judged the old one" ||
 		nok "rm and a replaced name: exit $rc, data '$data'"
 	# The private name rm took the name to, from its trace: gone again.
-	priv=$(sed -n 's/^renameat2(.*"\/dev\/shm\/\(\.shmseg-unlink-[0-9-]*\)".*/\1/p' \
+	priv=$(sed -n 's/^renameat2(.*"\/dev\/shm\/\(\.shmseg-unlink-[0-9a-f]*\)".*/\1/p' \
 		"$T/strace" | head -n 1)
 	[ -n "$priv" ] && [ ! -e "/dev/shm/$priv" ] &&
 		ok "rm gave the name back and left no private name" ||
 		nok "rm's private name '$priv' left behind, or not seen in its trace"
+}
+
+# A failed import never touches the name: its segment never had it (it is
+# named only at its seal), and whatever has it now is somebody else's.
+test_failed_import_leaves_the_name_alone() {
+	if ! command -v strace >/dev/null 2>&1; then
+		echo "SKIP: a failed import and the name: no strace"
+		return
+	fi
+	{
+		printf '\223NUMPY\001\000v\000'
+		printf "{'descr': '<u1', 'fortran_order': False, 'shape': (1000000,), }"
+		printf '%*s\n' 54 ''
+		head -c 3000 /dev/zero
+	} >"$T/cut.npy"
+	mkfifo "$T/in"
+	strace -f -o "$T/itrace" -e trace=openat,renameat2,unlink,unlinkat \
+		env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		"$S" create "${P}imp" --from "$T/in" 2>"$T/ierr" &
+	exec 9>"$T/in"
+	cat "$T/cut.npy" >&9
+	wait_for "$T/itrace" O_TMPFILE		# its segment made, nameless
+	printf abcd | "$S" create "${P}imp" --dtype u1 --shape 4 --raw -
+	exec 9>&-				# the input ends early
+	wait $!
+	rc=$?
+	data=$("$S" dump "${P}imp" | tail -c 4)
+	[ $rc -eq 1 ] && [ "$data" = abcd ] &&
+		grep -q "input is shorter than its header says" "$T/ierr" &&
+		! grep -qE '^[0-9]+ +(renameat2|unlink)' "$T/itrace" &&
+		ok "a failed import leaves alone the segment that took the name meanwhile" ||
+		nok "failed import: exit $rc, data '$data', $(cat "$T/ierr") $(grep -E 'renameat2|unlink' "$T/itrace")"
+	rm -f "$T/in"
+}
+
+# The private name rm takes a name to cannot be planted beforehand: 16
+# files under the names a pid and a counter would give do not stop it.
+test_rm_private_names_cannot_be_planted() {
+	printf abcd | "$S" create "${P}plant" --dtype u1 --shape 4 --raw -
+	sh -c 'i=0
+		while [ $i -lt 16 ]; do
+			: >"/dev/shm/.shmseg-unlink-$$-$i"; i=$((i + 1))
+		done
+		echo $$ >"$3"
+		exec "$1" rm "$2"' sh "$S" "${P}plant" "$T/plantpid" 2>"$T/err"
+	rc=$?
+	pid=$(cat "$T/plantpid")
+	i=0
+	while [ $i -lt 16 ]; do
+		rm -f "/dev/shm/.shmseg-unlink-$pid-$i"; i=$((i + 1))
+	done
+	[ $rc -eq 0 ] && [ ! -e "/dev/shm/${P}plant" ] &&
+		ok "rm is not stopped by private names planted for its pid" ||
+		nok "rm with planted private names: exit $rc, $(cat "$T/err")"
 }
 
 test_private() {
@@ -102,5 +156,7 @@ test_private() {
 test_file_size_limit
 test_empty_arrays_map
 test_rm_removes_only_what_it_judged
+test_failed_import_leaves_the_name_alone
+test_rm_private_names_cannot_be_planted
 test_private
 exit $failed

@@ -137,7 +137,7 @@ static int64_t read_up_to(int fd, unsigned char *p, uint64_t len)
 static int create_raw(const struct config *cfg, int fd)
 {
 	struct shmseg_layout l;
-	struct shmseg_stat mine, there;
+	struct shmseg_stat mine;
 	struct shmseg *seg;
 	char extra, size[32];
 	int64_t got;
@@ -167,10 +167,8 @@ static int create_raw(const struct config *cfg, int fd)
 		return shmseg_detach(seg) ? 1 : 0;
 	/* Nothing is left of a failed create: the name is removed only if
 	 * it is still ours (where the platform could not hide it). */
-	if (shmseg_fstat(seg, &mine) == 0 &&
-	    shmseg_stat(cfg->name, &there) == 0 &&
-	    memcmp(mine.uuid, there.uuid, sizeof(mine.uuid)) == 0)
-		shmseg_unlink(cfg->name);
+	if (shmseg_fstat(seg, &mine) == 0)
+		(void)shmseg_unlink_if(cfg->name, &mine);
 	shmseg_detach(seg);
 	return 1;
 }
