@@ -81,30 +81,45 @@ void os_self_identity(uint64_t *pid_start, uint64_t *ns)
 	*ns = pid_ns();
 }
 
-/* The creator's sign of life: a shared lock on the first byte, owned by
- * the open file description of its handle (an OFD lock), so that it is
- * inherited across fork, dropped when the last descriptor of it is closed
- * or its last holder dies, and seen alike from every pid namespace. */
-static struct flock alive_lock(short type)
-{
-	return (struct flock){ .l_type = type, .l_whence = SEEK_SET,
-			       .l_start = 0, .l_len = 1 };
-}
+/* The sign that a builder lives: a write lock on one byte of its own far
+ * past the end of the object, held by the open file description of its
+ * handle (an OFD lock), so that it is inherited across fork, dropped when
+ * the last descriptor of it is closed or its last holder dies, and seen
+ * alike from every pid namespace. A write lock needs a descriptor open
+ * for writing: a reader cannot fake one. Each holder (the creator, each
+ * writer that attached) takes a byte of its own at random, since write
+ * locks of different descriptions on one byte would conflict. */
+#define ALIVE_FROM ((off_t)1 << 62)
 
 int os_hold(int fd)
 {
-	struct flock fl = alive_lock(F_RDLCK);
+	uint64_t r;
+	int tries;
 
-	return fcntl(fd, F_OFD_SETLK, &fl) < 0 ? neg_errno() : 0;
+	for (tries = 0; tries < 8; tries++) {
+		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
+				    .l_len = 1 };
+
+		if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+			return neg_errno();
+		fl.l_start = ALIVE_FROM + (off_t)(r >> 3);
+		if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
+			return 0;
+		if (errno != EAGAIN && errno != EACCES)
+			return neg_errno();
+		/* Another holder's byte, by chance: another. */
+	}
+	return -ENOLCK;
 }
 
 bool os_holder_gone(int fd, uint64_t pid)
 {
-	struct flock fl = alive_lock(F_WRLCK);
+	struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET,
+			    .l_start = ALIVE_FROM, .l_len = 0 };
 
 	(void)pid;
-	/* Asking takes nothing: it only says whether a write lock would
-	 * conflict with one held through another description. */
+	/* Asking takes nothing: it only says whether a read lock of the
+	 * whole range would meet a holder's write lock. */
 	if (fcntl(fd, F_OFD_GETLK, &fl) < 0)
 		return false;	/* cannot tell: assume it lives */
 	return fl.l_type == F_UNLCK;

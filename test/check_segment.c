@@ -493,6 +493,43 @@ START_TEST(liveness_is_the_lock_not_the_pid)
 }
 END_TEST
 
+/* A reader, with read permission only, cannot make a dead creator's
+ * segment look alive: read locks anywhere, OFD or classic, count for
+ * nothing, and a write lock needs a descriptor open for writing. */
+START_TEST(readers_locks_do_not_fake_a_live_creator)
+{
+	struct shmseg_layout l = tu_layout("|u1", 1, 10ull);
+	struct flock rd0 = { .l_type = F_RDLCK, .l_whence = SEEK_SET,
+			     .l_start = 0, .l_len = 1 };
+	struct flock rdall = { .l_type = F_RDLCK, .l_whence = SEEK_SET };
+	struct flock rdfar = { .l_type = F_RDLCK, .l_whence = SEEK_SET,
+			       .l_start = (off_t)1 << 62, .l_len = 0 };
+	struct flock wr = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
+			    .l_start = (off_t)1 << 62, .l_len = 1 };
+	char path[TU_NAME_LEN + 16];
+	struct shmseg_stat st;
+	struct shmseg *seg;
+	int fd, classic;
+
+	tu_name(name, "fake");
+	ck_assert_int_eq(shmseg_create(name, &l, 0, 0644, &seg), 0);
+	shmseg_detach(seg);
+	fd = open(tu_path(path, name), O_RDONLY);
+	classic = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_ge(classic, 0);
+	ck_assert_int_eq(fcntl(fd, F_OFD_SETLK, &rd0), 0);
+	ck_assert_int_eq(fcntl(fd, F_OFD_SETLK, &rdfar), 0);
+	ck_assert_int_eq(fcntl(classic, F_SETLK, &rdall), 0);
+	ck_assert_int_eq(fcntl(fd, F_OFD_SETLK, &wr), -1);
+	ck_assert_int_eq(errno, EBADF);
+	ck_assert_int_eq(shmseg_stat(name, &st), 0);
+	ck_assert_int_eq(st.state, SHMSEG_STALE);
+	close(classic);
+	close(fd);
+}
+END_TEST
+
 /* A writer attached read-write keeps a segment alive too: it may seal. */
 START_TEST(rdwr_attacher_keeps_a_segment_alive)
 {
@@ -1181,6 +1218,7 @@ int main(void)
 	tcase_add_test(tc, dead_creator_makes_a_stale_segment);
 	tcase_add_test(tc, liveness_is_the_lock_not_the_pid);
 	tcase_add_test(tc, rdwr_attacher_keeps_a_segment_alive);
+	tcase_add_test(tc, readers_locks_do_not_fake_a_live_creator);
 	tcase_add_test(tc, seal_after_the_name_was_removed_is_eidrm);
 	tcase_add_test(tc, corrupt_header_bytes_are_refused);
 	tcase_add_test(tc, truncated_or_extended_object_is_ebadmsg);
