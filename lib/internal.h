@@ -162,9 +162,6 @@ int seg_fill_from_fd(struct shmseg *seg, int fd, uint64_t len);
  * limit would raise SIGXFSZ, which kills by default. Descriptors that are
  * not regular files are not limited. */
 int seg_fsize_check(int fd, uint64_t len);
-/* Whether seg has been given its name (not a SHMSEG_HIDDEN segment still
- * waiting for its seal, nor one whose seal could not name it). */
-bool seg_named(const struct shmseg *seg);
 /* Write all of seg's data to fd, from its current offset. */
 int seg_drain_to_fd(const struct shmseg *seg, int fd);
 

@@ -315,7 +315,6 @@ static bool utf8_valid(const unsigned char *s, size_t len)
 	return true;
 }
 
-/* "(3, 4)", "(5,)", "()" */
 void npy_version_why(const void *buf, char *why, size_t len)
 {
 	const unsigned char *p = buf;
@@ -327,7 +326,7 @@ void npy_version_why(const void *buf, char *why, size_t len)
 /* Why a descr that parses as a string is not a dtype we carry. */
 static void dtype_why(const char *descr, char *why, size_t len)
 {
-	const char *k = descr + (strchr("<>|=", descr[0]) && descr[0] ? 1 : 0);
+	const char *k = descr + (descr[0] && strchr("<>|=", descr[0]));
 
 	if (*k == 'O')
 		snprintf(why, len, "dtype '%.40s': object arrays hold "
@@ -340,6 +339,7 @@ static void dtype_why(const char *descr, char *why, size_t len)
 			 "segment can carry (see shmseg(5), Dtypes)", descr);
 }
 
+/* "(3, 4)", "(5,)", "()" */
 static int shape(struct lex *x, struct shmseg_layout *l)
 {
 	if (!eat(x, '('))
@@ -523,15 +523,15 @@ static int write_full(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-/* Undo a create that failed later. A segment that never got its name
- * (hidden until a seal that did not come, or could not name it) leaves
- * nothing when detached, and whatever has the name is somebody else's:
- * not touched. Otherwise the name is removed if it is still ours. */
+/* Undo a create that failed later: the name is removed only if it holds
+ * this segment, which one that never got its name (hidden until a seal
+ * that did not come) it does not; shmseg_unlink_if() touches nothing
+ * else. Detached, a nameless segment leaves nothing. */
 static void discard(const char *name, struct shmseg *seg)
 {
 	struct shmseg_stat mine;
 
-	if (seg_named(seg) && shmseg_fstat(seg, &mine) == 0)
+	if (shmseg_fstat(seg, &mine) == 0)
 		(void)shmseg_unlink_if(name, &mine);
 	shmseg_detach(seg);
 }

@@ -834,11 +834,6 @@ EXPORT int shmseg_unlink(const char *name)
 	return shm_unlink(path) < 0 ? neg_errno() : 0;
 }
 
-bool seg_named(const struct shmseg *seg)
-{
-	return !seg->unnamed;
-}
-
 /* stat of the object "/name" at path. */
 static int stat_path(const char *path, struct shmseg_stat *st)
 {

@@ -13,6 +13,15 @@ write_npy() {
 	} >"$1"
 }
 
+# u1_npy N DATA: a .npy file of N <u1 values on standard output, with
+# the first DATA bytes of its data (0s): fewer than N makes a file cut
+# short. The header is padded to 128 bytes, as NumPy pads it.
+u1_npy() {
+	dict="{'descr': '<u1', 'fortran_order': False, 'shape': ($1,), }"
+	printf '\223NUMPY\001\000v\000%s%*s\n' "$dict" $((128 - 11 - ${#dict})) ''
+	head -c "$2" /dev/zero
+}
+
 # wait_for FILE TEXT: until FILE holds TEXT (a grep pattern), 5 s at most
 wait_for() {
 	n=0

@@ -8,7 +8,7 @@ B=${B:-build}
 S=$B/shmctl
 P=shmseg-e$$-			# every name this test makes starts so
 . test/scratch.sh		# $T, and cleanup of it and of $P* at exit
-. test/fixtures.sh		# in_private_shm, start_delayed, wait_for
+. test/fixtures.sh		# u1_npy, in_private_shm, start_delayed, wait_for
 failed=0
 
 ok() { echo "ok - $1"; }
@@ -21,12 +21,7 @@ test_file_size_limit() {
 		echo "SKIP: file size limit: no prlimit"
 		return
 	fi
-	{
-		printf '\223NUMPY\001\000v\000'
-		printf "{'descr': '<u1', 'fortran_order': False, 'shape': (2097152,), }"
-		printf '%*s\n' 54 ''
-		head -c 2097152 /dev/zero
-	} >"$T/big.npy"
+	u1_npy 2097152 2097152 >"$T/big.npy"
 	for how in "--from $T/big.npy" "--from -" \
 		   "--dtype u1 --shape 2097152 --raw -"; do
 		# shellcheck disable=SC2086
@@ -99,12 +94,7 @@ test_failed_import_leaves_the_name_alone() {
 		echo "SKIP: a failed import and the name: no strace"
 		return
 	fi
-	{
-		printf '\223NUMPY\001\000v\000'
-		printf "{'descr': '<u1', 'fortran_order': False, 'shape': (1000000,), }"
-		printf '%*s\n' 54 ''
-		head -c 3000 /dev/zero
-	} >"$T/cut.npy"
+	u1_npy 1000000 3000 >"$T/cut.npy"
 	mkfifo "$T/in"
 	strace -f -o "$T/itrace" -e trace=openat,renameat2,unlink,unlinkat \
 		env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
