@@ -11,7 +11,7 @@
 #   make install         PREFIX=/usr/local DESTDIR=
 #   V=1                  show the commands
 
-VERSION    := 1.1.0
+VERSION    := 1.2.0
 SOVERSION  := 1
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
@@ -43,8 +43,11 @@ else
 OS_SRC := lib/os_posix.c
 endif
 
-LIB_SRCS := lib/name.c lib/error.c lib/dtype.c lib/header.c lib/segment.c \
-	    lib/list.c lib/npy.c $(OS_SRC)
+# By layer, as lib/internal.h draws them: the pure modules first.
+PURE_SRCS := lib/name.c lib/dtype.c lib/error.c lib/layout.c lib/npy.c \
+	     lib/header.c
+LIB_SRCS := $(PURE_SRCS) lib/io.c $(OS_SRC) lib/copy.c lib/segment.c \
+	    lib/list.c lib/import.c lib/export.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
 SONAME   := libshmseg.so.$(SOVERSION)
 SHLIB    := $(B)/libshmseg.so.$(VERSION)
@@ -68,9 +71,21 @@ $(B)/libshmseg.so: $(SHLIB)
 	$(Q)ln -sf libshmseg.so.$(VERSION) $(B)/$(SONAME)
 	$(Q)ln -sf $(SONAME) $@
 
-$(STLIB): $(LIB_OBJS)
+# The static library is one object in which only the public functions are
+# global: linked into a program, the library's internal names (hdr_decode,
+# os_list, ...) can collide with none of the program's. Where there is no
+# GNU objcopy to make them local, the objects go in as they are.
+OBJCOPY ?= objcopy
+$(B)/libshmseg.o: $(LIB_OBJS)
+	@$(if $(Q),echo "  LD -r   $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -r -nostdlib -o $@.all $(LIB_OBJS)
+	$(Q)if command -v $(OBJCOPY) >/dev/null 2>&1; then \
+		$(OBJCOPY) --localize-hidden $@.all $@ && rm -f $@.all; \
+	else mv $@.all $@; fi
+
+$(STLIB): $(B)/libshmseg.o
 	@$(if $(Q),echo "  AR      $@")
-	$(Q)rm -f $@ && $(AR) rcs $@ $(LIB_OBJS)
+	$(Q)rm -f $@ && $(AR) rcs $@ $(B)/libshmseg.o
 
 # Rebuilt whenever the install directories change.
 $(B)/dirs.stamp: FORCE
@@ -105,8 +120,8 @@ $(B)/shmctl: $(TOOL_OBJS) $(B)/libshmseg.so
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 
-UNIT_TESTS := check_name check_dtype check_header check_segment check_list check_npy \
-	      check_xproc check_race
+UNIT_TESTS := check_name check_dtype check_layout check_header check_npy \
+	      check_segment check_list check_import check_xproc check_race
 TEST_BINS  := $(UNIT_TESTS:%=$(B)/test/%) $(B)/test/helper
 TEST_UTIL  := $(B)/test/util.o
 
@@ -116,11 +131,13 @@ $(B)/test/%.o: test/%.c
 	$(Q)$(CC) $(ALL_CPPFLAGS) -Ilib $(CHECK_CFLAGS) $(ALL_CFLAGS) \
 		-Wno-conversion -Wno-sign-conversion -c -o $@ $<
 
-$(B)/test/check_%: $(B)/test/check_%.o $(TEST_UTIL) $(STLIB)
+# The unit tests reach the library's internal functions too: linked with
+# its objects, not with the static library that hides them.
+$(B)/test/check_%: $(B)/test/check_%.o $(TEST_UTIL) $(LIB_OBJS)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LIBS)
 
-$(B)/test/helper: $(B)/test/helper.o $(TEST_UTIL) $(STLIB)
+$(B)/test/helper: $(B)/test/helper.o $(TEST_UTIL) $(LIB_OBJS)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -235,4 +252,8 @@ clean:
 .DELETE_ON_ERROR:
 .SECONDARY:
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+-include $(patsubst %.o,%.d,$(LIB_OBJS) $(TOOL_OBJS) $(TEST_UTIL) \
+	$(UNIT_TESTS:%=$(B)/test/%.o) $(B)/test/helper.o \
+	$(B)/portable/os_posix.o $(FUZZ_OBJS) \
+	$(FUZZ_TARGETS:%=$(B)/fuzz/obj/test/fuzz/fuzz_%.o)) \
+	$(BENCH_BINS:%=%.d) $(DEMO_BINS:%=%.d)

@@ -136,11 +136,20 @@ int shmseg_list_flags(int flags, shmseg_list_fn *fn, void *arg);
  * and the sealed handle in *segp unless segp is NULL. */
 int shmseg_npy_import(const char *name, int fd, mode_t mode,
 		      struct shmseg **segp);
-/* As shmseg_npy_import(); when the .npy header asks for what a segment
- * cannot carry (-ENOTSUP), also says what in why[0..len): "dtype '<f3':
- * ...", ".npy format version 1.1 ..."; otherwise why is "". */
+/* As shmseg_npy_import(); when the input is at fault (it cannot be read,
+ * its header is malformed or asks for what a segment cannot carry, it
+ * ends early), also says how in why[0..len): "dtype '<f3': ...";
+ * otherwise, the segment at fault or no error, why is "". */
 int shmseg_npy_import_why(const char *name, int fd, mode_t mode,
 			  struct shmseg **segp, char *why, size_t len);
+/* Create NAME from raw bytes read from fd: the elements of layout (its
+ * strides zero) one after another, in C order or with SHMSEG_FORTRAN in
+ * Fortran order, and nothing more; fill, seal, and say what is wrong with
+ * the input in why as shmseg_npy_import_why() does. Returns 0, and the
+ * sealed handle in *segp unless segp is NULL. */
+int shmseg_raw_import(const char *name, const struct shmseg_layout *layout,
+		      int flags, int fd, mode_t mode, struct shmseg **segp,
+		      char *why, size_t len);
 /* Write the array of seg to fd as a .npy file. Returns 0. */
 int shmseg_npy_export(const struct shmseg *seg, int fd);
 
@@ -158,9 +167,9 @@ const char *shmseg_strerror(int err);
 /* ---- version -------------------------------------------------------- */
 
 #define SHMSEG_VERSION_MAJOR 1
-#define SHMSEG_VERSION_MINOR 1
+#define SHMSEG_VERSION_MINOR 2
 #define SHMSEG_VERSION_PATCH 0
-#define SHMSEG_VERSION "1.1.0"
+#define SHMSEG_VERSION "1.2.0"
 
 #ifdef __cplusplus
 }

@@ -2,7 +2,7 @@
 /* dtype.c - NumPy dtype strings: parsing, canonical formatting, checks */
 #include <string.h>
 
-#include "internal.h"
+#include "dtype.h"
 
 static char native_order(void)
 {
@@ -46,6 +46,14 @@ int dtype_check(const struct shmseg_dtype *dt)
 	if (orderless(dt->kind, dt->itemsize))
 		return dt->byteorder == '|' ? 0 : -EINVAL;
 	return dt->byteorder == '<' || dt->byteorder == '>' ? 0 : -EINVAL;
+}
+
+void dtype_canonical_order(struct shmseg_dtype *dt)
+{
+	if (orderless(dt->kind, dt->itemsize))
+		dt->byteorder = '|';
+	else if (dt->byteorder == '=')
+		dt->byteorder = native_order();
 }
 
 static const struct {
@@ -116,12 +124,10 @@ EXPORT int shmseg_dtype_parse(const char *str, struct shmseg_dtype *dt)
 done:
 	if (!size_ok(d.kind, d.itemsize))
 		return -EINVAL;
-	if (orderless(d.kind, d.itemsize))
-		d.byteorder = '|';
-	else if (order == '|')
+	if (order == '|' && !orderless(d.kind, d.itemsize))
 		return -EINVAL;
-	else
-		d.byteorder = order == '=' ? native_order() : order;
+	d.byteorder = order;
+	dtype_canonical_order(&d);
 	*dt = d;
 	return 0;
 }

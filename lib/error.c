@@ -17,6 +17,7 @@ static const struct {
 	{ ENOTSUP,	"unsupported format version or dtype" },
 	{ EILSEQ,	"malformed .npy header" },
 	{ ENODATA,	"input is shorter than its header says" },
+	{ EMSGSIZE,	"input is longer than the array" },
 	{ ETIMEDOUT,	"timed out waiting for the segment" },
 	{ EOVERFLOW,	"array size overflows 64 bits" },
 	{ ENOSPC,	"no space left for the segment" },

@@ -2,10 +2,11 @@
 /* header.c - encode and validate the segment header held in a byte buffer;
  * makes no system call, so any byte string can be fed to it */
 #include <pthread.h>
-#include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "header.h"
+#include "layout.h"
+#include "npy.h"
 
 /*
  * The header is a .npy version 1.0 header of data_offset bytes (see
@@ -19,12 +20,8 @@
  * completing the .npy magic, and "BLDG" before, so that nothing that reads
  * .npy files (NumPy above all) takes a segment for one before its seal.
  */
-#define NPY_MAGIC	"\x93NUMPY\x01\x00"
-#define MAGIC_HEAD	"\x93NUM"	/* bytes 0 to 3, never changed */
-#define NPY_PRE		10		/* magic, version, header length */
 #define CTL_MAGIC	"#shmseg="
 #define FORMAT_VERSION	2
-#define DICT_MAX	1024		/* longer than any dict we write */
 #define STATE_LEN	4
 
 /* ---- CRC-32 (the zlib polynomial), slicing by sixteen ----------------- */
@@ -74,153 +71,6 @@ uint32_t crc32_update(uint32_t crc, const void *buf, size_t len)
 	while (len--)
 		c = (c >> 8) ^ crc_table[0][(c ^ *p++) & 0xff];
 	return ~c;
-}
-
-/* ---- layouts --------------------------------------------------------- */
-
-/* a * b, or false on overflow past limit */
-static bool mul_ok(uint64_t a, uint64_t b, uint64_t limit, uint64_t *out)
-{
-	if (a != 0 && b > limit / a)
-		return false;
-	*out = a * b;
-	return true;
-}
-
-/* Contiguous strides in the given order; false when they overflow. */
-static bool contiguous_strides(const struct shmseg_layout *l, bool fortran,
-			       int64_t *strides, uint64_t *nbytes)
-{
-	uint64_t acc = l->dtype.itemsize;
-	bool empty = false;
-	uint32_t k;
-
-	for (k = 0; k < l->ndim; k++) {
-		uint32_t i = fortran ? k : l->ndim - 1 - k;
-		uint64_t n = l->shape[i];
-
-		strides[i] = (int64_t)acc;
-		if (n == 0)
-			empty = true;
-		/* A zero dimension empties the array but the strides of the
-		 * others still have to be representable. */
-		if (!mul_ok(acc, n ? n : 1, INT64_MAX, &acc))
-			return false;
-	}
-	*nbytes = empty ? 0 : acc;
-	return true;
-}
-
-/* Bytes spanned by the elements; false on overflow or negative strides. */
-static bool strided_extent(const struct shmseg_layout *l, uint64_t *extent)
-{
-	uint64_t sum = l->dtype.itemsize, term;
-	uint32_t i;
-
-	for (i = 0; i < l->ndim; i++)
-		if (l->strides[i] < 0)
-			return false;
-	for (i = 0; i < l->ndim; i++)
-		if (l->shape[i] == 0) {
-			*extent = 0;
-			return true;
-		}
-	for (i = 0; i < l->ndim; i++) {
-		if (!mul_ok(l->shape[i] - 1, (uint64_t)l->strides[i],
-			    INT64_MAX, &term) || term > INT64_MAX - sum)
-			return false;
-		sum += term;
-	}
-	*extent = sum;
-	return true;
-}
-
-bool layout_numpy_sized(const struct shmseg_layout *l)
-{
-	int64_t s[SHMSEG_MAX_NDIM];
-	uint64_t n;
-
-	return contiguous_strides(l, false, s, &n);
-}
-
-int layout_order(const struct shmseg_layout *l)
-{
-	int64_t s[SHMSEG_MAX_NDIM];
-	uint64_t n;
-	size_t len = l->ndim * sizeof(s[0]);
-
-	if (contiguous_strides(l, false, s, &n) &&
-	    memcmp(s, l->strides, len) == 0)
-		return ORDER_C;
-	if (contiguous_strides(l, true, s, &n) &&
-	    memcmp(s, l->strides, len) == 0)
-		return ORDER_F;
-	return ORDER_NONE;
-}
-
-/* The library's own decision, exported, so that tools and other readers
- * never keep a copy of the rule that could drift from it. */
-_Static_assert(ORDER_NONE == SHMSEG_ORDER_NONE && ORDER_C == SHMSEG_ORDER_C &&
-	       ORDER_F == SHMSEG_ORDER_F, "one set of order values");
-
-EXPORT int shmseg_layout_order(const struct shmseg_layout *layout)
-{
-	if (!layout || layout->ndim > SHMSEG_MAX_NDIM ||
-	    layout->dtype.itemsize == 0)
-		return -EINVAL;
-	return layout_order(layout);
-}
-
-int layout_complete(struct shmseg_layout *l, bool fortran, uint64_t *nbytes)
-{
-	struct shmseg_dtype *dt = &l->dtype;
-	bool derive = true;
-	uint32_t i;
-
-	if (l->ndim > SHMSEG_MAX_NDIM)
-		return -EINVAL;
-	/* Accept what a caller may reasonably write by hand: '=' for native,
-	 * any order for one-byte and string types. */
-	if (dt->byteorder == '=') {
-		const uint16_t one = 1;
-
-		dt->byteorder = *(const unsigned char *)&one ? '<' : '>';
-	}
-	if (dt->kind == 'S' || dt->kind == 'V' || dt->itemsize == 1)
-		dt->byteorder = '|';
-	if (dtype_check(dt))
-		return -EINVAL;
-	for (i = l->ndim; i < SHMSEG_MAX_NDIM; i++) {
-		l->shape[i] = 0;
-		l->strides[i] = 0;
-	}
-	for (i = 0; i < l->ndim; i++)
-		if (l->strides[i] != 0)
-			derive = false;
-	if (derive)
-		return contiguous_strides(l, fortran, l->strides, nbytes) ?
-			0 : -EOVERFLOW;
-	if (fortran)
-		return -EINVAL;
-	for (i = 0; i < l->ndim; i++)
-		if (l->strides[i] < 0)
-			return -EINVAL;
-	return strided_extent(l, nbytes) ? 0 : -EOVERFLOW;
-}
-
-int layout_check(const struct shmseg_layout *l, uint64_t nbytes)
-{
-	uint64_t extent;
-	uint32_t i;
-
-	if (l->ndim > SHMSEG_MAX_NDIM || dtype_check(&l->dtype))
-		return -EBADMSG;
-	for (i = l->ndim; i < SHMSEG_MAX_NDIM; i++)
-		if (l->shape[i] != 0 || l->strides[i] != 0)
-			return -EBADMSG;
-	if (!strided_extent(l, &extent) || extent != nbytes)
-		return -EBADMSG;
-	return 0;
 }
 
 /* ---- the codec: one walk both writes and reads the control block ------- */
@@ -319,8 +169,8 @@ static void hex(struct codec *c, uint64_t *v, unsigned width)
 	} else {
 		unsigned bad = 0;
 
-		/* No branch a digit: a table look-up, and one test at the
-		 * end whether any byte was not a digit. */
+		/* No test per digit: a look-up in the table, and one test
+		 * at the end whether any byte was not a digit. */
 		for (i = 0; i < width; i++) {
 			unsigned d = hexval[p[i]];
 
@@ -440,11 +290,11 @@ static size_t npy_dict(const struct hdr *h, char *buf, size_t len)
 	int order = layout_order(l);
 
 	/* Neither C nor Fortran order: NumPy sees the data as bytes. */
-	if (order == ORDER_NONE)
+	if (order == SHMSEG_ORDER_NONE)
 		return npy_dict_text("|u1", false, 1, &h->nbytes, buf, len);
 	if (shmseg_dtype_format(&l->dtype, descr, sizeof(descr)) < 0)
 		return 0;
-	return npy_dict_text(descr, order == ORDER_F && l->ndim > 1, l->ndim,
+	return npy_dict_text(descr, order == SHMSEG_ORDER_F && l->ndim > 1, l->ndim,
 			     l->shape, buf, len);
 }
 
@@ -475,16 +325,17 @@ static bool all_spaces(const unsigned char *p, size_t len)
 
 /* ---- public to the library --------------------------------------------- */
 
-long hdr_size(const void *buf, size_t len)
+long hdr_size_announced(const void *buf, size_t len)
 {
 	const unsigned char *p = buf;
 	long size;
 
-	if (len < NPY_PRE || memcmp(p, MAGIC_HEAD, HDR_STATE_OFF) != 0 ||
+	/* The magic up to the state word: "\x93NUM". */
+	if (len < NPY_PRE_V1 || memcmp(p, NPY_MAGIC, HDR_STATE_OFF) != 0 ||
 	    (memcmp(p + HDR_STATE_OFF, HDR_STATE_SEALED, STATE_LEN) != 0 &&
 	     memcmp(p + HDR_STATE_OFF, HDR_STATE_BUILDING, STATE_LEN) != 0))
 		return -EBADMSG;
-	size = NPY_PRE + (long)(p[8] | p[9] << 8);
+	size = NPY_PRE_V1 + (long)(p[8] | p[9] << 8);
 	if (size < HDR_MIN || size > HDR_MAX || size % HDR_MIN != 0)
 		return -EBADMSG;
 	return size;
@@ -500,18 +351,18 @@ int hdr_encode(struct hdr *h, void *buf, size_t len)
 	    layout_check(&h->layout, h->nbytes))
 		return -EINVAL;
 	memset(buf, ' ', size);
-	memcpy(buf, NPY_MAGIC, 8);
+	memcpy(buf, NPY_MAGIC, HDR_STATE_OFF);
 	/* Four bytes of the segment, not a C string: no NUL wanted.
 	 * NOLINTNEXTLINE(bugprone-not-null-terminated-result) */
 	memcpy(c.buf + HDR_STATE_OFF,
 	       h->sealed ? HDR_STATE_SEALED : HDR_STATE_BUILDING, STATE_LEN);
-	c.buf[8] = (unsigned char)((size - NPY_PRE) & 0xff);
-	c.buf[9] = (unsigned char)((size - NPY_PRE) >> 8);
-	dict = npy_dict(h, (char *)c.buf + NPY_PRE, DICT_MAX);
+	c.buf[8] = (unsigned char)((size - NPY_PRE_V1) & 0xff);
+	c.buf[9] = (unsigned char)((size - NPY_PRE_V1) >> 8);
+	dict = npy_dict(h, (char *)c.buf + NPY_PRE_V1, NPY_DICT_MAX);
 	if (dict == 0)
 		return -EINVAL;
-	c.buf[NPY_PRE + dict] = '\n';	/* over snprintf's NUL */
-	c.pos = NPY_PRE + dict + 1;
+	c.buf[NPY_PRE_V1 + dict] = '\n';	/* over the dict's NUL */
+	c.pos = NPY_PRE_V1 + dict + 1;
 	c.len = size - 1;		/* the last byte is the final newline */
 	crc_pos = walk(&c, h, &version, &crc);
 	if (c.bad)
@@ -528,10 +379,10 @@ static int decode(const void *buf, size_t len, struct hdr *h, bool whole)
 {
 	struct codec c = { .buf = (unsigned char *)buf, .enc = false };
 	const unsigned char *p = buf, *nl;
-	char dict[DICT_MAX];
+	char dict[NPY_DICT_MAX];
 	uint64_t version = 0, crc = 0;
 	size_t crc_pos, n;
-	long size = hdr_size(buf, len);
+	long size = hdr_size_announced(buf, len);
 	bool all;
 
 	if (size < 0 || (whole && (size_t)size > len))
@@ -539,7 +390,7 @@ static int decode(const void *buf, size_t len, struct hdr *h, bool whole)
 	all = (size_t)size <= len;	/* the whole header is in buf */
 	c.len = all ? (size_t)size - 1 : len;
 	/* The dict ends at the first newline; the control block follows. */
-	nl = memchr(p + NPY_PRE, '\n', c.len - NPY_PRE);
+	nl = memchr(p + NPY_PRE_V1, '\n', c.len - NPY_PRE_V1);
 	if (!nl)
 		return -EBADMSG;
 	/* The version decides how the rest reads: check it first. */
@@ -558,7 +409,7 @@ static int decode(const void *buf, size_t len, struct hdr *h, bool whole)
 		return -EBADMSG;
 
 	/* The bytes are as a creator wrote them; now check what they say.
-	 * hdr_size() has checked the state word is one of the two. */
+	 * hdr_size_announced() has checked the state word is one of the two. */
 	h->sealed = memcmp(p + HDR_STATE_OFF, HDR_STATE_SEALED,
 			   STATE_LEN) == 0;
 	if (h->data_offset != (uint64_t)size ||
@@ -570,8 +421,8 @@ static int decode(const void *buf, size_t len, struct hdr *h, bool whole)
 		return -EBADMSG;
 	/* The NumPy dict must say exactly what the control block says. */
 	n = npy_dict(h, dict, sizeof(dict));
-	if (n == 0 || n != (size_t)(nl - p) - NPY_PRE ||
-	    memcmp(p + NPY_PRE, dict, n) != 0)
+	if (n == 0 || n != (size_t)(nl - p) - NPY_PRE_V1 ||
+	    memcmp(p + NPY_PRE_V1, dict, n) != 0)
 		return -EBADMSG;
 	return 0;
 }

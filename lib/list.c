@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* list.c - enumeration of the segments a caller can read */
-#include "internal.h"
+#include "os.h"
+#include "segment.h"
 
 struct list_ctx {
 	shmseg_list_fn *fn;

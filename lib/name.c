@@ -2,7 +2,7 @@
 /* name.c - validation of segment names, before any system call */
 #include <string.h>
 
-#include "internal.h"
+#include "name.h"
 
 int name_normalize(const char *name, char buf[NAME_BUF])
 {

@@ -1,17 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* npy.c - NumPy .npy files: header parsing and formatting (no system
- * calls), loading a file into a new sealed segment, writing one out */
+/* npy.c - the header of a NumPy .npy file: parsing it as NumPy does,
+ * formatting one as NumPy would; no system calls */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "internal.h"
+#include "layout.h"
+#include "npy.h"
 
-#define NPY_MAGIC	"\x93NUMPY"
 #define NPY_ALIGN	64		/* NumPy pads headers to this */
 #define NPY_TEXT_MAX	(1 << 20)	/* longest header text we read */
-#define IO_CHUNK	(1u << 30)	/* largest single read or write */
 
 /* ---- the dict, as text ------------------------------------------------ */
 
@@ -58,24 +55,24 @@ size_t npy_dict_text(const char *descr, bool fortran, uint32_t ndim,
 
 /* ---- parsing ---------------------------------------------------------- */
 
-long npy_header_size(const void *buf, size_t len)
+long npy_size_announced(const void *buf, size_t len)
 {
 	const unsigned char *p = buf;
 	uint64_t text;
 
-	if (len < 10 || memcmp(p, NPY_MAGIC, 6) != 0)
+	if (len < NPY_PRE_V1 || memcmp(p, NPY_MAGIC, NPY_MAGIC_LEN) != 0)
 		return -EILSEQ;
 	if (p[6] == 1 && p[7] == 0)
-		return 10 + (long)(p[8] | p[9] << 8);
+		return NPY_PRE_V1 + (long)(p[8] | p[9] << 8);
 	if ((p[6] != 2 && p[6] != 3) || p[7] != 0)
 		return -ENOTSUP;	/* a .npy version we do not know */
-	if (len < 12)
+	if (len < NPY_PRE_MAX)
 		return -EILSEQ;
 	text = (uint64_t)p[8] | (uint64_t)p[9] << 8 | (uint64_t)p[10] << 16 |
 	       (uint64_t)p[11] << 24;
 	if (text > NPY_TEXT_MAX)
 		return -EILSEQ;
-	return 12 + (long)text;
+	return NPY_PRE_MAX + (long)text;
 }
 
 struct lex {
@@ -366,7 +363,7 @@ static int shape(struct lex *x, struct shmseg_layout *l)
 int npy_parse(const void *buf, size_t len, struct npy_hdr *h)
 {
 	enum { DESCR = 1, FORTRAN = 2, SHAPE = 4 };
-	long size = npy_header_size(buf, len);
+	long size = npy_size_announced(buf, len);
 	const unsigned char *p = buf;
 	struct lex x;
 	char key[16], descr[64];
@@ -382,7 +379,7 @@ int npy_parse(const void *buf, size_t len, struct npy_hdr *h)
 		return -EILSEQ;
 	memset(h, 0, sizeof(*h));
 	h->header_size = (uint64_t)size;
-	x.p = (const char *)p + (p[6] == 1 ? 10 : 12);
+	x.p = (const char *)p + npy_preamble_len(p[6]);
 	x.end = (const char *)p + size;
 	x.py2_long = p[6] != 3;
 	/* Versions 1 and 2 are Latin-1, where every byte is a character. */
@@ -451,8 +448,8 @@ int npy_parse(const void *buf, size_t len, struct npy_hdr *h)
 long npy_format(const struct shmseg_layout *l, bool fortran, char *buf,
 		size_t len)
 {
-	char descr[SHMSEG_DTYPE_STRLEN], dict[1024];
-	size_t n, pre, total;
+	char descr[SHMSEG_DTYPE_STRLEN], dict[NPY_DICT_MAX];
+	size_t n, pre, total, i;
 
 	if (shmseg_dtype_format(&l->dtype, descr, sizeof(descr)) < 0)
 		return -EINVAL;
@@ -463,244 +460,21 @@ long npy_format(const struct shmseg_layout *l, bool fortran, char *buf,
 	if (n == 0)
 		return -EINVAL;
 	/* Version 1.0 while the header length fits in 16 bits. */
-	pre = 10;
+	pre = NPY_PRE_V1;
 	total = (pre + n + 1 + NPY_ALIGN - 1) / NPY_ALIGN * NPY_ALIGN;
 	if (total - pre > 0xffff) {
-		pre = 12;
+		pre = NPY_PRE_MAX;
 		total = (pre + n + 1 + NPY_ALIGN - 1) / NPY_ALIGN * NPY_ALIGN;
 	}
 	if (total > len)
 		return -ERANGE;
-	memcpy(buf, NPY_MAGIC, 6);
-	buf[6] = pre == 10 ? 1 : 2;
+	memcpy(buf, NPY_MAGIC, NPY_MAGIC_LEN);
+	buf[6] = pre == NPY_PRE_V1 ? 1 : 2;
 	buf[7] = 0;
-	for (size_t i = 0; i < pre - 8; i++)
+	for (i = 0; i < pre - 8; i++)
 		buf[8 + i] = (char)(((total - pre) >> (8 * i)) & 0xff);
 	memcpy(buf + pre, dict, n);
 	memset(buf + pre + n, ' ', total - pre - n - 1);
 	buf[total - 1] = '\n';
 	return (long)total;
-}
-
-/* ---- files -------------------------------------------------------------- */
-
-/* read() exactly len bytes; -ENODATA at an early end of file. */
-static int read_full(int fd, void *buf, size_t len)
-{
-	unsigned char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = read(fd, p, len < IO_CHUNK ? len : IO_CHUNK);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return neg_errno();
-		}
-		if (n == 0)
-			return -ENODATA;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int write_full(int fd, const void *buf, size_t len)
-{
-	const unsigned char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len < IO_CHUNK ? len : IO_CHUNK);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return neg_errno();
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Undo a create that failed later: the name is removed only if it holds
- * this segment, which one that never got its name (hidden until a seal
- * that did not come) it does not; shmseg_unlink_if() touches nothing
- * else. Detached, a nameless segment leaves nothing. */
-static void discard(const char *name, struct shmseg *seg)
-{
-	struct shmseg_stat mine;
-
-	if (shmseg_fstat(seg, &mine) == 0)
-		(void)shmseg_unlink_if(name, &mine);
-	shmseg_detach(seg);
-}
-
-EXPORT int shmseg_npy_import_why(const char *name, int fd, mode_t mode,
-				 struct shmseg **segp, char *why, size_t len)
-{
-	unsigned char pre[12], *text;
-	struct shmseg *seg;
-	struct npy_hdr h;
-	long size;
-	int ret;
-
-	if (why && len)
-		why[0] = '\0';
-
-	/* The header comes first, read as a stream: fd may be a pipe. */
-	ret = read_full(fd, pre, 10);
-	if (ret)
-		return ret == -ENODATA ? -EILSEQ : ret;
-	if (pre[6] != 1) {
-		ret = read_full(fd, pre + 10, 2);
-		if (ret)
-			return ret == -ENODATA ? -EILSEQ : ret;
-	}
-	size = npy_header_size(pre, pre[6] == 1 ? 10 : 12);
-	if (size == -ENOTSUP && why && len)
-		npy_version_why(pre, why, len);
-	if (size < 0)
-		return (int)size;
-	text = malloc((size_t)size);
-	if (!text)
-		return -ENOMEM;
-	memcpy(text, pre, pre[6] == 1 ? 10 : 12);
-	ret = read_full(fd, text + (pre[6] == 1 ? 10 : 12),
-			(size_t)size - (pre[6] == 1 ? 10 : 12));
-	if (!ret) {
-		ret = npy_parse(text, (size_t)size, &h);
-		if (ret == -ENOTSUP && why && len)
-			snprintf(why, len, "%s", h.why);
-	}
-	free(text);
-	if (ret)
-		return ret == -ENODATA ? -EILSEQ : ret;
-
-	/* Strides all zero: derived again, in the file's order. */
-	memset(h.layout.strides, 0, sizeof(h.layout.strides));
-	/* Sparse: the writes below allocate the memory, and say -ENOSPC
-	 * cleanly when there is none, at no cost of zeroing it first.
-	 * Hidden: named only once sealed, so that a failure, or the death of
-	 * this process, leaves nothing behind. */
-	ret = shmseg_create(name, &h.layout, SHMSEG_SPARSE | SHMSEG_HIDDEN |
-			    (h.fortran ? SHMSEG_FORTRAN : 0), mode, &seg);
-	if (ret)
-		return ret;
-	/* From the file into the segment in the kernel where it can; never
-	 * through a buffer of the array's size. */
-	ret = seg_fill_from_fd(seg, fd, h.nbytes);
-	if (!ret)
-		ret = shmseg_seal(seg);
-	if (ret) {
-		discard(name, seg);
-		return ret;
-	}
-	if (segp)
-		*segp = seg;
-	else
-		shmseg_detach(seg);
-	return 0;
-}
-
-EXPORT int shmseg_npy_import(const char *name, int fd, mode_t mode,
-			     struct shmseg **segp)
-{
-	return shmseg_npy_import_why(name, fd, mode, segp, NULL, 0);
-}
-
-/* Strides of 0 (what np.broadcast_to makes) let a few bytes of segment
- * stand for many elements, and the file holds each one: shape (1, 2**62)
- * over one byte would be an endless file. An export writes at most this
- * many times the segment's data, or this much if that is more. */
-#define EXPORT_RATIO	16
-#define EXPORT_FLOOR	(64ull << 20)
-
-/* Bytes of the array's data written out in C order, into *bytes; -EOVERFLOW
- * past the bound above, or past what a .npy file after head bytes of
- * header can hold (NumPy refuses sizes over 2^63 - 1). */
-static int export_size(const struct shmseg_layout *l, uint64_t nbytes,
-		       uint64_t head, uint64_t *bytes)
-{
-	uint64_t limit = (uint64_t)INT64_MAX - head;
-	uint32_t d;
-
-	if (nbytes <= limit / EXPORT_RATIO)
-		limit = nbytes * EXPORT_RATIO;
-	if (limit < EXPORT_FLOOR)
-		limit = EXPORT_FLOOR;
-	*bytes = l->dtype.itemsize;
-	for (d = 0; d < l->ndim; d++)
-		if (l->shape[d] == 0) {
-			*bytes = 0;
-			return 0;
-		}
-	/* *bytes stays within limit, so no product overflows. */
-	for (d = 0; d < l->ndim; d++) {
-		if (l->shape[d] > limit / *bytes)
-			return -EOVERFLOW;
-		*bytes *= l->shape[d];
-	}
-	return 0;
-}
-
-EXPORT int shmseg_npy_export(const struct shmseg *seg, int fd)
-{
-	const struct shmseg_layout *l = shmseg_layout(seg);
-	const unsigned char *data = shmseg_data(seg);
-	char head[4096], *chunk = NULL;
-	uint64_t idx[SHMSEG_MAX_NDIM] = { 0 }, count = 0, bytes, i;
-	size_t used = 0, cap = 0;
-	int order, ret;
-	long n;
-	uint32_t d;
-
-	if (!seg)
-		return -EINVAL;
-	order = layout_order(l);
-	n = npy_format(l, order == ORDER_F && l->ndim > 1, head, sizeof(head));
-	if (n < 0)
-		return (int)n;
-	bytes = shmseg_nbytes(seg);
-	/* Neither C nor Fortran order: the elements are gathered in C order
-	 * through a buffer, made before anything is written. */
-	if (order == ORDER_NONE) {
-		ret = export_size(l, bytes, (uint64_t)n, &bytes);
-		if (ret)
-			return ret;
-		count = bytes / l->dtype.itemsize;
-		cap = l->dtype.itemsize > (1u << 20) ? l->dtype.itemsize :
-						      1u << 20;
-		chunk = malloc(cap);
-		if (!chunk)
-			return -ENOMEM;
-	}
-	ret = seg_fsize_check(fd, (uint64_t)n + bytes);
-	if (!ret)
-		ret = write_full(fd, head, (size_t)n);
-	if (ret || order != ORDER_NONE) {
-		free(chunk);
-		return ret ? ret : seg_drain_to_fd(seg, fd);
-	}
-	for (i = 0; i < count && !ret; i++) {
-		int64_t off = 0;
-
-		for (d = 0; d < l->ndim; d++)
-			off += (int64_t)idx[d] * l->strides[d];
-		if (used + l->dtype.itemsize > cap) {
-			ret = write_full(fd, chunk, used);
-			used = 0;
-		}
-		memcpy(chunk + used, data + off, l->dtype.itemsize);
-		used += l->dtype.itemsize;
-		for (d = l->ndim; d-- > 0;) {
-			if (++idx[d] < l->shape[d])
-				break;
-			idx[d] = 0;
-		}
-	}
-	if (!ret)
-		ret = write_full(fd, chunk, used);
-	free(chunk);
-	return ret;
 }

@@ -3,7 +3,7 @@
  * no directory of shared-memory objects and no nameless objects */
 #include <signal.h>
 
-#include "internal.h"
+#include "os.h"
 
 void os_self_identity(uint64_t *pid_start, uint64_t *pid_ns)
 {

@@ -3,18 +3,19 @@
  * the only file that opens, sizes, maps or unlinks them */
 #define _GNU_SOURCE	/* MAP_POPULATE */
 #include <fcntl.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <uuid/uuid.h>
 
-#include "internal.h"
+#include "header.h"
+#include "layout.h"
+#include "name.h"
+#include "os.h"
+#include "segment.h"
 
 struct shmseg {
 	unsigned char *base;		/* the whole object, header first */
@@ -25,8 +26,8 @@ struct shmseg {
 	mode_t mode;
 	int fd;				/* kept open while writable, else -1 */
 	bool writable;
-	bool unnamed;			/* SHMSEG_HIDDEN: linked at seal */
-	char path[NAME_BUF];		/* "/name", while unnamed */
+	bool name_at_seal;		/* SHMSEG_HIDDEN: named by the seal */
+	char path[NAME_BUF];		/* "/name", while name_at_seal */
 };
 
 #define CREATE_FLAGS (SHMSEG_FORTRAN | SHMSEG_SPARSE | SHMSEG_HIDDEN)
@@ -45,95 +46,73 @@ static uint32_t state_value(const char *s)
 	return v;
 }
 
-/* pread exactly len bytes; reading short of len means the object is
- * shorter than its header says. */
-static int read_all(int fd, void *buf, size_t len, off_t off)
+/* pread exactly len bytes of an object; fewer means it is shorter than
+ * its header says. */
+static int read_exact(int fd, void *buf, size_t len, off_t off)
 {
-	unsigned char *p = buf;
+	int64_t n = io_read(fd, buf, len, off);
 
-	while (len > 0) {
-		ssize_t n = pread(fd, p, len, off);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return neg_errno();
-		}
-		if (n == 0)
-			return -EBADMSG;
-		p += n;
-		len -= (size_t)n;
-		off += n;
-	}
-	return 0;
+	if (n < 0)
+		return (int)n;
+	return (size_t)n < len ? -EBADMSG : 0;
 }
 
-/* pwrite all of buf; -1 with errno set on failure. */
-static int io_write(int fd, const unsigned char *p, size_t len, off_t off)
+/* Read the whole header of fd, an object of fsize bytes, and decode it
+ * into h; its first have bytes are in first already. One pread covers
+ * every header a creator writes; larger ones take a second. */
+static int read_header(int fd, off_t fsize, unsigned char first[HDR_MIN],
+		       size_t have, struct hdr *h)
 {
-	while (len > 0) {
-		ssize_t n = pwrite(fd, p, len, off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-		off += n;
-	}
-	return 0;
-}
-
-/* fstat an open object, then read and validate its header. One pread
- * covers every header a creator writes; larger ones take a second. With
- * whole false, for stat and list, the first HDR_PEEK bytes are read and
- * checked instead where they hold all of the control block (see
- * hdr_peek()); an attach checks every byte. */
-static int load_header(int fd, struct stat *sb, struct hdr *h, bool whole)
-{
-	unsigned char small[HDR_MIN], *buf = small;
+	unsigned char *buf = first;
 	long size;
+	int ret;
+
+	ret = read_exact(fd, first + have, HDR_MIN - have, (off_t)have);
+	if (ret)
+		return ret;
+	size = hdr_size_announced(first, HDR_MIN);
+	if (size < 0)
+		return (int)size;
+	if (size > fsize)
+		return -EBADMSG;
+	if (size > HDR_MIN) {
+		buf = malloc((size_t)size);
+		if (!buf)
+			return -ENOMEM;
+		memcpy(buf, first, HDR_MIN);
+		ret = read_exact(fd, buf + HDR_MIN, (size_t)size - HDR_MIN,
+				 HDR_MIN);
+	}
+	if (!ret)
+		ret = hdr_decode(buf, (size_t)size, h);
+	if (buf != first)
+		free(buf);
+	return ret;
+}
+
+/* fstat an open object, then read and validate its header: every byte of
+ * it for an attach; for stat and list (peek), the first HDR_PEEK bytes
+ * where they hold all of the control block (see hdr_peek()), and the rest
+ * only where they do not. */
+static int load_header(int fd, struct stat *sb, struct hdr *h, bool peek)
+{
+	unsigned char first[HDR_MIN];
 	int ret;
 
 	if (fstat(fd, sb) < 0)
 		return neg_errno();
 	if (!S_ISREG(sb->st_mode) || sb->st_size < HDR_MIN)
 		return -EBADMSG;
-	/* A peek, where it does; anything it cannot tell, the whole does,
-	 * reading on from where the peek stopped. */
 	_Static_assert(HDR_PEEK <= HDR_MIN, "a peek reads part of a block");
-	ret = read_all(fd, small, whole ? sizeof(small) : HDR_PEEK, 0);
-	if (ret)
-		return ret;
-	if (!whole) {
-		if (hdr_peek(small, HDR_PEEK, h) == 0)
-			goto decoded;
-		ret = read_all(fd, small + HDR_PEEK, sizeof(small) - HDR_PEEK,
-			       HDR_PEEK);
+	if (!peek) {
+		ret = read_header(fd, sb->st_size, first, 0, h);
+	} else {
+		ret = read_exact(fd, first, HDR_PEEK, 0);
+		if (!ret && hdr_peek(first, HDR_PEEK, h) != 0)
+			ret = read_header(fd, sb->st_size, first, HDR_PEEK, h);
 	}
 	if (ret)
 		return ret;
-	size = hdr_size(small, sizeof(small));
-	if (size < 0)
-		return (int)size;
-	if (size > sb->st_size)
-		return -EBADMSG;
-	if (size > HDR_MIN) {
-		buf = malloc((size_t)size);
-		if (!buf)
-			return -ENOMEM;
-		memcpy(buf, small, sizeof(small));
-		ret = read_all(fd, buf + HDR_MIN, (size_t)size - HDR_MIN,
-			       HDR_MIN);
-	}
-	if (!ret)
-		ret = hdr_decode(buf, (size_t)size, h);
-	if (buf != small)
-		free(buf);
-	if (ret)
-		return ret;
-decoded:
 	/* The object must be exactly header plus data. */
 	if ((uint64_t)sb->st_size != hdr_object_size(h))
 		return -EBADMSG;
@@ -170,7 +149,7 @@ int seg_stat_fd(int fd, struct shmseg_stat *st)
 	struct hdr h;
 	int ret;
 
-	ret = load_header(fd, &sb, &h, false);
+	ret = load_header(fd, &sb, &h, true);
 	if (ret)
 		return ret;
 	/* h is whole when load_header() returns 0; the analyzer of make lint
@@ -269,32 +248,9 @@ static int map(struct shmseg *seg, int flags)
 	return 0;
 }
 
-int seg_fsize_check(int fd, uint64_t len)
-{
-	struct rlimit rl;
-	struct stat sb;
-	uint64_t at = 0;
-
-	if (getrlimit(RLIMIT_FSIZE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
-		return 0;
-	if (fd >= 0) {
-		off_t cur;
-
-		/* The limit binds only regular files; O_APPEND writes at
-		 * the end whatever the offset. */
-		if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode))
-			return 0;
-		cur = (fcntl(fd, F_GETFL) & O_APPEND) ? sb.st_size :
-						      lseek(fd, 0, SEEK_CUR);
-		at = cur > 0 ? (uint64_t)cur : 0;
-	}
-	return len > (uint64_t)rl.rlim_cur || at > (uint64_t)rl.rlim_cur - len ?
-		-EFBIG : 0;
-}
-
 /* The header fills whole pages, so that the data starts page-aligned;
  * never less than 4096 bytes, the size NumPy tools expect. */
-static uint64_t header_size(void)
+static uint64_t new_header_size(void)
 {
 	long page = sysconf(_SC_PAGESIZE);
 
@@ -315,27 +271,86 @@ static int write_header(struct shmseg *seg)
 	if (!buf)
 		return -ENOMEM;
 	ret = hdr_encode(&seg->hdr, buf, len);
-	if (!ret && io_write(seg->fd, buf, len, 0) < 0)
-		ret = neg_errno();
+	if (!ret)
+		ret = io_write(seg->fd, buf, len, 0);
 	free(buf);
 	return ret;
 }
 
-/* Object creation: where the platform allows, the object is built without
- * a name and linked in once its header is complete, so no reader can see
- * it half made and a failed create leaves nothing. */
-static int create_object(const char *name, mode_t mode, bool *named)
+/* The header of a new segment: its layout completed, its sizes, and the
+ * identity of the segment and of its creator. */
+static int new_header(struct hdr *h, const struct shmseg_layout *layout,
+		      bool fortran)
+{
+	uint64_t hsize = new_header_size();
+	int ret;
+
+	h->layout = *layout;
+	ret = layout_complete(&h->layout, fortran, &h->nbytes);
+	if (ret)
+		return ret;
+	h->data_offset = hsize;
+	if (h->nbytes > (uint64_t)INT64_MAX - hsize ||
+	    h->nbytes > SIZE_MAX - hsize)
+		return -EOVERFLOW;
+	uuid_generate(h->uuid);
+	clock_gettime(CLOCK_REALTIME, &h->created);
+	h->pid = (uint64_t)getpid();
+	os_self_identity(&h->pid_start, &h->pid_ns);
+	return 0;
+}
+
+/* Where the platform allows, the object is made without a name and named
+ * once its header is complete, so no reader can see it half made and a
+ * failed create leaves nothing; elsewhere it is made under its name
+ * (*by_name). */
+static int create_object(const char *path, mode_t mode, bool *by_name)
 {
 	int fd = os_create_anon(mode);
 
-	*named = false;
+	*by_name = false;
 	if (fd != -ENOTSUP)
 		return fd;
-	fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, mode);
+	fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL, mode);
 	if (fd < 0)
 		return neg_errno();
-	*named = true;
+	*by_name = true;
 	return fd;
+}
+
+/* The object of a new segment, marked as held, with its mode, size and
+ * header, mapped; what is done stays done on failure, for undo_create(). */
+static int build_object(struct shmseg *seg, const char *path, int flags,
+			mode_t mode, bool *by_name)
+{
+	int ret = create_object(path, mode, by_name);
+
+	if (ret < 0)
+		return ret;
+	seg->fd = ret;
+	/* The sign that its creator lives, for as long as the handle does. */
+	ret = os_hold(seg->fd);
+	/* The mode is exactly what the caller asked for, umask aside. */
+	if (!ret && fchmod(seg->fd, mode) < 0)
+		ret = neg_errno();
+	if (!ret && (flags & SHMSEG_SPARSE))
+		ret = ftruncate(seg->fd, (off_t)seg->size) < 0 ? neg_errno() : 0;
+	else if (!ret)
+		ret = -posix_fallocate(seg->fd, 0, (off_t)seg->size);
+	if (!ret)
+		ret = write_header(seg);
+	return ret ? ret : map(seg, 0);
+}
+
+static void undo_create(struct shmseg *seg, const char *path, bool by_name)
+{
+	if (seg->base)
+		munmap(seg->base, seg->size);
+	if (by_name)
+		shm_unlink(path);
+	if (seg->fd >= 0)
+		close(seg->fd);
+	free(seg);
 }
 
 EXPORT int shmseg_create(const char *name, const struct shmseg_layout *layout,
@@ -343,8 +358,7 @@ EXPORT int shmseg_create(const char *name, const struct shmseg_layout *layout,
 {
 	char path[NAME_BUF];
 	struct shmseg *seg;
-	uint64_t hsize = header_size();
-	bool named;
+	bool by_name = false;
 	int ret;
 
 	if (!layout || !segp || (flags & ~CREATE_FLAGS) || (mode & ~0777u))
@@ -357,239 +371,51 @@ EXPORT int shmseg_create(const char *name, const struct shmseg_layout *layout,
 		return -ENOMEM;
 	seg->fd = -1;
 	seg->writable = true;
-	seg->hdr.layout = *layout;
-	ret = layout_complete(&seg->hdr.layout, flags & SHMSEG_FORTRAN,
-			      &seg->hdr.nbytes);
-	if (ret)
-		goto err_free;
-	seg->hdr.data_offset = hsize;
-	if (seg->hdr.nbytes > (uint64_t)INT64_MAX - hsize ||
-	    seg->hdr.nbytes > SIZE_MAX - hsize) {
-		ret = -EOVERFLOW;
-		goto err_free;
-	}
-	seg->size = (size_t)hdr_object_size(&seg->hdr);
+	ret = new_header(&seg->hdr, layout, flags & SHMSEG_FORTRAN);
 	/* Past RLIMIT_FSIZE, sizing the object would raise SIGXFSZ, which
 	 * kills by default: refuse before trying. */
-	ret = seg_fsize_check(-1, seg->size);
-	if (ret)
-		goto err_free;
-	uuid_generate(seg->hdr.uuid);
-	clock_gettime(CLOCK_REALTIME, &seg->hdr.created);
-	seg->hdr.pid = (uint64_t)getpid();
-	os_self_identity(&seg->hdr.pid_start, &seg->hdr.pid_ns);
+	if (!ret) {
+		seg->size = (size_t)hdr_object_size(&seg->hdr);
+		ret = io_fsize_check(-1, seg->size);
+	}
 	/* Fail early, before reserving gigabytes, on a name already taken;
-	 * publishing checks again atomically. */
-	if (os_exists(path)) {
+	 * naming it checks again, atomically. */
+	if (!ret && os_exists(path))
 		ret = -EEXIST;
-		goto err_free;
-	}
-
-	ret = create_object(path, mode, &named);
-	if (ret < 0)
-		goto err_free;
-	seg->fd = ret;
-	/* The sign that its creator lives, for as long as the handle does. */
-	ret = os_hold(seg->fd);
-	if (ret)
-		goto err_close;
-	/* The mode is exactly what the caller asked for, umask aside. */
-	if (fchmod(seg->fd, mode) < 0) {
-		ret = neg_errno();
-		goto err_close;
-	}
-	if (flags & SHMSEG_SPARSE)
-		ret = ftruncate(seg->fd, (off_t)seg->size) < 0 ? neg_errno() : 0;
-	else
-		ret = -posix_fallocate(seg->fd, 0, (off_t)seg->size);
 	if (!ret)
-		ret = write_header(seg);
-	if (ret)
-		goto err_close;
-	ret = map(seg, 0);
-	if (ret)
-		goto err_close;
-	if (!named && (flags & SHMSEG_HIDDEN)) {
+		ret = build_object(seg, path, flags, mode, &by_name);
+	if (!ret && !by_name && (flags & SHMSEG_HIDDEN)) {
 		/* Nobody can see it before the seal; if this process dies
 		 * first, the kernel frees it with the last descriptor. */
-		seg->unnamed = true;
+		seg->name_at_seal = true;
 		memcpy(seg->path, path, sizeof(path));
-	} else if (!named) {
+	} else if (!ret && !by_name) {
 		ret = os_publish(seg->fd, path);
-		if (ret)
-			goto err_unmap;
+	}
+	if (ret) {
+		undo_create(seg, path, by_name);
+		return ret;
 	}
 	seg->uid = geteuid();
 	seg->gid = getegid();
 	seg->mode = mode;
 	*segp = seg;
 	return 0;
-
-err_unmap:
-	munmap(seg->base, seg->size);
-err_close:
-	if (named)
-		shm_unlink(path);
-	close(seg->fd);
-err_free:
-	free(seg);
-	return ret;
 }
 
-/* One part of a copy between the data and a descriptor: data bytes
- * [from, to), at fd offset at + from with pread/pwrite, or in sequence
- * with read/write when at is -1. */
-struct part {
-	const struct shmseg *seg;
-	int fd;
-	off_t at;
-	uint64_t from, to;
-	int *failed;		/* shared by the parts: stop early */
-	int ret;
-};
-
-#define PART_CHUNK ((size_t)1 << 20)
-
-static bool stopped(struct part *p)
+int seg_fill_from_fd(struct shmseg *seg, int fd, uint64_t len,
+		     struct copy_result *res)
 {
-	if (p->ret)
-		__atomic_store_n(p->failed, 1, __ATOMIC_RELAXED);
-	return p->ret || __atomic_load_n(p->failed, __ATOMIC_RELAXED);
-}
-
-/* Into the segment: read a chunk, write it to the object. */
-static void *fill_part(void *arg)
-{
-	struct part *f = arg;
-	unsigned char *buf = malloc(PART_CHUNK);
-	uint64_t at = f->from;
-
-	f->ret = buf ? 0 : -ENOMEM;
-	while (at < f->to && !stopped(f)) {
-		size_t want = f->to - at < PART_CHUNK ? (size_t)(f->to - at) :
-							PART_CHUNK;
-		ssize_t n = f->at < 0 ? read(f->fd, buf, want) :
-				pread(f->fd, buf, want, f->at + (off_t)at);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		/* A failed read or a failed write: errno says which. */
-		if (n == 0)
-			f->ret = -ENODATA;
-		else if (n < 0 ||
-			 io_write(f->seg->fd, buf, (size_t)n,
-				  (off_t)(f->seg->hdr.data_offset + at)) < 0)
-			f->ret = neg_errno();
-		else
-			at += (uint64_t)n;
-	}
-	free(buf);
-	return NULL;
-}
-
-/* Out of the segment: fault a chunk of the mapping in, write it. The page
- * faults then happen here, not inside the write, where the other part's
- * write would wait for them under the output's inode lock. */
-static void *drain_part(void *arg)
-{
-	struct part *d = arg;
-	const unsigned char *data = d->seg->base + d->seg->hdr.data_offset;
-	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-	uint64_t at = d->from;
-
-	d->ret = 0;
-	while (at < d->to && !stopped(d)) {
-		size_t want = d->to - at < PART_CHUNK ? (size_t)(d->to - at) :
-							PART_CHUNK;
-		ssize_t n;
-
-#ifdef MADV_POPULATE_READ
-		/* Only a speed-up: where it fails, the write faults. */
-		uintptr_t lo = (uintptr_t)(data + at) & ~(page - 1);
-
-		(void)madvise((void *)lo, (uintptr_t)(data + at) + want - lo,
-			      MADV_POPULATE_READ);
-#else
-		(void)page;
-#endif
-		n = d->at < 0 ? write(d->fd, data + at, want) :
-				pwrite(d->fd, data + at, want,
-				       d->at + (off_t)at);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			d->ret = neg_errno();
-		else
-			at += (uint64_t)n;
-	}
-	return NULL;
-}
-
-/* Copies this large, at offsets of a regular file, run in two halves at
- * once. Writes to one file take its inode lock in turn, so the second
- * thread gains what happens outside the writes (reads of the input, page
- * faults): measured 10-20%, and no more with 4 threads than with 2. */
-#define SPLIT_FROM (64ull << 20)
-
-/* Copy len bytes of data between seg and fd with fn (fill_part or
- * drain_part), starting at fd's current offset; on success fd's offset
- * ends just past them, as after read or write. */
-static int copy_parts(const struct shmseg *seg, int fd, uint64_t len,
-		      void *(*fn)(void *))
-{
-	struct part part[2];
-	int failed = 0, two = 0;
-	pthread_t other;
-	struct stat sb;
-	off_t at = -1;
-
-	/* Not with O_APPEND, where Linux writes every pwrite at the end;
-	 * nor where the offsets would not fit an off_t. */
-	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
-	    !(fcntl(fd, F_GETFL) & O_APPEND))
-		at = lseek(fd, 0, SEEK_CUR);
-	if (at >= 0 && len > (uint64_t)(INT64_MAX - at))
-		at = -1;
-	for (int i = 0; i < 2; i++)
-		part[i] = (struct part){ .seg = seg, .fd = fd, .at = at,
-					 .to = len, .failed = &failed };
-	if (at >= 0 && len >= SPLIT_FROM && sysconf(_SC_NPROCESSORS_ONLN) > 1) {
-		sigset_t all, old;
-
-		part[0].to = part[1].from = len / 2 & ~(uint64_t)0xfffff;
-		/* The library's thread takes none of the caller's signals. */
-		sigfillset(&all);
-		pthread_sigmask(SIG_SETMASK, &all, &old);
-		two = pthread_create(&other, NULL, fn, &part[1]) == 0;
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		if (!two)
-			part[0].to = len;
-	}
-	fn(&part[0]);
-	if (two)
-		pthread_join(other, NULL);
-	if (part[0].ret || (two && part[1].ret))
-		return part[0].ret ? part[0].ret : part[1].ret;
-	if (at >= 0 && lseek(fd, at + (off_t)len, SEEK_SET) < 0)
-		return neg_errno();
-	return 0;
-}
-
-int seg_fill_from_fd(struct shmseg *seg, int fd, uint64_t len)
-{
+	*res = (struct copy_result){ 0 };
 	if (!seg->writable || len > seg->hdr.nbytes)
 		return -EINVAL;
-	/* Writes to the descriptor allocate tmpfs pages directly, without a
-	 * page fault each, and a full file system is a clean -ENOSPC. Whole
-	 * pages a write: sendfile() from a file whose data starts mid-page
-	 * (a .npy header is 128 bytes) writes each page in two parts, and
-	 * tmpfs zeroes a page written in part; measured 12% slower. */
-	return copy_parts(seg, fd, len, fill_part);
+	return copy_in(seg->fd, (off_t)seg->hdr.data_offset, fd, len, res);
 }
 
 int seg_drain_to_fd(const struct shmseg *seg, int fd)
 {
-	return copy_parts(seg, fd, seg->hdr.nbytes, drain_part);
+	return copy_out(seg->base + seg->hdr.data_offset, fd,
+			seg->hdr.nbytes);
 }
 
 /* Make this handle's view read-only and drop its descriptor, keeping the
@@ -633,7 +459,7 @@ EXPORT int shmseg_seal(struct shmseg *seg)
 		return neg_errno();
 	/* Its name was removed while it was built: sealed, it would be
 	 * published nowhere, and the caller must know. */
-	if (!seg->unnamed && sb.st_nlink == 0)
+	if (!seg->name_at_seal && sb.st_nlink == 0)
 		return -EIDRM;
 	/* Pages never written (a sparse segment) are reserved now: a read
 	 * of a hole of a sealed segment must never fault for want of memory
@@ -661,9 +487,9 @@ EXPORT int shmseg_seal(struct shmseg *seg)
 		return ret ? ret : -EALREADY;
 	}
 	/* A hidden segment appears under its name sealed, or not at all. */
-	ret = seg->unnamed ? os_publish(seg->fd, seg->path) : 0;
+	ret = seg->name_at_seal ? os_publish(seg->fd, seg->path) : 0;
 	if (ret == 0)
-		seg->unnamed = false;
+		seg->name_at_seal = false;
 	frozen = freeze(seg);
 	return frozen ? frozen : ret;
 }
@@ -695,7 +521,7 @@ static int why_not_writable(const char *path)
 
 	if (fd < 0)
 		return -EACCES;
-	if (load_header(fd, &sb, &h, true) == 0 && h.sealed)
+	if (load_header(fd, &sb, &h, false) == 0 && h.sealed)
 		ret = -EPERM;
 	close(fd);
 	return ret;
@@ -724,7 +550,7 @@ EXPORT int shmseg_attach(const char *name, int flags, struct shmseg **segp)
 						   seg->fd;
 		goto err_free;
 	}
-	ret = load_header(seg->fd, &sb, &seg->hdr, true);
+	ret = load_header(seg->fd, &sb, &seg->hdr, false);
 	if (ret)
 		goto err_close;
 	if (rdwr && seg->hdr.sealed) {

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "internal.h"
+#include "name.h"
 #include "suite.h"
 
 START_TEST(normalize_adds_one_leading_slash)

@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "header.h"
 #include "suite.h"
 
 static char name[TU_NAME_LEN];
@@ -453,7 +453,7 @@ START_TEST(liveness_is_the_lock_not_the_pid)
 	struct shmseg_layout l = tu_layout("|u1", 1, 10ull);
 	struct shmseg_stat st;
 	struct shmseg *seg;
-	char head[HDR_SIZE];
+	char head[HDR_MIN];
 	struct hdr h;
 	pid_t pid;
 
@@ -576,13 +576,13 @@ END_TEST
 START_TEST(corrupt_header_bytes_are_refused)
 {
 	struct shmseg *seg = make_sealed("corrupt", 0644), *r;
-	unsigned char orig[HDR_SIZE], bad;
+	unsigned char orig[HDR_MIN], bad;
 	struct shmseg_stat st;
 	size_t i;
 	int ret;
 
 	peek(name, 0, orig, sizeof(orig));
-	for (i = 0; i < HDR_SIZE; i++) {
+	for (i = 0; i < HDR_MIN; i++) {
 		bad = orig[i] ^ 0x04;
 		poke(name, (off_t)i, &bad, 1);
 		ret = shmseg_attach(name, 0, &r);
@@ -749,7 +749,7 @@ START_TEST(seal_of_an_overwritten_state_is_ebadmsg_and_changes_nothing)
 	tu_name(name, "badstate");
 	ck_assert_int_eq(shmseg_create(name, &l, 0, 0644, &seg), 0);
 	/* The creator's mapping includes the header: scribble on it. */
-	state = (char *)shmseg_data(seg) - HDR_SIZE + HDR_STATE_OFF;
+	state = (char *)shmseg_data(seg) - HDR_MIN + HDR_STATE_OFF;
 	ck_assert_int_eq(memcmp(state, "BLDG", 4), 0);
 	memcpy(state, "XXXX", 4);
 	ck_assert_int_eq(shmseg_seal(seg), -EBADMSG);

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
-# lint.mk - make lint: static analysis of lib/ and tools/; included by the
-# Makefile
+# lint.mk - make lint: the layering of lib/, and static analysis of lib/
+# and tools/; included by the Makefile
 #
 # cppcheck, then clang-tidy with the checks in .clang-tidy, over every
 # source of the library and the tool, the portable os_posix.c too. Any
@@ -35,7 +35,10 @@ LINT_TIDY_FLAGS := -std=c11 $(WARN) -D_POSIX_C_SOURCE=200809L -Iinclude
 # clang-tidy's own chatter ("N warnings generated.") goes; findings stay.
 LINT_TIDY_QUIET := grep -Ev '^[0-9]+ warnings? (generated|treated as errors?)\.?$$'
 
-lint:
+# First the layering of lib/ (test/layers.sh, over the built objects: it
+# needs only nm), then the analyzers.
+lint: $(LIB_OBJS) $(B)/portable/os_posix.o
+	$(Q)sh test/layers.sh $(B)
 	$(Q)for t in $(CPPCHECK) $(CLANG_TIDY); do \
 		command -v $$t >/dev/null 2>&1 && continue; \
 		if [ -n "$(LINT_OPTIONAL)" ]; then \

@@ -33,6 +33,51 @@ done
 [ -z "$missing" ] && ok "every public function is exported in a SHMSEG_1 node" ||
 	nok "not exported:$missing"
 
+# Every function the sources mark EXPORT is in the header (and so, by the
+# test above, in the map), and nothing else is.
+exported=$(cat lib/*.c | tr '\n' ' ' |
+	grep -oE 'EXPORT [^(;{]*\bshmseg_[a-z0-9_]+[[:space:]]*\(' |
+	grep -oE 'shmseg_[a-z0-9_]+' | sort -u | tr '\n' ' ')
+declared=$(grep -oE '\bshmseg_[a-z0-9_]+[[:space:]]*\(' include/shmseg.h |
+	tr -d ' (' | grep -v '_fn$' | sort -u | tr '\n' ' ')
+[ -n "$exported" ] && [ "$exported" = "$declared" ] &&
+	ok "the functions marked EXPORT are the header's" ||
+	nok "EXPORT '$exported', header '$declared'"
+
+# The static library shows the public functions alone: the internal ones
+# (hdr_decode, os_list, ...) are local to it, and collide with nothing of
+# a program linked with it.
+st=$(nm -g --defined-only "$B/libshmseg.a" | awk 'NF == 3 { print $3 }' |
+	sort | tr '\n' ' ')
+[ "$st" = "$declared" ] && ok "libshmseg.a defines only the public functions" ||
+	nok "libshmseg.a defines '$st'"
+
+# The layering check of make lint finds what it is there to find: a table
+# in which a file calls up, a pure file that enters the kernel, the OS
+# layer calling into the format, a file in no layer.
+table=$(mktemp)
+layers_finds() {
+	out=$(sh test/layers.sh "$B" "$table")
+	if [ $? -ne 0 ] && printf '%s\n' "$out" | grep -qF "$2"; then
+		ok "layers.sh finds $1"
+	else
+		nok "layers.sh misses $1: $out"
+	fi
+}
+sh test/layers.sh "$B" >/dev/null && ok "lib/ calls only downward" ||
+	nok "layering: $(sh test/layers.sh "$B")"
+sed -e 's/^ \* @pure npy.c/ * @pure XX/' -e 's/^ \* @pure header.c/ * @pure npy.c/' \
+	-e 's/^ \* @pure XX/ * @pure header.c/' lib/internal.h >"$table"
+layers_finds "a call upward" "header.c calls npy_dict_text of npy.c"
+layers_finds "an include upward" "header.c includes npy.h"
+sed 's/^ \* @io   segment.c/ * @pure segment.c/' lib/internal.h >"$table"
+layers_finds "a pure file with a system call" "segment.c is pure but calls mmap"
+sed 's/^ \* @pure header.c/ * @os header.c/' lib/internal.h >"$table"
+layers_finds "the OS layer calling the format" "header.c calls layout_check of layout.c"
+sed 's/ list.c / /' lib/internal.h >"$table"
+layers_finds "a file in no layer" "lib/list.c is in no layer"
+rm -f "$table"
+
 readelf -d "$so" | grep -q 'Library soname: \[libshmseg.so.1\]' &&
 	ok "soname is libshmseg.so.1" || nok "soname"
 
@@ -42,7 +87,7 @@ root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 make --no-print-directory -s install B="$B" DESTDIR="$root" PREFIX=/opt/shmseg \
 	>/dev/null || nok "make install"
-for f in opt/shmseg/include/shmseg.h opt/shmseg/lib/libshmseg.so.1.1.0 opt/shmseg/lib/libshmseg.so.1 \
+for f in opt/shmseg/include/shmseg.h opt/shmseg/lib/libshmseg.so.1.2.0 opt/shmseg/lib/libshmseg.so.1 \
 	 opt/shmseg/lib/libshmseg.so opt/shmseg/lib/libshmseg.a opt/shmseg/lib/pkgconfig/shmseg.pc \
 	 opt/shmseg/share/man/man3/shmseg_create.3 opt/shmseg/share/man/man5/shmseg.5 \
 	 opt/shmseg/bin/shmctl opt/shmseg/share/man/man1/shmctl.1; do
@@ -64,7 +109,7 @@ int main(void)
 }
 EOC
 [ "$(LD_LIBRARY_PATH=$root/opt/shmseg/lib "$root/opt/shmseg/bin/shmctl" --version)" = \
-  "shmctl (shmseg) 1.1.0" ] && ok "installed shmctl runs" || nok "installed shmctl"
+  "shmctl (shmseg) 1.2.0" ] && ok "installed shmctl runs" || nok "installed shmctl"
 export PKG_CONFIG_PATH="$root/opt/shmseg/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$root"
 if cc -o "$root/prog" "$root/prog.c" $(pkg-config --cflags --libs shmseg) &&
    [ "$(LD_LIBRARY_PATH=$root/opt/shmseg/lib "$root/prog")" = "<f8" ]; then

@@ -84,7 +84,7 @@ test_help_and_version() {
 	printf '%s' "$out" | grep -q 'create' || nok "--help lists create"
 	run "$S" --version
 	expect "shmctl --version" 0
-	[ "$out" = "shmctl (shmseg) 1.1.0" ] || nok "--version says $out"
+	[ "$out" = "shmctl (shmseg) 1.2.0" ] || nok "--version says $out"
 	for c in create list info rm dump wait; do
 		run "$S" $c --help
 		expect "shmctl $c --help" 0

@@ -411,3 +411,29 @@ void tu_skip(const char *test, const char *why)
 	printf("SKIP: %s: %s\n", test, why);
 	fflush(stdout);
 }
+
+size_t tu_npy_exact(unsigned char *buf, int version, const char *text,
+		    size_t n)
+{
+	size_t pre = version == 1 ? 10 : 12, i;
+
+	memcpy(buf, "\x93NUMPY", 6);
+	buf[6] = (unsigned char)version;
+	buf[7] = 0;
+	for (i = 0; i < pre - 8; i++)
+		buf[8 + i] = (unsigned char)((n >> (8 * i)) & 0xff);
+	memcpy(buf + pre, text, n);
+	return pre + n;
+}
+
+size_t tu_npy_head(unsigned char *buf, int version, const char *dict)
+{
+	size_t pre = version == 1 ? 10 : 12, n = strlen(dict);
+	size_t total = (pre + n + 1 + 63) / 64 * 64;
+	char text[8192];
+
+	memcpy(text, dict, n);
+	memset(text + n, ' ', total - pre - n - 1);
+	text[total - pre - 1] = '\n';
+	return tu_npy_exact(buf, version, text, total - pre);
+}

@@ -56,6 +56,13 @@ void tu_fill(struct shmseg *seg);
 void tu_fill_own(struct shmseg *seg);
 /* Whether seg's data is what tu_fill_own() wrote for its uuid. */
 bool tu_check_own(const struct shmseg *seg);
+/* A .npy header of the given version (1, 2 or 3) holding exactly n bytes
+ * of text, into buf; its length. */
+size_t tu_npy_exact(unsigned char *buf, int version, const char *text,
+		    size_t n);
+/* The .npy header of the given version around dict, padded as NumPy pads
+ * it (at most 8192 bytes in all), into buf; its length. */
+size_t tu_npy_head(unsigned char *buf, int version, const char *dict);
 /* Microseconds on the monotonic clock. */
 uint64_t tu_usec(void);
 /* Report a skipped test with its reason. */

@@ -113,127 +113,34 @@ static int open_input(const char *name, const char *path)
 	return fd;
 }
 
-/* Read exactly len bytes; returns how many were read before the end, or
- * -1 after a read error. */
-static int64_t read_up_to(int fd, unsigned char *p, uint64_t len)
-{
-	uint64_t got = 0;
-
-	while (got < len) {
-		size_t want = len - got > (1u << 30) ? 1u << 30 : len - got;
-		ssize_t n = read(fd, p + got, want);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			break;
-		got += (uint64_t)n;
-	}
-	return (int64_t)got;
-}
-
-static int create_raw(const struct config *cfg, int fd)
-{
-	struct shmseg_layout l;
-	struct shmseg_stat mine;
-	struct shmseg *seg;
-	char extra, size[32];
-	int64_t got;
-	int err;
-
-	l = cfg->layout;
-	/* Hidden until sealed: a failure, or a kill, leaves nothing. */
-	err = shmseg_create(cfg->name, &l, SHMSEG_HIDDEN |
-			    (cfg->fortran ? SHMSEG_FORTRAN : 0), cfg->mode, &seg);
-	if (err) {
-		warn_err(cfg->name, err);
-		return 1;
-	}
-	fmt_size(shmseg_nbytes(seg), true, size, sizeof(size));
-	got = read_up_to(fd, shmseg_data(seg), shmseg_nbytes(seg));
-	if (got < 0)
-		warn_obj(cfg->name, "%s: %s", cfg->raw, strerror(errno));
-	else if ((uint64_t)got < shmseg_nbytes(seg))
-		warn_obj(cfg->name, "%s: input is shorter than the array "
-			 "(%lld of %s bytes)", cfg->raw, (long long)got, size);
-	else if (read_up_to(fd, (unsigned char *)&extra, 1) != 0)
-		warn_obj(cfg->name, "%s: input is longer than the array "
-			 "(%s bytes)", cfg->raw, size);
-	else if ((err = shmseg_seal(seg)) != 0)
-		warn_err(cfg->name, err);
-	else
-		return shmseg_detach(seg) ? 1 : 0;
-	/* Nothing is left of a failed create: the name is removed only if
-	 * it is still ours (where the platform could not hide it). */
-	if (shmseg_fstat(seg, &mine) == 0)
-		(void)shmseg_unlink_if(cfg->name, &mine);
-	shmseg_detach(seg);
-	return 1;
-}
-
-/* Whether an error of shmseg_npy_import() is the segment's, to be named
- * alone, rather than the input's, named by its file. The input is only
- * read, and it may be anything (a pipe, a socket, a file on NFS) with any
- * read error; the segment is an object the library makes, sizes, writes,
- * seals and names in the shared-memory file system, which fails in the
- * ways listed here and no other. None of these comes from a read: a
- * read-only or full file system, a size limit or a quota is met only by
- * writing. EINVAL is the name's (the descriptor is one open(2) gave for
- * reading) and EOVERFLOW an array too large to be stored. */
-static bool segment_error(int err)
-{
-	switch (-err) {
-	case EEXIST:		/* the name is taken */
-	case EINVAL:		/* the name is not valid */
-	case ENAMETOOLONG:
-	case ELOOP:
-	case ENOENT:		/* the seal could not link the name */
-	case EIDRM:		/* the name was removed before the seal */
-	case EACCES:		/* creating in /dev/shm */
-	case EPERM:
-	case EROFS:
-	case ENOSPC:		/* allocating and writing the segment */
-	case EDQUOT:
-	case EFBIG:
-	case EOVERFLOW:
-	case EINTR:
-	case EMFILE:
-	case ENFILE:
-	case ENOMEM:
-	case EBADMSG:		/* the seal */
-	case EALREADY:
-		return true;
-	default:
-		return false;
-	}
-}
-
 int cmd_create(int argc, char **argv)
 {
 	struct config cfg = { 0 };
-	int fd, ret;
+	const char *input;
+	char why[128];
+	int fd, err;
 
 	parse_options(argc, argv, &cfg);
-	fd = open_input(cfg.name, cfg.from ? cfg.from : cfg.raw);
+	input = cfg.from ? cfg.from : cfg.raw;
+	fd = open_input(cfg.name, input);
 	if (fd < 0)
 		return 1;
-	if (cfg.raw) {
-		ret = create_raw(&cfg, fd);
-	} else {
-		char why[128];
-		int err = shmseg_npy_import_why(cfg.name, fd, cfg.mode, NULL,
-						why, sizeof(why));
-
-		if (err && segment_error(err))
-			warn_err(cfg.name, err);
-		else if (err)
-			warn_obj(cfg.name, "%s: %s", cfg.from,
-				 why[0] ? why : shmseg_strerror(err));
-		ret = err ? 1 : 0;
-	}
+	/* Straight from the input into a segment that gets its name only
+	 * once sealed: a failure, or a kill, leaves nothing. */
+	if (cfg.raw)
+		err = shmseg_raw_import(cfg.name, &cfg.layout,
+					cfg.fortran ? SHMSEG_FORTRAN : 0, fd,
+					cfg.mode, NULL, why, sizeof(why));
+	else
+		err = shmseg_npy_import_why(cfg.name, fd, cfg.mode, NULL, why,
+					    sizeof(why));
+	/* The library says whose fault it was: the input's, with a message,
+	 * or the segment's. */
+	if (err && why[0])
+		warn_obj(cfg.name, "%s: %s", input, why);
+	else if (err)
+		warn_err(cfg.name, err);
 	if (fd != 0)
 		close(fd);
-	return ret;
+	return err ? 1 : 0;
 }

@@ -3,15 +3,16 @@
 # by make check); included by the Makefile
 
 # Each target is built from its test/fuzz/fuzz_<t>.c and the library's
-# sources, compiled again by clang with the fuzzer and sanitizers in
-# objects of their own; FUZZ_CC may name another clang.
+# pure modules alone (they make no system call; see lib/internal.h),
+# compiled again by clang with the fuzzer and sanitizers in objects of
+# their own; FUZZ_CC may name another clang.
 FUZZ_TARGETS := header npy dtype name
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS  := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all $(WARN)
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
-FUZZ_OBJS    := $(LIB_SRCS:%.c=$(B)/fuzz/obj/%.o)
+FUZZ_OBJS    := $(PURE_SRCS:%.c=$(B)/fuzz/obj/%.o)
 FUZZ_ENV      = B=$(B) FUZZ_CC=$(FUZZ_CC) FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 $(B)/fuzz/obj/%.o: %.c
@@ -21,7 +22,7 @@ $(B)/fuzz/obj/%.o: %.c
 
 $(FUZZ_BINS): $(B)/fuzz/fuzz_%: $(B)/fuzz/obj/test/fuzz/fuzz_%.o $(FUZZ_OBJS)
 	@$(if $(Q),echo "  FUZZLD  $@")
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(LDFLAGS) -o $@ $^
 
 # New inputs go to $(B)/fuzz/corpus-<t>/, crashes to $(B)/fuzz/artifacts/.
 fuzz: $(FUZZ_BINS)

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "header.h"
 
 #define CRC_KEY "\n#checksum="
 
@@ -73,7 +73,7 @@ static void check(const uint8_t *data, size_t size)
 	}
 	/* Given the whole header, a peek is the full check: it accepts more
 	 * than decode only when the bytes are a prefix of a header. */
-	if (pk == 0 && dec != 0 && hdr_size(data, size) <= (long)size)
+	if (pk == 0 && dec != 0 && hdr_size_announced(data, size) <= (long)size)
 		abort();
 }
 

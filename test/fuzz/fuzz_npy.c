@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* fuzz_npy.c - libFuzzer target: npy_header_size() and npy_parse() on any
+/* fuzz_npy.c - libFuzzer target: npy_size_announced() and npy_parse() on any
  * bytes */
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "layout.h"
+#include "npy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -40,7 +41,7 @@ static void round_trip(const struct npy_hdr *h)
 	if (layout_check(&h->layout, h->nbytes) != 0)
 		abort();
 	n = npy_format(&h->layout, h->fortran, buf, sizeof(buf));
-	if (n <= 0 || npy_header_size(buf, (size_t)n) != n)
+	if (n <= 0 || npy_size_announced(buf, (size_t)n) != n)
 		abort();
 	if (npy_parse(buf, (size_t)n, &back) != 0 || !same(h, &back))
 		abort();
@@ -52,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	long hsize;
 	int ret;
 
-	hsize = npy_header_size(data, size);
+	hsize = npy_size_announced(data, size);
 	check_size(hsize);
 	ret = npy_parse(data, size, &h);
 	check_parse(ret);

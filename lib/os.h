@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/* os.h - the OS layer: reads and writes (io.c), bulk copies (copy.c), and
+ * what differs between platforms (os_linux.c, os_posix.c); it knows
+ * nothing of the segment format */
+#ifndef SHMSEG_OS_H
+#define SHMSEG_OS_H
+
+#include "internal.h"
+
+/* ---- io.c ------------------------------------------------------------ */
+
+/* Read len bytes from fd at offset off, or from its current offset if off
+ * is -1, retrying after signals and short reads; fewer only at the end of
+ * the input, for the caller to say what that means. Returns how many, or
+ * -errno. */
+int64_t io_read(int fd, void *buf, size_t len, off_t off);
+/* Write all len bytes to fd, at offset off or, if off is -1, at its
+ * current offset. Returns 0 or -errno. */
+int io_write(int fd, const void *buf, size_t len, off_t off);
+/* 0 if len more bytes fit under RLIMIT_FSIZE at fd's offset (fd -1: at
+ * offset 0 of a new object), else -EFBIG: writing or sizing past the
+ * limit would raise SIGXFSZ, which kills by default. Descriptors that are
+ * not regular files are not limited. */
+int io_fsize_check(int fd, uint64_t len);
+
+/* ---- copy.c ---------------------------------------------------------- */
+
+/* How a copy_in() went: bytes copied, and whether it failed reading fd
+ * (an error, or -ENODATA for its early end) rather than writing obj. */
+struct copy_result {
+	uint64_t copied;
+	bool input_failed;
+};
+/* Copy len bytes from fd, from its current offset, into the file obj at
+ * offset at, through obj's descriptor rather than a mapping; -ENODATA at
+ * an early end of input. On success fd's offset ends just past them. */
+int copy_in(int obj, off_t at, int fd, uint64_t len, struct copy_result *res);
+/* Write len bytes of mapped memory at data to fd, from its current
+ * offset. */
+int copy_out(const unsigned char *data, int fd, uint64_t len);
+
+/* ---- os_*.c ---------------------------------------------------------- */
+
+/* Creator identity recorded in the header. */
+void os_self_identity(uint64_t *pid_start, uint64_t *pid_ns);
+/* Mark the open object fd as held by a live builder, for as long as a
+ * descriptor of this open file description exists (fork included). */
+int os_hold(int fd);
+/* Whether nobody holds the object fd (opened by anyone) as os_hold()
+ * marks it; pid, the creator's, serves where there is no such mark. False
+ * when it cannot be told. */
+bool os_holder_gone(int fd, uint64_t pid);
+/* Open a new, nameless, read-write object to be published later with
+ * os_publish(); -ENOTSUP where the platform cannot. */
+int os_create_anon(mode_t mode);
+/* Give the nameless object fd the name "/name" unless it exists. */
+int os_publish(int fd, const char *name);
+/* Move "/name" to a new private name, written to priv, in one step: what
+ * is taken is exactly what had the name at that instant. -ENOTSUP where
+ * the platform cannot. */
+int os_take_name(const char *name, char priv[NAME_BUF]);
+/* Give the object at priv back the name "/name", unless it exists. */
+int os_give_name(const char *priv, const char *name);
+/* Whether "/name" exists (a hint only). */
+bool os_exists(const char *name);
+/* Enumerate: call each(fd, name, arg) for every regular entry, opened
+ * read-only without following links. */
+typedef int os_each_fn(int fd, const char *name, void *arg);
+int os_list(os_each_fn *each, void *arg);
+
+#endif

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/* segment.h - what segment.c offers the modules above it */
+#ifndef SHMSEG_SEGMENT_H
+#define SHMSEG_SEGMENT_H
+
+#include "internal.h"
+
+/* stat of an already opened object: fstat, header read and validation. */
+int seg_stat_fd(int fd, struct shmseg_stat *st);
+/* Fill the data of a writable segment with len bytes read from fd, through
+ * the object's descriptor rather than the mapping; -ENODATA at an early
+ * end of input, -ENOSPC when the file system is full. res says how far it
+ * got, and whether reading fd failed. */
+struct copy_result;
+int seg_fill_from_fd(struct shmseg *seg, int fd, uint64_t len,
+		     struct copy_result *res);
+/* Write all of seg's data to fd, from its current offset. */
+int seg_drain_to_fd(const struct shmseg *seg, int fd);
+
+#endif
