@@ -101,7 +101,7 @@ $(B)/shmseg.pc: lib/shmseg.pc.in $(B)/dirs.stamp
 # ---- the tool ---------------------------------------------------------
 
 TOOL_SRCS := tools/shmctl.c tools/common.c tools/create.c tools/show.c \
-	     tools/rm.c tools/dump.c
+	     tools/rm.c tools/dump.c tools/wait.c
 TOOL_OBJS := $(TOOL_SRCS:%.c=$(B)/%.o)
 
 $(B)/tools/%.o: tools/%.c

@@ -197,6 +197,20 @@ int check_owner(const char *obj, const struct shmseg_stat *st, uid_t owner)
 	return -1;
 }
 
+int check_held_owner(const char *name, struct shmseg *seg, uid_t owner)
+{
+	struct shmseg_stat st;
+	int err = shmseg_fstat(seg, &st);
+
+	if (err)
+		warn_err(name, err);
+	if (err || check_owner(name, &st, owner)) {
+		shmseg_detach(seg);
+		return -1;
+	}
+	return 0;
+}
+
 void fmt_size(uint64_t bytes, bool exact, char *buf, size_t len)
 {
 	static const char units[] = "KMGTPE";

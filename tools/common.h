@@ -46,6 +46,10 @@ uid_t parse_owner_or_die(const char *s);
 /* --owner: 0 if owner is ANY_OWNER or owns st; otherwise says who does,
  * naming obj, and returns -1. */
 int check_owner(const char *obj, const struct shmseg_stat *st, uid_t owner);
+/* --owner for a segment attached: checked on the handle, so on the object
+ * mapped, not on whatever the name holds by now. 0, or -1 after saying why
+ * and detaching seg. */
+int check_held_owner(const char *name, struct shmseg *seg, uid_t owner);
 
 /* Formatting into buf. */
 void fmt_size(uint64_t bytes, bool exact, char *buf, size_t len);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* dump.c - shmctl dump: a segment out as a .npy file; shmctl wait */
+/* dump.c - shmctl dump: a segment out as a .npy file */
 #define _GNU_SOURCE	/* O_PATH; realpath */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,23 +31,6 @@ static void usage_dump(void)
 	       "output)\n"
 	       "  -u, --owner USER   refuse a segment USER does not own\n"
 	       "  -h, --help         this help\n");
-}
-
-/* --owner for the segment attached: checked on the handle, so on the
- * object mapped, not on whatever the name holds by now. Detaches it when
- * refused. */
-static int check_held_owner(const char *name, struct shmseg *seg, uid_t owner)
-{
-	struct shmseg_stat st;
-	int err = shmseg_fstat(seg, &st);
-
-	if (err)
-		warn_err(name, err);
-	if (err || check_owner(name, &st, owner)) {
-		shmseg_detach(seg);
-		return -1;
-	}
-	return 0;
 }
 
 /* ---- the temporary file, and the signals that would leave it ---------- */
@@ -328,55 +311,4 @@ int cmd_dump(int argc, char **argv)
 		warn_obj(name, "%s: %s", out, strerror(-err));
 	shmseg_detach(seg);
 	return err ? 1 : 0;
-}
-
-static void usage_wait(void)
-{
-	printf("usage: shmctl wait NAME [--timeout SECONDS] [--owner USER]\n\n"
-	       "Block until segment NAME exists and is sealed. Exit status 0 "
-	       "if it is,\n1 if the time ran out or an error occurred.\n\n"
-	       "  -t, --timeout SECONDS  give up after this long (default: "
-	       "never)\n"
-	       "  -u, --owner USER       fail at once if the segment sealed "
-	       "under NAME\n"
-	       "                         is not USER's\n"
-	       "  -h, --help             this help\n");
-}
-
-int cmd_wait(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "timeout", required_argument, NULL, 't' },
-		{ "owner", required_argument, NULL, 'u' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	uid_t owner = ANY_OWNER;
-	struct shmseg *seg;
-	const char *name;
-	int opt, ms = -1, err;
-
-	while ((opt = next_option(argc, argv, ":t:u:h", opts)) != -1) {
-		switch (opt) {
-		case 't':
-			if (parse_seconds(optarg, &ms))
-				usage_error("bad timeout '%s' (seconds)",
-					    optarg);
-			break;
-		case 'u': owner = parse_owner_or_die(optarg); break;
-		case 'h': usage_wait(); return 0;
-		}
-	}
-	name = only_name(argc, argv);
-	err = shmseg_attach_wait(name, 0, ms, &seg);
-	if (err) {
-		warn_err(name, err);
-		return 1;
-	}
-	/* A sealed segment of another owner ends the wait: it is not
-	 * building, and a squatter does not give the name back by itself. */
-	if (check_held_owner(name, seg, owner))
-		return 1;
-	shmseg_detach(seg);
-	return 0;
 }
