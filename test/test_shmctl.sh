@@ -21,6 +21,14 @@ run() {
 	err=$(cat "$T/err")
 }
 
+# run_to_full CMD...: the same with standard output /dev/full ($out empty)
+run_to_full() {
+	"$@" >/dev/full 2>"$T/err"
+	rc=$?
+	out=
+	err=$(cat "$T/err")
+}
+
 # expect DESC RC [STDERR-SUBSTRING]
 expect() {
 	if [ "$rc" -ne "$2" ]; then
@@ -61,11 +69,9 @@ test_write_errors() {
 	for c in "list" "list --json" "info ${P}full" "info --json ${P}full" \
 		 "--help" "--version" "dump ${P}full -o -"; do
 		# shellcheck disable=SC2086
-		"$S" $c >/dev/full 2>"$T/err"
-		rc=$?
-		[ "$rc" -eq 1 ] && grep -q "No space left on device" "$T/err" &&
-			ok "shmctl $c to a full device: exit 1" ||
-			nok "shmctl $c to a full device: exit $rc, $(cat "$T/err")"
+		run_to_full "$S" $c
+		expect "shmctl $c to a full device: exit 1" 1 \
+			"No space left on device"
 	done
 	"$S" rm "${P}full"
 }
@@ -85,18 +91,44 @@ test_help_and_version() {
 	run "$S" --version
 	expect "shmctl --version" 0
 	[ "$out" = "shmctl (shmseg) 1.2.0" ] || nok "--version says $out"
-	for c in create list info rm dump wait; do
-		run "$S" $c --help
-		expect "shmctl $c --help" 0
-		printf '%s' "$out" | grep -q "^usage: shmctl $c" ||
-			nok "$c --help starts with its usage"
-	done
 	run "$S"
 	expect "no command is a usage error" 2
 	run "$S" frob
 	expect "unknown command is a usage error" 2 "unknown command 'frob'"
 	run "$S" "$(printf 'fr\033]0;x\007ob')"
 	expect "an unknown command is shown escaped" 2 "unknown command 'fr\\033]0;x\\007ob'"
+}
+
+# Every command's help, -h and --help alike: its usage on standard output,
+# nothing on standard error, exit 0.
+test_command_help() {
+	for c in create list info rm dump wait; do
+		run "$S" $c --help
+		expect "shmctl $c --help" 0
+		long=$out
+		run "$S" $c -h
+		expect "shmctl $c -h" 0
+		printf '%s' "$out" | grep -q "^usage: shmctl $c" &&
+		[ -z "$err" ] && [ "$out" = "$long" ] &&
+			ok "shmctl $c -h and --help print its usage, only that" ||
+			nok "shmctl $c -h: '$out' (stderr '$err'); --help: '$long'"
+	done
+}
+
+# Help that cannot be written is a failure, as any other output is: the
+# exit status and a message say so.
+test_command_help_write_error() {
+	if [ ! -w /dev/full ]; then
+		echo "SKIP: help to a full device: no /dev/full"
+		return
+	fi
+	for c in create list info rm dump wait; do
+		for h in -h --help; do
+			run_to_full "$S" $c $h
+			expect "shmctl $c $h to a full device" 1 \
+				"shmctl: write error: No space left on device"
+		done
+	done
 }
 
 test_create_from_npy() {
@@ -1143,6 +1175,8 @@ test_owner_checked_on_what_was_attached() {
 }
 
 test_help_and_version
+test_command_help
+test_command_help_write_error
 test_create_killed_leaves_nothing
 test_create_full_dev_shm
 test_create_blames_the_segment

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -19,6 +18,7 @@ struct config {
 	const char *order;
 	bool fortran;
 	mode_t mode;
+	bool help;		/* -h: the usage, nothing else */
 };
 
 static void usage(void)
@@ -81,8 +81,8 @@ static void parse_options(int argc, char **argv, struct config *cfg)
 					    optarg);
 			break;
 		case 'h':
-			usage();
-			exit(0);
+			cfg->help = true;
+			return;
 		}
 	}
 	cfg->name = only_name(argc, argv);
@@ -121,6 +121,10 @@ int cmd_create(int argc, char **argv)
 	int fd, err;
 
 	parse_options(argc, argv, &cfg);
+	if (cfg.help) {
+		usage();
+		return 0;
+	}
 	input = cfg.from ? cfg.from : cfg.raw;
 	fd = open_input(cfg.name, input);
 	if (fd < 0)
