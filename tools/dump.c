@@ -22,7 +22,14 @@
  * place through the descriptor the kernel granted. */
 #define IN_PLACE 1
 
-static void usage_dump(void)
+struct config {
+	const char *name;
+	const char *out;	/* - for standard output */
+	uid_t owner;		/* --owner, or ANY_OWNER */
+	bool help;		/* -h: the usage, nothing else */
+};
+
+static void usage(void)
 {
 	printf("usage: shmctl dump NAME [-o FILE.npy|-] [--owner USER]\n\n"
 	       "Write the array of sealed segment NAME as a .npy file, to "
@@ -31,6 +38,34 @@ static void usage_dump(void)
 	       "output)\n"
 	       "  -u, --owner USER   refuse a segment USER does not own\n"
 	       "  -h, --help         this help\n");
+}
+
+static void parse_options(int argc, char **argv, struct config *cfg)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "owner", required_argument, NULL, 'u' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	cfg->out = "-";
+	cfg->owner = ANY_OWNER;
+	while ((c = next_option(argc, argv, ":o:u:h", opts)) != -1) {
+		switch (c) {
+		case 'o':
+			cfg->out = optarg;
+			break;
+		case 'u':
+			cfg->owner = parse_owner_or_die(optarg);
+			break;
+		case 'h':
+			cfg->help = true;
+			return;
+		}
+	}
+	cfg->name = only_name(argc, argv);
 }
 
 /* ---- the temporary file, and the signals that would leave it ---------- */
@@ -273,42 +308,33 @@ static int write_out(const struct shmseg *seg, const char *path)
 
 int cmd_dump(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "owner", required_argument, NULL, 'u' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *out = "-", *name;
-	uid_t owner = ANY_OWNER;
+	struct config cfg = { 0 };
 	struct shmseg *seg;
-	int opt, err;
+	int err;
 
-	while ((opt = next_option(argc, argv, ":o:u:h", opts)) != -1) {
-		switch (opt) {
-		case 'o': out = optarg; break;
-		case 'u': owner = parse_owner_or_die(optarg); break;
-		case 'h': usage_dump(); return 0;
-		}
+	parse_options(argc, argv, &cfg);
+	if (cfg.help) {
+		usage();
+		return 0;
 	}
-	name = only_name(argc, argv);
-	err = shmseg_attach(name, 0, &seg);
+	err = shmseg_attach(cfg.name, 0, &seg);
 	if (err) {
-		warn_err(name, err);
+		warn_err(cfg.name, err);
 		return 1;
 	}
 	/* before anything is opened for writing: a refusal writes nothing */
-	if (check_held_owner(name, seg, owner))
+	if (check_held_owner(cfg.name, seg, cfg.owner))
 		return 1;
-	err = write_out(seg, out);
+	err = write_out(seg, cfg.out);
 	if (err == -EOVERFLOW && shmseg_nbytes(seg) == 0)
-		warn_obj(name, "its shape is larger than a .npy file can "
+		warn_obj(cfg.name, "its shape is larger than a .npy file can "
 			 "describe (see shmseg_npy_export(3))");
 	else if (err == -EOVERFLOW)
-		warn_obj(name, "its elements overlap: written out, the array "
-			 "would pass the export bound (see shmseg_npy_export(3))");
+		warn_obj(cfg.name, "its elements overlap: written out, the "
+			 "array would pass the export bound (see "
+			 "shmseg_npy_export(3))");
 	else if (err)
-		warn_obj(name, "%s: %s", out, strerror(-err));
+		warn_obj(cfg.name, "%s: %s", cfg.out, strerror(-err));
 	shmseg_detach(seg);
 	return err ? 1 : 0;
 }

@@ -7,6 +7,14 @@
 
 #include "common.h"
 
+struct config {
+	char **names;		/* the NAME operands */
+	int nnames;
+	bool stale;		/* --stale: every stale segment too */
+	bool force;
+	bool help;		/* -h: the usage, nothing else */
+};
+
 static void usage(void)
 {
 	printf("usage: shmctl rm [-f] NAME...\n"
@@ -18,6 +26,35 @@ static void usage(void)
 	       "gone)\n"
 	       "  -f, --force  ignore names that do not exist\n"
 	       "  -h, --help   this help\n");
+}
+
+static void parse_options(int argc, char **argv, struct config *cfg)
+{
+	static const struct option opts[] = {
+		{ "stale", no_argument, NULL, 's' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = next_option(argc, argv, ":sfh", opts)) != -1) {
+		switch (c) {
+		case 's':
+			cfg->stale = true;
+			break;
+		case 'f':
+			cfg->force = true;
+			break;
+		case 'h':
+			cfg->help = true;
+			return;
+		}
+	}
+	if (optind == argc && !cfg->stale)
+		usage_error("missing NAME");
+	cfg->names = argv + optind;
+	cfg->nnames = argc - optind;
 }
 
 /* Remove one name if it is a segment; 0 or 1 for the exit status. */
@@ -82,51 +119,47 @@ static int collect_stale(const char *name, const struct shmseg_stat *st,
 	return s->names[s->n++] ? 0 : -ENOMEM;
 }
 
-int cmd_rm(int argc, char **argv)
+/* Remove every stale segment; 0 or 1 for the exit status. */
+static int rm_stale(void)
 {
-	static const struct option opts[] = {
-		{ "stale", no_argument, NULL, 's' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool stale = false, force = false;
 	struct stale s = { 0 };
-	int opt, ret = 0;
+	int ret = 0, err = shmseg_list(collect_stale, &s);
 	size_t i;
 
-	while ((opt = next_option(argc, argv, ":sfh", opts)) != -1) {
-		switch (opt) {
-		case 's': stale = true; break;
-		case 'f': force = true; break;
-		case 'h': usage(); return 0;
-		}
+	if (err) {
+		warn_err(NULL, err);
+		ret = 1;
 	}
-	if (optind == argc && !stale)
-		usage_error("missing NAME");
-	/* Keep going across operands; the status says if any failed. */
-	for (i = (size_t)optind; i < (size_t)argc; i++)
-		ret |= rm_one(argv[i], force);
-	if (stale) {
-		int err = shmseg_list(collect_stale, &s);
-
-		if (err) {
-			warn_err(NULL, err);
+	/* Stale was decided a moment ago: each is removed only if its name
+	 * still holds that segment, still stale. One that went or changed
+	 * meanwhile is no longer ours to remove. */
+	for (i = 0; i < s.n; i++) {
+		err = shmseg_unlink_if(s.names[i], &s.st[i]);
+		if (err && err != -ENOENT && err != -ECANCELED) {
+			warn_err(s.names[i], err);
 			ret = 1;
 		}
-		/* Stale was decided a moment ago: each is removed only if
-		 * its name still holds that segment, still stale. One that
-		 * went or changed meanwhile is no longer ours to remove. */
-		for (i = 0; i < s.n; i++) {
-			err = shmseg_unlink_if(s.names[i], &s.st[i]);
-			if (err && err != -ENOENT && err != -ECANCELED) {
-				warn_err(s.names[i], err);
-				ret = 1;
-			}
-			free(s.names[i]);
-		}
-		free(s.names);
-		free(s.st);
+		free(s.names[i]);
 	}
+	free(s.names);
+	free(s.st);
+	return ret;
+}
+
+int cmd_rm(int argc, char **argv)
+{
+	struct config cfg = { 0 };
+	int ret = 0, i;
+
+	parse_options(argc, argv, &cfg);
+	if (cfg.help) {
+		usage();
+		return 0;
+	}
+	/* Keep going across operands; the status says if any failed. */
+	for (i = 0; i < cfg.nnames; i++)
+		ret |= rm_one(cfg.names[i], cfg.force);
+	if (cfg.stale)
+		ret |= rm_stale();
 	return ret;
 }

@@ -4,7 +4,14 @@
 
 #include "common.h"
 
-static void usage_wait(void)
+struct config {
+	const char *name;
+	int ms;			/* --timeout, or -1: never */
+	uid_t owner;		/* --owner, or ANY_OWNER */
+	bool help;		/* -h: the usage, nothing else */
+};
+
+static void usage(void)
 {
 	printf("usage: shmctl wait NAME [--timeout SECONDS] [--owner USER]\n\n"
 	       "Block until segment NAME exists and is sealed. Exit status 0 "
@@ -17,7 +24,7 @@ static void usage_wait(void)
 	       "  -h, --help             this help\n");
 }
 
-int cmd_wait(int argc, char **argv)
+static void parse_options(int argc, char **argv, struct config *cfg)
 {
 	static const struct option opts[] = {
 		{ "timeout", required_argument, NULL, 't' },
@@ -25,31 +32,47 @@ int cmd_wait(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	uid_t owner = ANY_OWNER;
-	struct shmseg *seg;
-	const char *name;
-	int opt, ms = -1, err;
+	int c;
 
-	while ((opt = next_option(argc, argv, ":t:u:h", opts)) != -1) {
-		switch (opt) {
+	cfg->ms = -1;
+	cfg->owner = ANY_OWNER;
+	while ((c = next_option(argc, argv, ":t:u:h", opts)) != -1) {
+		switch (c) {
 		case 't':
-			if (parse_seconds(optarg, &ms))
+			if (parse_seconds(optarg, &cfg->ms))
 				usage_error("bad timeout '%s' (seconds)",
 					    optarg);
 			break;
-		case 'u': owner = parse_owner_or_die(optarg); break;
-		case 'h': usage_wait(); return 0;
+		case 'u':
+			cfg->owner = parse_owner_or_die(optarg);
+			break;
+		case 'h':
+			cfg->help = true;
+			return;
 		}
 	}
-	name = only_name(argc, argv);
-	err = shmseg_attach_wait(name, 0, ms, &seg);
+	cfg->name = only_name(argc, argv);
+}
+
+int cmd_wait(int argc, char **argv)
+{
+	struct config cfg = { 0 };
+	struct shmseg *seg;
+	int err;
+
+	parse_options(argc, argv, &cfg);
+	if (cfg.help) {
+		usage();
+		return 0;
+	}
+	err = shmseg_attach_wait(cfg.name, 0, cfg.ms, &seg);
 	if (err) {
-		warn_err(name, err);
+		warn_err(cfg.name, err);
 		return 1;
 	}
 	/* A sealed segment of another owner ends the wait: it is not
 	 * building, and a squatter does not give the name back by itself. */
-	if (check_held_owner(name, seg, owner))
+	if (check_held_owner(cfg.name, seg, cfg.owner))
 		return 1;
 	shmseg_detach(seg);
 	return 0;
