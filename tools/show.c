@@ -18,7 +18,7 @@ struct rows {
 	size_t n, cap;
 };
 
-static int collect(const char *name, const struct shmseg_stat *st, void *arg)
+static int add_row(const char *name, const struct shmseg_stat *st, void *arg)
 {
 	struct rows *r = arg;
 	struct row *v;
@@ -100,44 +100,15 @@ static void json_row(const struct row *r)
 	printf("}");
 }
 
-/* A cell fits a name of control characters, \ooo for each byte, and 32
- * dimensions of 20 digits and an x. */
-enum { COLS = 10, CELL = 4 * SHMSEG_NAME_MAX + 1 };
+/* ---- shmctl list ------------------------------------------------------ */
 
-/* The text cells of one row of the table, each allocated. */
-static int cells(const struct row *r, bool bytes, bool lng, char *c[COLS])
-{
-	const struct shmseg_stat *st = &r->st;
-	char b[COLS][CELL];
-	int i;
-
-	for (i = 0; i < COLS; i++)
-		b[i][0] = '\0';
-	fmt_name(r->name, b[0], CELL);
-	if (r->foreign) {
-		snprintf(b[1], CELL, "foreign");
-	} else {
-		snprintf(b[1], CELL, "%s", state_name(st->state));
-		shmseg_dtype_format(&st->layout.dtype, b[2], CELL);
-		fmt_shape(&st->layout, "x", b[3], CELL);
-		fmt_size(st->nbytes, bytes, b[4], CELL);
-		snprintf(b[5], CELL, "%04o", (unsigned)st->mode);
-		fmt_user(st->uid, b[6], CELL);
-		fmt_time(&st->created, b[7], CELL);
-		if (lng) {
-			if (st->creator_pid)
-				snprintf(b[8], CELL, "%ld",
-					 (long)st->creator_pid);
-			else
-				snprintf(b[8], CELL, "-");	/* unknown */
-			fmt_uuid(st->uuid, b[9], CELL);
-		}
-	}
-	for (i = 0; i < COLS; i++)
-		if (!(c[i] = strdup(b[i])))
-			return -1;
-	return 0;
-}
+struct list_config {
+	bool lng;		/* -l: the creator's pid and the uuid too */
+	bool json;
+	bool all;		/* objects that are not segments too */
+	bool bytes;		/* sizes exact, not in binary units */
+	bool help;		/* -h: the usage, nothing else */
+};
 
 static void usage_list(void)
 {
@@ -152,7 +123,8 @@ static void usage_list(void)
 	       "  -h, --help   this help\n");
 }
 
-int cmd_list(int argc, char **argv)
+static void parse_list_options(int argc, char **argv,
+			       struct list_config *cfg)
 {
 	static const struct option opts[] = {
 		{ "long", no_argument, NULL, 'l' },
@@ -162,82 +134,211 @@ int cmd_list(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const heads[COLS] = {
-		"NAME", "STATE", "DTYPE", "SHAPE", "SIZE", "MODE", "OWNER",
-		"CREATED", "PID", "UUID",
-	};
-	bool lng = false, json = false, all = false, bytes = false;
-	struct rows r = { 0 };
-	char *(*c)[COLS];
-	size_t w[COLS] = { 0 }, i;
-	int opt, ret, k, ncols;
+	int c;
 
-	while ((opt = next_option(argc, argv, ":ljabh", opts)) != -1) {
-		switch (opt) {
-		case 'l': lng = true; break;
-		case 'j': json = true; break;
-		case 'a': all = true; break;
-		case 'b': bytes = true; break;
-		case 'h': usage_list(); return 0;
+	while ((c = next_option(argc, argv, ":ljabh", opts)) != -1) {
+		switch (c) {
+		case 'l':
+			cfg->lng = true;
+			break;
+		case 'j':
+			cfg->json = true;
+			break;
+		case 'a':
+			cfg->all = true;
+			break;
+		case 'b':
+			cfg->bytes = true;
+			break;
+		case 'h':
+			cfg->help = true;
+			return;
 		}
 	}
 	if (optind != argc)
 		usage_error("list takes no arguments");
-	ret = shmseg_list_flags(all ? SHMSEG_LIST_ALL : 0, collect, &r);
-	if (ret) {
-		warn_obj(NULL, "%s", ret > 0 ? "out of memory" :
-			 shmseg_strerror(ret));
-		free_rows(&r);
+}
+
+/* Every segment (with all, every object) into r, sorted by name: 0, or 1
+ * after saying why not. */
+static int collect(bool all, struct rows *r)
+{
+	int err = shmseg_list_flags(all ? SHMSEG_LIST_ALL : 0, add_row, r);
+
+	if (err) {
+		warn_obj(NULL, "%s", err > 0 ? "out of memory" :
+			 shmseg_strerror(err));
 		return 1;
 	}
-	qsort(r.v, r.n, sizeof(*r.v), by_name);
-	if (json) {
-		printf("[");
-		for (i = 0; i < r.n; i++) {
-			printf(i ? ",\n " : "");
-			json_row(&r.v[i]);
+	qsort(r->v, r->n, sizeof(*r->v), by_name);
+	return 0;
+}
+
+static void print_json(const struct rows *r)
+{
+	size_t i;
+
+	printf("[");
+	for (i = 0; i < r->n; i++) {
+		printf(i ? ",\n " : "");
+		json_row(&r->v[i]);
+	}
+	printf("]\n");
+}
+
+/* A cell fits a name of control characters, \ooo for each byte, and 32
+ * dimensions of 20 digits and an x. */
+enum { COLS = 10, CELL = 4 * SHMSEG_NAME_MAX + 1 };
+
+/* The text cells of one row of the table, each allocated. */
+static int cells(const struct row *r, const struct list_config *cfg,
+		 char *c[COLS])
+{
+	const struct shmseg_stat *st = &r->st;
+	char b[COLS][CELL];
+	int i;
+
+	for (i = 0; i < COLS; i++)
+		b[i][0] = '\0';
+	fmt_name(r->name, b[0], CELL);
+	if (r->foreign) {
+		snprintf(b[1], CELL, "foreign");
+	} else {
+		snprintf(b[1], CELL, "%s", state_name(st->state));
+		shmseg_dtype_format(&st->layout.dtype, b[2], CELL);
+		fmt_shape(&st->layout, "x", b[3], CELL);
+		fmt_size(st->nbytes, cfg->bytes, b[4], CELL);
+		snprintf(b[5], CELL, "%04o", (unsigned)st->mode);
+		fmt_user(st->uid, b[6], CELL);
+		fmt_time(&st->created, b[7], CELL);
+		if (cfg->lng) {
+			if (st->creator_pid)
+				snprintf(b[8], CELL, "%ld",
+					 (long)st->creator_pid);
+			else
+				snprintf(b[8], CELL, "-");	/* unknown */
+			fmt_uuid(st->uuid, b[9], CELL);
 		}
-		printf("]\n");
-		free_rows(&r);
-		return 0;
 	}
-	ncols = lng ? COLS : COLS - 2;
-	c = calloc(r.n + 1, sizeof(*c));
-	for (k = 0; c && k < COLS; k++)
-		c[0][k] = strdup(k < ncols ? heads[k] : "");
-	for (i = 0; c && i < r.n; i++)
-		if (cells(&r.v[i], bytes, lng, c[i + 1]))
-			break;
-	if (!c || i < r.n) {
-		warn_obj(NULL, "out of memory");
-		ret = 1;
-		goto out;
-	}
-	for (i = 0; i <= r.n; i++)
-		for (k = 0; k < ncols; k++)
-			if (c[i][k] && strlen(c[i][k]) > w[k])
-				w[k] = strlen(c[i][k]);
-	for (i = 0; i <= r.n; i++) {
-		for (k = 0; k < ncols; k++) {
+	for (i = 0; i < COLS; i++)
+		if (!(c[i] = strdup(b[i])))
+			return -1;
+	return 0;
+}
+
+/* The table as text: the heads, then a row per segment. */
+struct table {
+	char *(*cell)[COLS];	/* each allocated */
+	size_t n;		/* rows, the heads' included */
+	int ncols;		/* shown: PID and UUID only with -l */
+};
+
+/* 0, or -1 when out of memory; free_table() frees what was made either
+ * way. */
+static int make_table(const struct rows *r, const struct list_config *cfg,
+		      struct table *t)
+{
+	static const char *const heads[COLS] = {
+		"NAME", "STATE", "DTYPE", "SHAPE", "SIZE", "MODE", "OWNER",
+		"CREATED", "PID", "UUID",
+	};
+	size_t i;
+	int k;
+
+	t->ncols = cfg->lng ? COLS : COLS - 2;
+	t->cell = calloc(r->n + 1, sizeof(*t->cell));
+	if (!t->cell)
+		return -1;
+	t->n = r->n + 1;
+	for (k = 0; k < COLS; k++)
+		if (!(t->cell[0][k] = strdup(k < t->ncols ? heads[k] : "")))
+			return -1;
+	for (i = 0; i < r->n; i++)
+		if (cells(&r->v[i], cfg, t->cell[i + 1]))
+			return -1;
+	return 0;
+}
+
+static void free_table(struct table *t)
+{
+	size_t i;
+	int k;
+
+	for (i = 0; i < t->n; i++)
+		for (k = 0; k < COLS; k++)
+			free(t->cell[i][k]);
+	free(t->cell);
+}
+
+/* Each column as wide as its widest cell. */
+static void put_table(const struct table *t)
+{
+	size_t w[COLS] = { 0 }, i;
+	int k;
+
+	for (i = 0; i < t->n; i++)
+		for (k = 0; k < t->ncols; k++)
+			if (strlen(t->cell[i][k]) > w[k])
+				w[k] = strlen(t->cell[i][k]);
+	for (i = 0; i < t->n; i++) {
+		for (k = 0; k < t->ncols; k++) {
 			/* SIZE is right-aligned; the last column is not
 			 * padded. */
 			if (k == 4)
-				printf("%*s", (int)w[k], c[i][k]);
-			else if (k == ncols - 1)
-				printf("%s", c[i][k]);
+				printf("%*s", (int)w[k], t->cell[i][k]);
+			else if (k == t->ncols - 1)
+				printf("%s", t->cell[i][k]);
 			else
-				printf("%-*s", (int)w[k], c[i][k]);
-			printf(k == ncols - 1 ? "\n" : "  ");
+				printf("%-*s", (int)w[k], t->cell[i][k]);
+			printf(k == t->ncols - 1 ? "\n" : "  ");
 		}
 	}
-out:
-	for (i = 0; c && i <= r.n; i++)
-		for (k = 0; k < COLS; k++)
-			free(c[i][k]);
-	free(c);
+}
+
+/* 0, or 1 after saying why not. */
+static int print_table(const struct rows *r, const struct list_config *cfg)
+{
+	struct table t = { 0 };
+	int ret = 0;
+
+	if (make_table(r, cfg, &t)) {
+		warn_obj(NULL, "out of memory");
+		ret = 1;
+	} else {
+		put_table(&t);
+	}
+	free_table(&t);
+	return ret;
+}
+
+int cmd_list(int argc, char **argv)
+{
+	struct list_config cfg = { 0 };
+	struct rows r = { 0 };
+	int ret;
+
+	parse_list_options(argc, argv, &cfg);
+	if (cfg.help) {
+		usage_list();
+		return 0;
+	}
+	ret = collect(cfg.all, &r);
+	if (!ret && cfg.json)
+		print_json(&r);
+	else if (!ret)
+		ret = print_table(&r, &cfg);
 	free_rows(&r);
 	return ret;
 }
+
+/* ---- shmctl info ------------------------------------------------------ */
+
+struct info_config {
+	const char *name;
+	uid_t owner;		/* --owner, or ANY_OWNER */
+	bool json;
+	bool help;		/* -h: the usage, nothing else */
+};
 
 static void usage_info(void)
 {
@@ -248,7 +349,8 @@ static void usage_info(void)
 	       "  -h, --help        this help\n");
 }
 
-int cmd_info(int argc, char **argv)
+static void parse_info_options(int argc, char **argv,
+			       struct info_config *cfg)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
@@ -256,21 +358,76 @@ int cmd_info(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct row r = { 0 };
-	char dt[SHMSEG_DTYPE_STRLEN], buf[64], shown[4 * SHMSEG_NAME_MAX + 8];
-	uid_t owner = ANY_OWNER;
-	bool json = false;
-	uint32_t i;
-	int opt, err;
+	int c;
 
-	while ((opt = next_option(argc, argv, ":ju:h", opts)) != -1) {
-		switch (opt) {
-		case 'j': json = true; break;
-		case 'u': owner = parse_owner_or_die(optarg); break;
-		case 'h': usage_info(); return 0;
+	cfg->owner = ANY_OWNER;
+	while ((c = next_option(argc, argv, ":ju:h", opts)) != -1) {
+		switch (c) {
+		case 'j':
+			cfg->json = true;
+			break;
+		case 'u':
+			cfg->owner = parse_owner_or_die(optarg);
+			break;
+		case 'h':
+			cfg->help = true;
+			return;
 		}
 	}
-	r.name = only_name(argc, argv);
+	cfg->name = only_name(argc, argv);
+}
+
+/* The header, a field a line. */
+static void print_info(const struct row *r)
+{
+	const struct shmseg_stat *st = &r->st;
+	char dt[SHMSEG_DTYPE_STRLEN], buf[64], shown[4 * SHMSEG_NAME_MAX + 8];
+	uint32_t i;
+
+	shmseg_dtype_format(&st->layout.dtype, dt, sizeof(dt));
+	fmt_name(r->name, shown, sizeof(shown));
+	printf("name:         %s\n", shown);
+	fmt_uuid(st->uuid, buf, sizeof(buf));
+	printf("uuid:         %s\n", buf);
+	printf("state:        %s\n", state_name(st->state));
+	printf("dtype:        %s\n", dt);
+	/* Printed as it goes: 32 dimensions do not fit a small buffer. */
+	printf("shape:        (");
+	for (i = 0; i < st->layout.ndim; i++)
+		printf("%s%" PRIu64, i ? ", " : "", st->layout.shape[i]);
+	printf("%s)\nstrides:      (", st->layout.ndim == 1 ? "," : "");
+	for (i = 0; i < st->layout.ndim; i++)
+		printf("%s%" PRId64, i ? ", " : "", st->layout.strides[i]);
+	printf("%s)\n", st->layout.ndim == 1 ? "," : "");
+	printf("order:        %s\n", order_name(&st->layout));
+	printf("nbytes:       %" PRIu64 "\n", st->nbytes);
+	printf("data offset:  %" PRIu64 "\n", st->size - st->nbytes);
+	printf("size:         %" PRIu64 "\n", st->size);
+	if (st->creator_pid)
+		printf("creator pid:  %ld\n", (long)st->creator_pid);
+	else
+		printf("creator pid:  unknown\n");
+	fmt_time(&st->created, buf, sizeof(buf));
+	printf("created:      %s\n", buf);
+	printf("mode:         %04o\n", (unsigned)st->mode);
+	fmt_user(st->uid, buf, sizeof(buf));
+	printf("owner:        %s\n", buf);
+	fmt_group(st->gid, buf, sizeof(buf));
+	printf("group:        %s\n", buf);
+}
+
+int cmd_info(int argc, char **argv)
+{
+	struct info_config cfg = { 0 };
+	struct row r = { 0 };
+	int err;
+
+	parse_info_options(argc, argv, &cfg);
+	if (cfg.help) {
+		usage_info();
+		return 0;
+	}
+	r.name = cfg.name;
 	err = shmseg_stat(r.name, &r.st);
 	if (err) {
 		warn_err(r.name, err);
@@ -278,42 +435,13 @@ int cmd_info(int argc, char **argv)
 	}
 	/* The stat printed below: a second look by name could find another
 	 * object. */
-	if (check_owner(r.name, &r.st, owner))
+	if (check_owner(r.name, &r.st, cfg.owner))
 		return 1;
-	if (json) {
+	if (cfg.json) {
 		json_row(&r);
 		printf("\n");
-		return 0;
+	} else {
+		print_info(&r);
 	}
-	shmseg_dtype_format(&r.st.layout.dtype, dt, sizeof(dt));
-	fmt_name(r.name, shown, sizeof(shown));
-	printf("name:         %s\n", shown);
-	fmt_uuid(r.st.uuid, buf, sizeof(buf));
-	printf("uuid:         %s\n", buf);
-	printf("state:        %s\n", state_name(r.st.state));
-	printf("dtype:        %s\n", dt);
-	/* Printed as it goes: 32 dimensions do not fit a small buffer. */
-	printf("shape:        (");
-	for (i = 0; i < r.st.layout.ndim; i++)
-		printf("%s%" PRIu64, i ? ", " : "", r.st.layout.shape[i]);
-	printf("%s)\nstrides:      (", r.st.layout.ndim == 1 ? "," : "");
-	for (i = 0; i < r.st.layout.ndim; i++)
-		printf("%s%" PRId64, i ? ", " : "", r.st.layout.strides[i]);
-	printf("%s)\n", r.st.layout.ndim == 1 ? "," : "");
-	printf("order:        %s\n", order_name(&r.st.layout));
-	printf("nbytes:       %" PRIu64 "\n", r.st.nbytes);
-	printf("data offset:  %" PRIu64 "\n", r.st.size - r.st.nbytes);
-	printf("size:         %" PRIu64 "\n", r.st.size);
-	if (r.st.creator_pid)
-		printf("creator pid:  %ld\n", (long)r.st.creator_pid);
-	else
-		printf("creator pid:  unknown\n");
-	fmt_time(&r.st.created, buf, sizeof(buf));
-	printf("created:      %s\n", buf);
-	printf("mode:         %04o\n", (unsigned)r.st.mode);
-	fmt_user(r.st.uid, buf, sizeof(buf));
-	printf("owner:        %s\n", buf);
-	fmt_group(r.st.gid, buf, sizeof(buf));
-	printf("group:        %s\n", buf);
 	return 0;
 }
