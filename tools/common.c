@@ -69,7 +69,7 @@ void usage_error(const char *fmt, ...)
 }
 
 int next_option(int argc, char **argv, const char *shortopts,
-		const struct option *longopts)
+		const struct option *longopts, bool *help)
 {
 	int c;
 
@@ -79,6 +79,10 @@ int next_option(int argc, char **argv, const char *shortopts,
 		usage_error("option '%s' needs an argument", argv[optind - 1]);
 	if (c == '?')
 		usage_error("bad option '%s'", argv[optind - 1]);
+	if (c == 'h') {
+		*help = true;
+		return -1;
+	}
 	return c;
 }
 

@@ -26,9 +26,10 @@ _Noreturn void usage_error(const char *fmt, ...)
 
 struct option;
 /* getopt_long(), where a bad option or a missing argument (shortopts
- * starts with ':') is a usage error with our own message. */
+ * starts with ':') is a usage error with our own message, and 'h' (-h,
+ * --help) ends the options: -1, with *help set, whatever follows. */
 int next_option(int argc, char **argv, const char *shortopts,
-		const struct option *longopts);
+		const struct option *longopts, bool *help);
 /* The single NAME operand after the options, or a usage error. */
 const char *only_name(int argc, char **argv);
 

@@ -53,7 +53,8 @@ static void parse_options(int argc, char **argv, struct config *cfg)
 	int c;
 
 	cfg->mode = 0600;
-	while ((c = next_option(argc, argv, ":f:r:t:s:o:m:h", opts)) != -1) {
+	while ((c = next_option(argc, argv, ":f:r:t:s:o:m:h", opts,
+				&cfg->help)) != -1) {
 		switch (c) {
 		case 'f':
 			cfg->from = optarg;
@@ -80,11 +81,10 @@ static void parse_options(int argc, char **argv, struct config *cfg)
 				usage_error("bad mode '%s' (octal, at most 0777)",
 					    optarg);
 			break;
-		case 'h':
-			cfg->help = true;
-			return;
 		}
 	}
+	if (cfg->help)
+		return;
 	cfg->name = only_name(argc, argv);
 	if (!cfg->from == !cfg->raw)
 		usage_error("give one of --from and --raw");

@@ -52,7 +52,8 @@ static void parse_options(int argc, char **argv, struct config *cfg)
 
 	cfg->out = "-";
 	cfg->owner = ANY_OWNER;
-	while ((c = next_option(argc, argv, ":o:u:h", opts)) != -1) {
+	while ((c = next_option(argc, argv, ":o:u:h", opts,
+				&cfg->help)) != -1) {
 		switch (c) {
 		case 'o':
 			cfg->out = optarg;
@@ -60,11 +61,10 @@ static void parse_options(int argc, char **argv, struct config *cfg)
 		case 'u':
 			cfg->owner = parse_owner_or_die(optarg);
 			break;
-		case 'h':
-			cfg->help = true;
-			return;
 		}
 	}
+	if (cfg->help)
+		return;
 	cfg->name = only_name(argc, argv);
 }
 

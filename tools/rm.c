@@ -38,7 +38,7 @@ static void parse_options(int argc, char **argv, struct config *cfg)
 	};
 	int c;
 
-	while ((c = next_option(argc, argv, ":sfh", opts)) != -1) {
+	while ((c = next_option(argc, argv, ":sfh", opts, &cfg->help)) != -1) {
 		switch (c) {
 		case 's':
 			cfg->stale = true;
@@ -46,11 +46,10 @@ static void parse_options(int argc, char **argv, struct config *cfg)
 		case 'f':
 			cfg->force = true;
 			break;
-		case 'h':
-			cfg->help = true;
-			return;
 		}
 	}
+	if (cfg->help)
+		return;
 	if (optind == argc && !cfg->stale)
 		usage_error("missing NAME");
 	cfg->names = argv + optind;

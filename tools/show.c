@@ -136,7 +136,8 @@ static void parse_list_options(int argc, char **argv,
 	};
 	int c;
 
-	while ((c = next_option(argc, argv, ":ljabh", opts)) != -1) {
+	while ((c = next_option(argc, argv, ":ljabh", opts,
+				&cfg->help)) != -1) {
 		switch (c) {
 		case 'l':
 			cfg->lng = true;
@@ -150,11 +151,10 @@ static void parse_list_options(int argc, char **argv,
 		case 'b':
 			cfg->bytes = true;
 			break;
-		case 'h':
-			cfg->help = true;
-			return;
 		}
 	}
+	if (cfg->help)
+		return;
 	if (optind != argc)
 		usage_error("list takes no arguments");
 }
@@ -361,7 +361,7 @@ static void parse_info_options(int argc, char **argv,
 	int c;
 
 	cfg->owner = ANY_OWNER;
-	while ((c = next_option(argc, argv, ":ju:h", opts)) != -1) {
+	while ((c = next_option(argc, argv, ":ju:h", opts, &cfg->help)) != -1) {
 		switch (c) {
 		case 'j':
 			cfg->json = true;
@@ -369,11 +369,10 @@ static void parse_info_options(int argc, char **argv,
 		case 'u':
 			cfg->owner = parse_owner_or_die(optarg);
 			break;
-		case 'h':
-			cfg->help = true;
-			return;
 		}
 	}
+	if (cfg->help)
+		return;
 	cfg->name = only_name(argc, argv);
 }
 

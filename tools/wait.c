@@ -36,7 +36,8 @@ static void parse_options(int argc, char **argv, struct config *cfg)
 
 	cfg->ms = -1;
 	cfg->owner = ANY_OWNER;
-	while ((c = next_option(argc, argv, ":t:u:h", opts)) != -1) {
+	while ((c = next_option(argc, argv, ":t:u:h", opts,
+				&cfg->help)) != -1) {
 		switch (c) {
 		case 't':
 			if (parse_seconds(optarg, &cfg->ms))
@@ -46,11 +47,10 @@ static void parse_options(int argc, char **argv, struct config *cfg)
 		case 'u':
 			cfg->owner = parse_owner_or_die(optarg);
 			break;
-		case 'h':
-			cfg->help = true;
-			return;
 		}
 	}
+	if (cfg->help)
+		return;
 	cfg->name = only_name(argc, argv);
 }
 
