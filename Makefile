@@ -152,16 +152,16 @@ deps:
 # make check treats every compiler warning as an error, and any finding of
 # make lint as a failure.
 check: deps
-	$(Q)$(MAKE) --no-print-directory lint LINT_OPTIONAL=1
+	$(Q)$(MAKE) --no-print-directory lint LINT_OPTIONAL=1 WERROR=-Werror
 	$(Q)$(MAKE) --no-print-directory check-tests WERROR=-Werror
-	$(Q)$(MAKE) --no-print-directory check-tests B=build/asan WERROR=-Werror \
+	$(Q)$(MAKE) --no-print-directory check-tests B=$(B)/asan WERROR=-Werror \
 		SH_TESTS="test_numpy.sh test_shmctl.sh test_edges.sh" \
 		OPT="-O1 -g -fno-omit-frame-pointer" \
 		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 	$(Q)$(MAKE) --no-print-directory check-valgrind
 	$(Q)$(MAKE) --no-print-directory fuzz-regress
-	@cat build/test-counts build/asan/test-counts build/valgrind-counts \
-		build/fuzz-counts | awk \
+	@cat $(B)/test-counts $(B)/asan/test-counts $(B)/valgrind-counts \
+		$(B)/fuzz-counts | awk \
 		'{ p += $$1; f += $$2; s += $$3 } \
 		 END { printf "total: %d passed, %d failed, %d skipped\n", p, f, s }'
 
@@ -176,7 +176,7 @@ VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full \
 	    --errors-for-leak-kinds=definite
 
 check-valgrind: all $(TEST_BINS)
-	$(Q)B=$(B) SH_TESTS= COUNTS=build/valgrind-counts WRAP="$(VALGRIND)" \
+	$(Q)B=$(B) SH_TESTS= COUNTS=$(B)/valgrind-counts WRAP="$(VALGRIND)" \
 		sh test/run.sh $(UNIT_TESTS)
 
 include test/fuzz/fuzz.mk
@@ -213,9 +213,10 @@ demo:
 
 # ---- install -----------------------------------------------------------
 
-MAN3 := $(wildcard man/*.3)
-MAN1 := $(wildcard man/*.1)
-MAN5 := $(wildcard man/*.5)
+# Every page goes to the directory of its section; a page that is a
+# symbolic link in man/ (another name on a shared page) is installed as the
+# same link, not as a copy.
+MAN_PAGES := $(wildcard man/*.[135])
 
 install: all
 	install -D -m 0755 $(B)/shmctl $(DESTDIR)$(BINDIR)/shmctl
@@ -225,28 +226,22 @@ install: all
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libshmseg.so
 	install -D -m 0644 $(STLIB) $(DESTDIR)$(LIBDIR)/libshmseg.a
 	install -D -m 0644 $(B)/shmseg.pc $(DESTDIR)$(PKGCONFIGDIR)/shmseg.pc
-	install -d $(DESTDIR)$(MANDIR)/man3
-	for f in $(MAN3); do \
-		if [ -L $$f ]; then \
-			ln -sf $$(readlink $$f) $(DESTDIR)$(MANDIR)/man3/$${f#man/}; \
-		else \
-			install -D -m 0644 $$f $(DESTDIR)$(MANDIR)/man3/$${f#man/}; \
-		fi; done
-	for f in $(MAN5); do \
-		install -D -m 0644 $$f $(DESTDIR)$(MANDIR)/man5/$${f#man/}; done
-	for f in $(MAN1); do \
-		install -D -m 0644 $$f $(DESTDIR)$(MANDIR)/man1/$${f#man/}; done
+	for f in $(MAN_PAGES); do \
+		d=$(DESTDIR)$(MANDIR)/man$${f##*.}; \
+		install -d $$d; \
+		if [ -L $$f ]; then ln -sf $$(readlink $$f) $$d/$${f#man/}; \
+		else install -m 0644 $$f $$d/$${f#man/}; fi; \
+	done
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/shmctl $(DESTDIR)$(INCLUDEDIR)/shmseg.h \
 	      $(DESTDIR)$(LIBDIR)/libshmseg.so* $(DESTDIR)$(LIBDIR)/libshmseg.a \
 	      $(DESTDIR)$(PKGCONFIGDIR)/shmseg.pc
-	for f in $(MAN3); do rm -f $(DESTDIR)$(MANDIR)/man3/$${f#man/}; done
-	for f in $(MAN5); do rm -f $(DESTDIR)$(MANDIR)/man5/$${f#man/}; done
-	for f in $(MAN1); do rm -f $(DESTDIR)$(MANDIR)/man1/$${f#man/}; done
+	for f in $(MAN_PAGES); do \
+		rm -f $(DESTDIR)$(MANDIR)/man$${f##*.}/$${f#man/}; done
 
 clean:
-	rm -rf build
+	rm -rf $(B)
 
 .PHONY: all deps check check-tests check-valgrind bench demo install uninstall clean FORCE
 .DELETE_ON_ERROR:

@@ -38,6 +38,24 @@ static void usage(void)
 	       "  -h, --help        this help\n");
 }
 
+/* The two sources and the options that go with each. */
+static void check_sources(struct config *cfg)
+{
+	if (!cfg->from == !cfg->raw)
+		usage_error("give one of --from and --raw");
+	if (cfg->from && (cfg->dtype || cfg->shape))
+		usage_error("--dtype and --shape go with --raw; a .npy file "
+			    "has its own");
+	if (cfg->raw && (!cfg->dtype || !cfg->shape))
+		usage_error("--raw needs --dtype and --shape");
+	if (cfg->from && cfg->order)
+		usage_error("--order goes with --raw; a .npy file has its own");
+	if (cfg->raw && shmseg_dtype_parse(cfg->dtype, &cfg->layout.dtype))
+		usage_error("bad dtype '%s'", cfg->dtype);
+	if (cfg->raw && parse_shape(cfg->shape, &cfg->layout))
+		usage_error("bad shape '%s' (like 1000x3)", cfg->shape);
+}
+
 static void parse_options(int argc, char **argv, struct config *cfg)
 {
 	static const struct option opts[] = {
@@ -86,19 +104,7 @@ static void parse_options(int argc, char **argv, struct config *cfg)
 	if (cfg->help)
 		return;
 	cfg->name = only_name(argc, argv);
-	if (!cfg->from == !cfg->raw)
-		usage_error("give one of --from and --raw");
-	if (cfg->from && (cfg->dtype || cfg->shape))
-		usage_error("--dtype and --shape go with --raw; a .npy file "
-			    "has its own");
-	if (cfg->raw && (!cfg->dtype || !cfg->shape))
-		usage_error("--raw needs --dtype and --shape");
-	if (cfg->from && cfg->order)
-		usage_error("--order goes with --raw; a .npy file has its own");
-	if (cfg->raw && shmseg_dtype_parse(cfg->dtype, &cfg->layout.dtype))
-		usage_error("bad dtype '%s'", cfg->dtype);
-	if (cfg->raw && parse_shape(cfg->shape, &cfg->layout))
-		usage_error("bad shape '%s' (like 1000x3)", cfg->shape);
+	check_sources(cfg);
 }
 
 static int open_input(const char *name, const char *path)
