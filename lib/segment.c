@@ -33,6 +33,35 @@ struct shmseg {
 #define CREATE_FLAGS (SHMSEG_FORTRAN | SHMSEG_SPARSE | SHMSEG_HIDDEN)
 #define ATTACH_FLAGS (SHMSEG_RDWR | SHMSEG_POPULATE)
 
+/* A new handle for the segment name, with its path ("/name"); nothing
+ * mapped or open yet. */
+static int new_handle(const char *name, char path[NAME_BUF],
+		      struct shmseg **segp)
+{
+	int ret = name_normalize(name, path);
+
+	if (ret)
+		return ret;
+	*segp = calloc(1, sizeof(**segp));
+	if (!*segp)
+		return -ENOMEM;
+	(*segp)->fd = -1;
+	return 0;
+}
+
+/* Unmap, close and free what a handle holds, as far as it got. */
+static int release(struct shmseg *seg)
+{
+	int ret = 0;
+
+	if (seg->base && munmap(seg->base, seg->size) < 0)
+		ret = neg_errno();
+	if (seg->fd >= 0)
+		close(seg->fd);
+	free(seg);
+	return ret;
+}
+
 static uint32_t *state_word(const struct shmseg *seg)
 {
 	return (uint32_t *)(void *)(seg->base + HDR_STATE_OFF);
@@ -342,16 +371,6 @@ static int build_object(struct shmseg *seg, const char *path, int flags,
 	return ret ? ret : map(seg, 0);
 }
 
-static void undo_create(struct shmseg *seg, const char *path, bool by_name)
-{
-	if (seg->base)
-		munmap(seg->base, seg->size);
-	if (by_name)
-		shm_unlink(path);
-	if (seg->fd >= 0)
-		close(seg->fd);
-	free(seg);
-}
 
 EXPORT int shmseg_create(const char *name, const struct shmseg_layout *layout,
 			 int flags, mode_t mode, struct shmseg **segp)
@@ -363,13 +382,9 @@ EXPORT int shmseg_create(const char *name, const struct shmseg_layout *layout,
 
 	if (!layout || !segp || (flags & ~CREATE_FLAGS) || (mode & ~0777u))
 		return -EINVAL;
-	ret = name_normalize(name, path);
+	ret = new_handle(name, path, &seg);
 	if (ret)
 		return ret;
-	seg = calloc(1, sizeof(*seg));
-	if (!seg)
-		return -ENOMEM;
-	seg->fd = -1;
 	seg->writable = true;
 	ret = new_header(&seg->hdr, layout, flags & SHMSEG_FORTRAN);
 	/* Past RLIMIT_FSIZE, sizing the object would raise SIGXFSZ, which
@@ -393,7 +408,9 @@ EXPORT int shmseg_create(const char *name, const struct shmseg_layout *layout,
 		ret = os_publish(seg->fd, path);
 	}
 	if (ret) {
-		undo_create(seg, path, by_name);
+		if (by_name)
+			shm_unlink(path);
+		release(seg);
 		return ret;
 	}
 	seg->uid = geteuid();
@@ -516,7 +533,7 @@ static int open_object(const char *path, bool rdwr)
 static int why_not_writable(const char *path)
 {
 	struct stat sb;
-	struct hdr h;
+	struct hdr h = { .sealed = false };	/* analyzer: see seg_stat_fd() */
 	int fd = open_object(path, false), ret = -EACCES;
 
 	if (fd < 0)
@@ -527,77 +544,77 @@ static int why_not_writable(const char *path)
 	return ret;
 }
 
-EXPORT int shmseg_attach(const char *name, int flags, struct shmseg **segp)
+/* Open "/name" at path for seg and check what is there: a segment, in the
+ * state the handle is for (sealed to read, building to write). */
+static int open_segment(struct shmseg *seg, const char *path)
 {
-	char path[NAME_BUF];
-	struct shmseg *seg;
 	struct stat sb;
-	bool rdwr = flags & SHMSEG_RDWR;
 	int ret;
 
-	if (!segp || (flags & ~ATTACH_FLAGS))
-		return -EINVAL;
-	ret = name_normalize(name, path);
-	if (ret)
-		return ret;
-	seg = calloc(1, sizeof(*seg));
-	if (!seg)
-		return -ENOMEM;
-	seg->writable = rdwr;
-	seg->fd = open_object(path, rdwr);
+	seg->fd = open_object(path, seg->writable);
 	if (seg->fd < 0) {
-		ret = seg->fd == -EACCES && rdwr ? why_not_writable(path) :
-						   seg->fd;
-		goto err_free;
+		ret = seg->fd == -EACCES && seg->writable ?
+			why_not_writable(path) : seg->fd;
+		seg->fd = -1;
+		return ret;
 	}
 	ret = load_header(seg->fd, &sb, &seg->hdr, false);
 	if (ret)
-		goto err_close;
-	if (rdwr && seg->hdr.sealed) {
-		ret = -EPERM;
-		goto err_close;
-	}
-	if (!rdwr && !seg->hdr.sealed) {
-		ret = -EAGAIN;
-		goto err_close;
-	}
+		return ret;
+	if (seg->writable && seg->hdr.sealed)
+		return -EPERM;
+	if (!seg->writable && !seg->hdr.sealed)
+		return -EAGAIN;
 	seg->size = (size_t)sb.st_size;
 	seg->uid = sb.st_uid;
 	seg->gid = sb.st_gid;
 	seg->mode = sb.st_mode & 07777;
-	ret = map(seg, flags);
-	if (ret)
-		goto err_close;
-	if (rdwr) {
-		/* Sealed between the header read and the mapping: a writer
-		 * must not get in after the seal. Read through the mapping,
-		 * pairing with the seal's release. */
-		if (__atomic_load_n(state_word(seg), __ATOMIC_ACQUIRE) !=
-		    state_value(HDR_STATE_BUILDING)) {
-			ret = -EPERM;
-			goto err_unmap;
-		}
-		/* A writer may seal: while it holds its handle, the segment
-		 * is not stale. */
-		ret = os_hold(seg->fd);
-		if (ret)
-			goto err_unmap;
-	} else {
-		/* A reader needs no descriptor: the mapping holds the
-		 * object. */
+	return 0;
+}
+
+/* Once mapped: a reader needs no descriptor, since the mapping holds the
+ * object; a writer keeps it, to mark the segment as held. */
+static int settle(struct shmseg *seg)
+{
+	if (!seg->writable) {
 		close(seg->fd);
 		seg->fd = -1;
+		return 0;
+	}
+	/* Sealed between the header read and the mapping: a writer must not
+	 * get in after the seal. Read through the mapping, pairing with the
+	 * seal's release. */
+	if (__atomic_load_n(state_word(seg), __ATOMIC_ACQUIRE) !=
+	    state_value(HDR_STATE_BUILDING))
+		return -EPERM;
+	/* A writer may seal: while it holds its handle, the segment is not
+	 * stale. */
+	return os_hold(seg->fd);
+}
+
+EXPORT int shmseg_attach(const char *name, int flags, struct shmseg **segp)
+{
+	char path[NAME_BUF];
+	struct shmseg *seg;
+	int ret;
+
+	if (!segp || (flags & ~ATTACH_FLAGS))
+		return -EINVAL;
+	ret = new_handle(name, path, &seg);
+	if (ret)
+		return ret;
+	seg->writable = flags & SHMSEG_RDWR;
+	ret = open_segment(seg, path);
+	if (!ret)
+		ret = map(seg, flags);
+	if (!ret)
+		ret = settle(seg);
+	if (ret) {
+		release(seg);
+		return ret;
 	}
 	*segp = seg;
 	return 0;
-
-err_unmap:
-	munmap(seg->base, seg->size);
-err_close:
-	close(seg->fd);
-err_free:
-	free(seg);
-	return ret;
 }
 
 static int64_t now_ms(void)
@@ -638,16 +655,7 @@ EXPORT int shmseg_attach_wait(const char *name, int flags, int timeout_ms,
 
 EXPORT int shmseg_detach(struct shmseg *seg)
 {
-	int ret = 0;
-
-	if (!seg)
-		return 0;
-	if (munmap(seg->base, seg->size) < 0)
-		ret = neg_errno();
-	if (seg->fd >= 0)
-		close(seg->fd);
-	free(seg);
-	return ret;
+	return seg ? release(seg) : 0;
 }
 
 EXPORT int shmseg_unlink(const char *name)
