@@ -75,10 +75,11 @@ static int read_npy_header(int fd, struct npy_hdr *h, const struct why *w)
 	return ret ? blame_input(w, ret == -ENODATA ? -EILSEQ : ret, NULL) : 0;
 }
 
-/* Undo a create that failed later: the name is removed only if it holds
- * this segment, which one that never got its name (hidden until a seal
- * that did not come) it does not; shmseg_unlink_if() touches nothing
- * else. Detached, a nameless segment leaves nothing. */
+/* Undo a create that failed later. A segment that never got its name
+ * (hidden until a seal that did not come) is only detached, and the
+ * kernel frees it. Where the platform could not hide it, its name is
+ * removed too, but only while the name still holds this very segment:
+ * shmseg_unlink_if() touches nothing else. */
 static void discard(const char *name, struct shmseg *seg)
 {
 	struct shmseg_stat mine;

@@ -126,6 +126,10 @@ pad=$(( 128 - 10 - ${#dict} - 1 ))
 } >"$NPY"
 cat "$NPY" >/dev/null
 fi
+RAW=$T/in.raw
+if want 2; then
+	tail -c +129 "$NPY" >"$RAW"	# the same data, without its header
+fi
 
 if want 2; then
 echo
@@ -133,6 +137,11 @@ echo "== 2. load: .npy file (in the page cache) -> sealed segment (10 rounds, ro
 run_load() {
 	secs "$B/shmctl" create "${P}load" --from "$NPY" >>"$T/load"
 	rm -f "/dev/shm/${P}load"
+}
+run_raw() {
+	secs "$B/shmctl" create "${P}raw" --dtype '<f8' --shape "$N" \
+		--raw "$RAW" >>"$T/raw"
+	rm -f "/dev/shm/${P}raw"
 }
 run_lib() { "$B/bench/bench_load" "$NPY" "${P}lib" >>"$T/lib" || exit 1; }
 run_wfl() { "$B/bench/bench_load" floor "$NPY" "${P}wfl" >>"$T/wfl" || exit 1; }
@@ -143,14 +152,16 @@ run_cp() {
 run_pyr() { "$PY" test/bench/py_load.py "$NPY" "${P}py" readinto >>"$T/pyr" || exit 1; }
 run_pyn() { "$PY" test/bench/py_load.py "$NPY" "${P}py" numpy >>"$T/pyn" || exit 1; }
 : >"$T/load"; : >"$T/lib"; : >"$T/cp"; : >"$T/pyr"; : >"$T/pyn"; : >"$T/wfl"
+: >"$T/raw"
 if [ $havepy = 1 ]; then
-	rotate 10 load lib cp wfl pyr pyn
+	rotate 10 load raw lib cp wfl pyr pyn
 else
-	rotate 10 load lib cp wfl
+	rotate 10 load raw lib cp wfl
 fi
 stats wfl "floor: write a cached buffer"
 stats cp "cp file.npy /dev/shm/x"
 stats load "shmctl create --from"
+stats raw "shmctl create --raw"
 stats lib "shmseg_npy_import()"
 ratio=$(awk -v a="$(median cp)" -v b="$(median load)" 'BEGIN { printf "%.2f", a / b }')
 echo "target load >= 1.3x cp throughput: $(awk -v r="$ratio" 'BEGIN { print (r >= 1.3) ? "met" : "MISSED" }') (${ratio}x by median; $(awk -v a="$(vmin cp)" -v b="$(vmin load)" 'BEGIN { printf "%.2f", a / b }')x by minimum)"
