@@ -44,10 +44,9 @@ OS_SRC := lib/os_posix.c
 endif
 
 # By layer, as lib/internal.h draws them: the pure modules first.
-PURE_SRCS := lib/name.c lib/dtype.c lib/error.c lib/layout.c lib/npy.c \
-	     lib/header.c
-LIB_SRCS := $(PURE_SRCS) lib/io.c $(OS_SRC) lib/copy.c lib/segment.c \
-	    lib/list.c lib/import.c lib/export.c
+PURE_SRCS := lib/name.c lib/dtype.c lib/layout.c lib/npy.c lib/header.c
+LIB_SRCS := $(PURE_SRCS) lib/io.c $(OS_SRC) lib/copy.c lib/error.c \
+	    lib/segment.c lib/list.c lib/import.c lib/export.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
 SONAME   := libshmseg.so.$(SOVERSION)
 SHLIB    := $(B)/libshmseg.so.$(VERSION)

@@ -13,14 +13,14 @@
 #include "os.h"
 
 /* One part of a copy: bytes [from, to) of the copy, at fd offset at + from
- * with pread/pwrite, or in sequence with read/write when at is -1. Into an
- * object, they go to obj at obj_at + from; out of memory, they come from
- * data + from. */
+ * with pread/pwrite, or in sequence with read/write when at is -1. Copied
+ * into an object, they go to obj at obj_at + from; copied out of a
+ * mapping, they come from data + from. */
 struct part {
 	const unsigned char *data;
 	int *failed;		/* shared by the parts: stop early */
 	uint64_t from, to;
-	uint64_t done;		/* bytes copied */
+	uint64_t ended_at;	/* where fd ended, if it did */
 	off_t at;
 	off_t obj_at;
 	int fd;
@@ -31,9 +31,12 @@ struct part {
 
 #define PART_CHUNK ((size_t)1 << 20)
 
+/* Whether this part is to stop: it failed, or the other did. The end of
+ * the input met by the upper part does not stop the lower one, which
+ * finds where it really ends if that is below. */
 static bool stopped(struct part *p)
 {
-	if (p->ret)
+	if (p->ret && !(p->ret == -ENODATA && p->from > 0))
 		__atomic_store_n(p->failed, 1, __ATOMIC_RELAXED);
 	return p->ret || __atomic_load_n(p->failed, __ATOMIC_RELAXED);
 }
@@ -52,24 +55,27 @@ static void *fill_part(void *arg)
 
 	f->ret = buf ? 0 : -ENOMEM;
 	while (at < f->to && !stopped(f)) {
-		int64_t n = io_read(f->fd, buf, chunk(f, at),
+		size_t want = chunk(f, at);
+		int64_t n = io_read(f->fd, buf, want,
 				    f->at < 0 ? -1 : f->at + (off_t)at);
 
 		if (n <= 0) {
 			f->ret = n < 0 ? (int)n : -ENODATA;
 			f->read_failed = true;
-			break;
+		} else {
+			f->ret = io_write(f->obj, buf, (size_t)n,
+					  f->obj_at + (off_t)at);
 		}
-		f->ret = io_write(f->obj, buf, (size_t)n, f->obj_at + (off_t)at);
-		if (!f->ret)
-			at += (uint64_t)n;
+		at += n > 0 ? (uint64_t)n : 0;
+		/* Fewer bytes than asked: the input ends here. */
+		if (n >= 0 && (size_t)n < want)
+			f->ended_at = at;
 	}
-	f->done = at - f->from;
 	free(buf);
 	return NULL;
 }
 
-/* Out of memory: fault a chunk of the mapping in, write it. The page
+/* Out of a mapping: fault a chunk of it in, write it. The page
  * faults then happen here, not inside the write, where the other part's
  * write would wait for them under the output's inode lock. */
 static void *drain_part(void *arg)
@@ -109,7 +115,7 @@ static void *drain_part(void *arg)
  * fd's current offset; on success fd's offset ends just past them, as
  * after read or write. */
 static int copy_parts(struct part proto, uint64_t len, void *(*fn)(void *),
-		      struct part *first)
+		      struct part *end)
 {
 	struct part part[2];
 	int failed = 0, two = 0;
@@ -127,6 +133,7 @@ static int copy_parts(struct part proto, uint64_t len, void *(*fn)(void *),
 	proto.from = 0;
 	proto.to = len;
 	proto.failed = &failed;
+	proto.ended_at = UINT64_MAX;
 	part[0] = part[1] = proto;
 	if (proto.at >= 0 && len >= SPLIT_FROM &&
 	    sysconf(_SC_NPROCESSORS_ONLN) > 1) {
@@ -145,12 +152,13 @@ static int copy_parts(struct part proto, uint64_t len, void *(*fn)(void *),
 	fn(&part[0]);
 	if (two)
 		pthread_join(other, NULL);
-	/* What the caller learns: the first failure, and all copied. */
+	/* What the caller learns: a failure of either, the first reading
+	 * that found the end of fd. */
 	if (!part[0].ret && two && part[1].ret)
 		part[0].read_failed = part[1].read_failed;
-	if (two)
-		part[0].done += part[1].done;
-	*first = part[0];
+	if (two && part[1].ended_at < part[0].ended_at)
+		part[0].ended_at = part[1].ended_at;
+	*end = part[0];
 	if (part[0].ret || (two && part[1].ret))
 		return part[0].ret ? part[0].ret : part[1].ret;
 	if (proto.at >= 0 && lseek(proto.fd, proto.at + (off_t)len, SEEK_SET) < 0)
@@ -170,7 +178,7 @@ int copy_in(int obj, off_t at, int fd, uint64_t len, struct copy_result *res)
 	 * tmpfs zeroes a page written in part; measured 12% slower. */
 	ret = copy_parts((struct part){ .fd = fd, .obj = obj, .obj_at = at },
 			 len, fill_part, &end);
-	res->copied = end.done;
+	res->ended_at = end.ended_at;
 	res->input_failed = ret && end.read_failed;
 	return ret;
 }

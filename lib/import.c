@@ -5,8 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "npy.h"
 #include "os.h"
@@ -20,13 +18,19 @@ struct why {
 	size_t len;
 };
 
-/* An error of the input, with its message: msg, or the library's text
- * for err where there is nothing more to say (msg NULL). */
+/* An error of the input, with its message. */
 static int blame_input(const struct why *w, int err, const char *msg)
 {
 	if (w->buf && w->len)
-		snprintf(w->buf, w->len, "%s", msg ? msg : shmseg_strerror(err));
+		snprintf(w->buf, w->len, "%s", msg);
 	return err;
+}
+
+/* An error from reading the input, in the words of the C library: the
+ * library's own texts are about segments (-EAGAIN: "not sealed yet"). */
+static int read_failed(const struct why *w, int err)
+{
+	return blame_input(w, err, strerror(-err));
 }
 
 /* Exactly len bytes of the input, read as a stream (it may be a pipe);
@@ -40,8 +44,10 @@ static int read_input(int fd, void *buf, size_t len)
 	return (size_t)n < len ? -ENODATA : 0;
 }
 
-/* Read and parse the .npy header at fd's offset; every error is the
- * input's. A header cut short is a malformed one. */
+/* Read and parse the .npy header at fd's offset. Its errors are the
+ * input's, but for an array too large to be stored (-EOVERFLOW), which is
+ * the segment's as when the header is right and the segment too large. A
+ * header cut short is a malformed one. */
 static int read_npy_header(int fd, struct npy_hdr *h, const struct why *w)
 {
 	unsigned char pre[NPY_PRE_MAX], *text;
@@ -53,26 +59,33 @@ static int read_npy_header(int fd, struct npy_hdr *h, const struct why *w)
 	have = ret ? 0 : npy_preamble_len(pre[6]);
 	if (have > NPY_PRE_V1)
 		ret = read_input(fd, pre + NPY_PRE_V1, have - NPY_PRE_V1);
+	if (ret == -ENODATA)
+		return blame_input(w, -EILSEQ, shmseg_strerror(-EILSEQ));
 	if (ret)
-		return blame_input(w, ret == -ENODATA ? -EILSEQ : ret, NULL);
+		return read_failed(w, ret);
 	size = npy_size_announced(pre, have);
-	if (size == -ENOTSUP) {
+	if (size == -ENOTSUP)
 		npy_version_why(pre, h->why, sizeof(h->why));
-		return blame_input(w, -ENOTSUP, h->why);
-	}
 	if (size < 0)
-		return blame_input(w, (int)size, NULL);
+		return blame_input(w, (int)size, size == -ENOTSUP ? h->why :
+				   shmseg_strerror((int)size));
 	text = malloc((size_t)size);
 	if (!text)
 		return -ENOMEM;
 	memcpy(text, pre, have);
 	ret = read_input(fd, text + have, (size_t)size - have);
-	if (!ret)
+	if (ret == -ENODATA)
+		ret = -EILSEQ;
+	else if (ret)
+		ret = read_failed(w, ret);
+	else
 		ret = npy_parse(text, (size_t)size, h);
 	free(text);
 	if (ret == -ENOTSUP)
 		return blame_input(w, ret, h->why);
-	return ret ? blame_input(w, ret == -ENODATA ? -EILSEQ : ret, NULL) : 0;
+	if (ret == -EILSEQ)
+		return blame_input(w, ret, shmseg_strerror(ret));
+	return ret;
 }
 
 /* Undo a create that failed later. A segment that never got its name
@@ -89,51 +102,27 @@ static void discard(const char *name, struct shmseg *seg)
 	shmseg_detach(seg);
 }
 
-/* The error of a raw input of have bytes for an array of want, if any. */
-static int wrong_length(const struct why *w, uint64_t have, uint64_t want)
-{
-	char msg[96];
-
-	if (have < want) {
-		snprintf(msg, sizeof(msg), "input is shorter than the array "
-			 "(%" PRIu64 " of %" PRIu64 " bytes)", have, want);
-		return blame_input(w, -ENODATA, msg);
-	}
-	if (have > want) {
-		snprintf(msg, sizeof(msg), "input is longer than the array "
-			 "(%" PRIu64 " bytes)", want);
-		return blame_input(w, -EMSGSIZE, msg);
-	}
-	return 0;
-}
-
-/* A raw input must hold the array and nothing more. Where it is a file
- * of known size, that is checked before any copying; elsewhere (a pipe)
- * by the copy, and a byte read after it. */
-static int raw_size_check(int fd, uint64_t nbytes, const struct why *w)
-{
-	struct stat sb;
-	off_t at;
-
-	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode))
-		return 0;
-	at = lseek(fd, 0, SEEK_CUR);
-	if (at < 0 || at > sb.st_size)
-		return 0;
-	return wrong_length(w, (uint64_t)(sb.st_size - at), nbytes);
-}
-
-/* Whether the input holds more than its array: a byte more can be read. */
-static bool input_goes_on(int fd)
+/* After all of the array, whether the input goes on: 0 at its end,
+ * -EMSGSIZE if a byte more can be read, or why reading failed. */
+static int input_ends(int fd, uint64_t nbytes, const struct why *w)
 {
 	unsigned char extra;
+	int64_t n = io_read(fd, &extra, 1, -1);
+	char msg[96];
 
-	return io_read(fd, &extra, 1, -1) == 1;
+	if (n < 0)
+		return read_failed(w, (int)n);
+	if (n == 0)
+		return 0;
+	snprintf(msg, sizeof(msg), "input is longer than the array "
+		 "(%" PRIu64 " bytes)", nbytes);
+	return blame_input(w, -EMSGSIZE, msg);
 }
 
-/* Copy nbytes of the input into seg; an error of the input is blamed
- * on it, with how much it held where that is what is wrong. */
-static int fill(struct shmseg *seg, int fd, uint64_t nbytes, bool raw,
+/* Copy nbytes of the input into seg, blaming what goes wrong with the
+ * input on it. With exact, the input must end with the array: raw data
+ * has nothing else to say where it ends. */
+static int fill(struct shmseg *seg, int fd, uint64_t nbytes, bool exact,
 		const struct why *w)
 {
 	struct copy_result got;
@@ -142,20 +131,26 @@ static int fill(struct shmseg *seg, int fd, uint64_t nbytes, bool raw,
 	/* From the file into the segment in the kernel where it can; never
 	 * through a buffer of the array's size. */
 	ret = seg_fill_from_fd(seg, fd, nbytes, &got);
-	if (ret == -ENODATA && raw)
-		return wrong_length(w, got.copied, nbytes);
+	if (ret == -ENODATA && exact) {
+		char msg[96];
+
+		snprintf(msg, sizeof(msg), "input is shorter than the array "
+			 "(%" PRIu64 " of %" PRIu64 " bytes)", got.ended_at,
+			 nbytes);
+		return blame_input(w, ret, msg);
+	}
+	if (ret == -ENODATA)
+		return blame_input(w, ret, shmseg_strerror(ret));
 	if (ret && got.input_failed)
-		return blame_input(w, ret, NULL);
-	if (!ret && raw && input_goes_on(fd))
-		return wrong_length(w, nbytes + 1, nbytes);
-	return ret;
+		return read_failed(w, ret);
+	return !ret && exact ? input_ends(fd, nbytes, w) : ret;
 }
 
 /* The path of both imports: a segment of the layout (its strides zero,
- * derived in the order of flags), filled from fd and sealed. A raw input
- * must end with the array. */
+ * derived in the order of flags), filled from fd and sealed; with exact,
+ * the input must end with the array. */
 static int import(const char *name, struct shmseg_layout *layout, int flags,
-		  int fd, mode_t mode, bool raw, struct shmseg **segp,
+		  int fd, mode_t mode, bool exact, struct shmseg **segp,
 		  const struct why *w)
 {
 	struct shmseg *seg;
@@ -169,9 +164,7 @@ static int import(const char *name, struct shmseg_layout *layout, int flags,
 			    mode, &seg);
 	if (ret)
 		return ret;
-	ret = raw ? raw_size_check(fd, shmseg_nbytes(seg), w) : 0;
-	if (!ret)
-		ret = fill(seg, fd, shmseg_nbytes(seg), raw, w);
+	ret = fill(seg, fd, shmseg_nbytes(seg), exact, w);
 	if (!ret)
 		ret = shmseg_seal(seg);
 	if (ret) {

@@ -9,20 +9,23 @@
  * only files on lines above its own in this table; make lint checks it on
  * the built objects (test/layers.sh reads the lines that start "@"):
  *
- * @pure name.c dtype.c error.c	names, dtype strings, messages
+ * @pure name.c dtype.c		names, dtype strings
  * @pure layout.c			shapes, strides and sizes
  * @pure npy.c			the .npy header: parse and format
  * @pure header.c			the segment header: encode, validate
  * @os   io.c os_linux.c os_posix.c	reads, writes, the platform
  * @os   copy.c			bulk copies, in two threads
+ * @io   error.c			messages (strerror may read catalogs)
  * @io   segment.c			create, seal, attach, stat, unlink
  * @io   list.c import.c export.c	listing; .npy and raw files
  *
  * Pure modules make no system call, so that the fuzz targets link them
  * alone and any bytes can be fed to them. The OS layer (os.h) knows
  * nothing of the format and calls nothing of the pure modules; the I/O
- * modules above put the two together. Only segment.c opens, sizes, maps
- * or removes shared-memory objects.
+ * modules above put the two together. Only segment.c calls shm_open,
+ * ftruncate, mmap and shm_unlink; os_linux.c works on /dev/shm directly
+ * where only Linux can (nameless objects, links, renames, the listing,
+ * whose callback, passed down by list.c, is the one call that goes up).
  */
 
 #include <errno.h>

@@ -25,10 +25,11 @@ int io_fsize_check(int fd, uint64_t len);
 
 /* ---- copy.c ---------------------------------------------------------- */
 
-/* How a copy_in() went: bytes copied, and whether it failed reading fd
- * (an error, or -ENODATA for its early end) rather than writing obj. */
+/* How a copy_in() that failed went: whether reading fd failed (an error,
+ * or -ENODATA at its early end) rather than writing obj; and on -ENODATA,
+ * how many bytes fd held, from where the copy started. */
 struct copy_result {
-	uint64_t copied;
+	uint64_t ended_at;
 	bool input_failed;
 };
 /* Copy len bytes from fd, from its current offset, into the file obj at

@@ -506,13 +506,75 @@ START_TEST(raw_import_wants_the_array_exactly)
 		ck_assert_int_eq(shmseg_raw_import(name, &l, 0, p[0], 0600,
 						   NULL, why, sizeof(why)),
 				 c[i].err);
-		/* A file is measured, not read: nothing of it was used. */
-		if (!c[i].pipe)
-			ck_assert_int_eq(lseek(p[0], 0, SEEK_CUR), 0);
 		close(p[0]);
 		ck_assert_str_eq(why, c[i].why);
 		ck_assert_int_eq(shmseg_stat(name, &st), -ENOENT);
 	}
+}
+END_TEST
+
+/* A file whose size says nothing of its length (procfs gives 0) is read
+ * to its end, as a pipe is. */
+START_TEST(raw_import_reads_a_proc_file_to_its_end)
+{
+	struct shmseg_layout l = tu_layout("S6", 0);
+	struct shmseg *seg;
+	char why[128];
+	int fd = open("/proc/sys/kernel/ostype", O_RDONLY);
+
+	if (fd < 0) {
+		tu_skip("raw_import_reads_a_proc_file_to_its_end",
+			"no /proc/sys/kernel/ostype");
+		return;
+	}
+	tu_name(name, "rawproc");
+	ck_assert_int_eq(shmseg_raw_import(name, &l, 0, fd, 0600, &seg, why,
+					   sizeof(why)), 0);
+	close(fd);
+	ck_assert_int_eq(memcmp(shmseg_data(seg), "Linux\n", 6), 0);
+	shmseg_detach(seg);
+}
+END_TEST
+
+/* A non-blocking input with no more to give yet is no end: after all of
+ * the array, its -EAGAIN is the input's, in the C library's words. */
+START_TEST(raw_import_of_a_non_blocking_input_that_goes_on_is_eagain)
+{
+	struct shmseg_layout l = tu_layout("u1", 1, 8ull);
+	struct shmseg_stat st;
+	char why[128];
+	int p[2];
+
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
+	ck_assert_int_eq(write(p[1], "abcdefgh", 8), 8);
+	tu_name(name, "rawnb");
+	ck_assert_int_eq(shmseg_raw_import(name, &l, 0, p[0], 0600, NULL, why,
+					   sizeof(why)), -EAGAIN);
+	ck_assert_str_eq(why, strerror(EAGAIN));
+	ck_assert_int_eq(shmseg_stat(name, &st), -ENOENT);
+	close(p[0]);
+	close(p[1]);
+}
+END_TEST
+
+/* A file far shorter than a large array read in two halves: the count is
+ * where the file ends, though the upper half meets the end first. */
+START_TEST(raw_import_counts_a_short_file_in_two_halves)
+{
+	struct shmseg_layout l = tu_layout("u1", 1, 128ull << 20);
+	char why[128], path[] = "/tmp/shmseg-raw-XXXXXX";
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	unlink(path);
+	ck_assert_int_eq(ftruncate(fd, 10 << 20), 0);
+	tu_name(name, "rawhalf");
+	ck_assert_int_eq(shmseg_raw_import(name, &l, 0, fd, 0600, NULL, why,
+					   sizeof(why)), -ENODATA);
+	close(fd);
+	ck_assert_str_eq(why, "input is shorter than the array "
+			 "(10485760 of 134217728 bytes)");
 }
 END_TEST
 
@@ -571,6 +633,18 @@ START_TEST(import_says_whose_fault_an_error_is)
 					       sizeof(why)), -EEXIST);
 	close(p[0]);
 	ck_assert_str_eq(why, "");
+	/* An array too large to be stored, whether its header says so or
+	 * the segment cannot hold it: the segment's. */
+	n = make(1, "{'descr': '<f8', 'fortran_order': False, "
+		 "'shape': (4611686018427387904, 4), }");
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(write(p[1], buf, n), (ssize_t)n);
+	close(p[1]);
+	strcpy(why, "x");
+	ck_assert_int_eq(shmseg_npy_import_why(name, p[0], 0600, NULL, why,
+					       sizeof(why)), -EOVERFLOW);
+	close(p[0]);
+	ck_assert_str_eq(why, "");
 	/* A bad name: the segment's too. */
 	ck_assert_int_eq(shmseg_raw_import("a/b", &l, 0, 0, 0600, NULL, why,
 					   sizeof(why)), -EINVAL);
@@ -607,10 +681,13 @@ int main(void)
 	tcase_add_test(tc, raw_import_wants_the_array_exactly);
 	tcase_add_test(tc, raw_import_refuses_what_it_cannot_read);
 	tcase_add_test(tc, import_says_whose_fault_an_error_is);
+	tcase_add_test(tc, raw_import_reads_a_proc_file_to_its_end);
+	tcase_add_test(tc, raw_import_of_a_non_blocking_input_that_goes_on_is_eagain);
 	suite_add_tcase(s, tc);
 	tcase_add_test(large, large_file_import_in_two_parts);
 	tcase_add_test(large, large_export_in_two_parts);
 	tcase_add_test(large, overlapping_export_is_bounded);
+	tcase_add_test(large, raw_import_counts_a_short_file_in_two_halves);
 	tcase_set_timeout(large, 120);	/* 72 MiB under valgrind */
 	suite_add_tcase(s, large);
 	return tu_main(s);

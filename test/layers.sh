@@ -4,20 +4,24 @@
 # table in lib/internal.h draws them (its lines that start " * @"), on the
 # built objects and on the sources' includes:
 #   - a file calls, and includes the header of, only files on lines above
-#     its own, or itself;
+#     its own, or itself; so does the header of each file (lib/X.h is
+#     X.c's, lib/os.h the OS layer's);
 #   - a pure file calls nothing in the C library but functions that make
 #     no system call (PURE_LIBC below);
 #   - the OS layer calls nothing of the pure files (it knows nothing of the
 #     format), and no pure file calls the OS layer;
 #   - every lib/*.c is in the table.
 # usage: sh test/layers.sh BUILD_DIR [TABLE]; prints one line per finding
-# and exits 1 if there is any. make lint runs it.
+# and exits 1 if there is any. make lint runs it. LIB names the source
+# directory (lib), for test_build.sh to try it on a doctored copy.
 B=${1:-build}
-TABLE=${2:-lib/internal.h}
+LIB=${LIB:-lib}
+TABLE=${2:-$LIB/internal.h}
 
-# What a pure module may call: copying, comparing and formatting in memory;
-# pthread_once for the CRC table; what a compiler or sanitizer adds.
-PURE_LIBC='^(mem(cpy|move|set|cmp|chr)|str(chr|rchr|cmp|ncmp|len|nlen|error)|v?snprintf|pthread_once|__stack_chk_fail|__[a-z0-9_]+_chk|__(a|ub)san_[a-z0-9_]+|__sanitizer_[a-z0-9_]+)$'
+# What a pure module may call: copying, comparing and formatting in memory,
+# and their fortified forms; pthread_once, for the CRC table (a futex only
+# when threads race to the first checksum); what a sanitizer adds.
+PURE_LIBC='^(__)?(mem(cpy|move|set|cmp|chr)|str(chr|rchr|cmp|ncmp|len|nlen)|v?snprintf)(_chk)?$|^(pthread_once|__stack_chk_fail|__(a|ub)san_[a-z0-9_]+|__sanitizer_[a-z0-9_]+)$'
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -32,8 +36,8 @@ if [ ! -s "$tmp/table" ]; then
 fi
 
 fail=0
-for src in lib/*.c; do
-	f=${src#lib/}
+for src in "$LIB"/*.c; do
+	f=${src#"$LIB"/}
 	grep -q "^$f " "$tmp/table" || {
 		echo "layers: $src is in no layer of $TABLE"
 		fail=1
@@ -46,23 +50,56 @@ while read -r f line group; do
 	o=$B/lib/${f%.c}.o
 	[ -f "$o" ] || o=$B/portable/${f%.c}.o
 	if [ ! -f "$o" ]; then
-		echo "layers: no object for lib/$f (build it first)"
-		fail=1
+		echo "layers: no object for lib/$f (build it first)" >&2
+		echo "X"
 		continue
 	fi
 	nm -g --defined-only "$o" | awk -v f="$f" 'NF == 3 { print "D", f, $3 }'
 	nm -u "$o" | awk -v f="$f" '{ print "U", f, $NF }'
 	# Includes of the library's own headers, as "I file header".
-	sed -n 's/^#include "\(.*\)".*/\1/p' "lib/$f" |
+	sed -n 's/^#include "\(.*\)".*/\1/p' "$LIB/$f" |
 		awk -v f="$f" '{ print "I", f, $1 }'
 done <"$tmp/table" >"$tmp/syms"
+grep -q '^X$' "$tmp/syms" && fail=1
+# The headers' includes, as their owners': "H header included".
+for h in "$LIB"/*.h; do
+	sed -n 's/^#include "\(.*\)".*/\1/p' "$h" |
+		awk -v h="${h#"$LIB"/}" '{ print "H", h, $1 }'
+done >>"$tmp/syms"
 
 awk -v pure_libc="$PURE_LIBC" '
 FILENAME == ARGV[1] { line[$1] = $2; group[$1] = $3; next }
 $1 == "D" { def[$3] = $2; next }
 $1 == "U" { use[++nu] = $2 " " $3; next }
 $1 == "I" { inc[++ni] = $2 " " $3; next }
+$1 == "H" { hinc[++nh] = $2 " " $3; next }
 function bad(msg) { print "layers: " msg; failed = 1 }
+# The file a header belongs to: X.h to X.c, os.h to the first file of the
+# OS layer (all of which share it); "" for one of no file.
+function owner_of(h,    o, g) {
+	if (h == "os.h") {
+		o = ""
+		for (g in group)
+			if (group[g] == "os" && (o == "" || line[g] < line[o]))
+				o = g
+		return o
+	}
+	o = h; sub(/\.h$/, ".c", o)
+	return (o in line) ? o : ""
+}
+# May file f include header h?
+function may_include(f, h,    o) {
+	if (h == "internal.h" || h == "shmseg.h")
+		return 1
+	if (h == "os.h" && group[f] == "os")
+		return 1
+	o = owner_of(h)
+	if (o == "") {
+		bad(f " includes " h ", the header of no file in the table")
+		return 1
+	}
+	return allowed(f, o)
+}
 # May file a (caller) reach file b (callee)?
 function allowed(a, b) {
 	if (a == b)
@@ -90,26 +127,24 @@ END {
 	}
 	for (i = 1; i <= ni; i++) {
 		split(inc[i], u, " ")
-		f = u[1]; h = u[2]
-		if (h == "internal.h" || h == "shmseg.h")
+		if (!may_include(u[1], u[2]))
+			bad(u[1] " includes " u[2] " (of " owner_of(u[2]) \
+			    ", layer " line[owner_of(u[2])] ", not below " \
+			    line[u[1]] " " group[u[1]] ")")
+	}
+	for (i = 1; i <= nh; i++) {
+		split(hinc[i], u, " ")
+		if (u[1] == "internal.h") {
+			if (u[2] != "shmseg.h")
+				bad("internal.h includes " u[2])
 			continue
-		owner = h; sub(/\.h$/, ".c", owner)
-		if (h == "os.h") {
-			# the header of the OS layer: its first file stands
-			# for it
-			owner = ""
-			for (g in group)
-				if (group[g] == "os" && (owner == "" ||
-				    line[g] < line[owner]))
-					owner = g
-			if (group[f] == "os")
-				continue
 		}
-		if (!(owner in line))
-			bad(f " includes " h ", the header of no file in the table")
-		else if (!allowed(f, owner))
-			bad(f " includes " h " (layer " line[owner] " " \
-			    group[owner] ", not below " line[f] " " group[f] ")")
+		f = owner_of(u[1])
+		if (f == "")
+			bad("lib/" u[1] " is the header of no file in the table")
+		else if (!may_include(f, u[2]))
+			bad(u[1] " includes " u[2] " (of " owner_of(u[2]) \
+			    ", not below " f ")")
 	}
 	exit failed
 }' "$tmp/table" "$tmp/syms" || fail=1

@@ -76,7 +76,37 @@ sed 's/^ \* @pure header.c/ * @os header.c/' lib/internal.h >"$table"
 layers_finds "the OS layer calling the format" "header.c calls layout_check of layout.c"
 sed 's/ list.c / /' lib/internal.h >"$table"
 layers_finds "a file in no layer" "lib/list.c is in no layer"
-rm -f "$table"
+# A header that brings a higher layer into a pure one.
+dl=$(mktemp -d)
+cp -R lib/. "$dl"
+sed 's/^#include "internal.h"/#include "segment.h"/' lib/npy.h >"$dl/npy.h"
+out=$(LIB=$dl sh test/layers.sh "$B")
+[ $? -ne 0 ] && printf '%s\n' "$out" | grep -qF "npy.h includes segment.h" &&
+	ok "layers.sh finds a header including upward" ||
+	nok "layers.sh misses a header including upward: $out"
+# A pure file whose system call the compiler fortified (read becomes
+# __read_chk): the objects as built, name.o replaced by one that reads.
+db=$(mktemp -d)
+mkdir -p "$db/lib" "$db/portable"
+cp "$B"/lib/*.o "$db/lib/" && cp "$B"/portable/*.o "$db/portable/"
+printf '#include <unistd.h>\nint name_peek(int fd, size_t n);\nint name_peek(int fd, size_t n)\n{ char b[8]; return (int)read(fd, b, n); }\n' >"$dl/peek.c"
+if cc -O2 -D_FORTIFY_SOURCE=2 -c -o "$db/lib/name.o" "$dl/peek.c" &&
+   nm -u "$db/lib/name.o" | grep -q '__read_chk'; then
+	out=$(sh test/layers.sh "$db")
+	[ $? -ne 0 ] && printf '%s\n' "$out" | grep -qF "name.c is pure but calls __read_chk" &&
+		ok "layers.sh finds a fortified system call in a pure file" ||
+		nok "layers.sh misses __read_chk in a pure file: $out"
+else
+	echo "SKIP: layers.sh and fortified calls: this compiler does not fortify read"
+fi
+rm -rf "$dl" "$db"
+# A missing object is said, not only failed on.
+mkdir -p "$table.d/lib"
+out=$(sh test/layers.sh "$table.d" 2>&1)
+[ $? -ne 0 ] && printf '%s\n' "$out" | grep -qF "no object for lib/" &&
+	ok "layers.sh says which object is missing" ||
+	nok "layers.sh on a missing object: '$out'"
+rm -rf "$table" "$table.d"
 
 readelf -d "$so" | grep -q 'Library soname: \[libshmseg.so.1\]' &&
 	ok "soname is libshmseg.so.1" || nok "soname"
