@@ -2,12 +2,10 @@
 /* copy.c - bulk copies between a file and a shared-memory object, in two
  * threads where that pays */
 #define _GNU_SOURCE	/* MADV_POPULATE_READ */
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "os.h"
@@ -120,15 +118,13 @@ static int copy_parts(struct part proto, uint64_t len, void *(*fn)(void *),
 	struct part part[2];
 	int failed = 0, two = 0;
 	pthread_t other;
-	struct stat sb;
+	bool append = false;
 
-	/* Not with O_APPEND, where Linux writes every pwrite at the end;
-	 * nor where the offsets would not fit an off_t. */
-	proto.at = -1;
-	if (fstat(proto.fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
-	    !(fcntl(proto.fd, F_GETFL) & O_APPEND))
-		proto.at = lseek(proto.fd, 0, SEEK_CUR);
-	if (proto.at >= 0 && len > (uint64_t)(INT64_MAX - proto.at))
+	/* At offsets in a regular file; not with O_APPEND, where Linux
+	 * writes every pwrite at the end, nor where the offsets would not
+	 * fit an off_t. */
+	proto.at = io_file_position(proto.fd, &append);
+	if (append || (proto.at >= 0 && len > (uint64_t)(INT64_MAX - proto.at)))
 		proto.at = -1;
 	proto.from = 0;
 	proto.to = len;

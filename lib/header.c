@@ -283,7 +283,7 @@ uint32_t hdr_crc(const void *buf, size_t crc_pos)
 
 /* The .npy dict for h, written at buf (up to len bytes). Returns its
  * length, or 0 when it does not fit. */
-static size_t npy_dict(const struct hdr *h, char *buf, size_t len)
+static size_t dict_of(const struct hdr *h, char *buf, size_t len)
 {
 	const struct shmseg_layout *l = &h->layout;
 	char descr[SHMSEG_DTYPE_STRLEN];
@@ -335,7 +335,8 @@ long hdr_size_announced(const void *buf, size_t len)
 	    (memcmp(p + HDR_STATE_OFF, HDR_STATE_SEALED, STATE_LEN) != 0 &&
 	     memcmp(p + HDR_STATE_OFF, HDR_STATE_BUILDING, STATE_LEN) != 0))
 		return -EBADMSG;
-	size = NPY_PRE_V1 + (long)(p[8] | p[9] << 8);
+	/* Always a version 1.0 preamble; bytes 6 and 7 are the state's. */
+	size = NPY_PRE_V1 + (long)npy_text_len(p, 1);
 	if (size < HDR_MIN || size > HDR_MAX || size % HDR_MIN != 0)
 		return -EBADMSG;
 	return size;
@@ -351,14 +352,12 @@ int hdr_encode(struct hdr *h, void *buf, size_t len)
 	    layout_check(&h->layout, h->nbytes))
 		return -EINVAL;
 	memset(buf, ' ', size);
-	memcpy(buf, NPY_MAGIC, HDR_STATE_OFF);
+	npy_put_preamble(c.buf, 1, size - NPY_PRE_V1);
 	/* Four bytes of the segment, not a C string: no NUL wanted.
 	 * NOLINTNEXTLINE(bugprone-not-null-terminated-result) */
 	memcpy(c.buf + HDR_STATE_OFF,
 	       h->sealed ? HDR_STATE_SEALED : HDR_STATE_BUILDING, STATE_LEN);
-	c.buf[8] = (unsigned char)((size - NPY_PRE_V1) & 0xff);
-	c.buf[9] = (unsigned char)((size - NPY_PRE_V1) >> 8);
-	dict = npy_dict(h, (char *)c.buf + NPY_PRE_V1, NPY_DICT_MAX);
+	dict = dict_of(h, (char *)c.buf + NPY_PRE_V1, NPY_DICT_MAX);
 	if (dict == 0)
 		return -EINVAL;
 	c.buf[NPY_PRE_V1 + dict] = '\n';	/* over the dict's NUL */
@@ -420,7 +419,7 @@ static int decode(const void *buf, size_t len, struct hdr *h, bool whole)
 	if (!all_spaces(p + c.pos, c.len - c.pos) || (all && p[c.len] != '\n'))
 		return -EBADMSG;
 	/* The NumPy dict must say exactly what the control block says. */
-	n = npy_dict(h, dict, sizeof(dict));
+	n = dict_of(h, dict, sizeof(dict));
 	if (n == 0 || n != (size_t)(nl - p) - NPY_PRE_V1 ||
 	    memcmp(p + NPY_PRE_V1, dict, n) != 0)
 		return -EBADMSG;

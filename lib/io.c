@@ -52,24 +52,31 @@ int io_write(int fd, const void *buf, size_t len, off_t off)
 	return 0;
 }
 
+off_t io_file_position(int fd, bool *append)
+{
+	struct stat sb;
+
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode))
+		return -1;
+	*append = fcntl(fd, F_GETFL) & O_APPEND;
+	return *append ? sb.st_size : lseek(fd, 0, SEEK_CUR);
+}
+
 int io_fsize_check(int fd, uint64_t len)
 {
 	struct rlimit rl;
-	struct stat sb;
 	uint64_t at = 0;
 
 	if (getrlimit(RLIMIT_FSIZE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
 		return 0;
 	if (fd >= 0) {
-		off_t cur;
+		bool append;
+		off_t cur = io_file_position(fd, &append);
 
-		/* The limit binds only regular files; O_APPEND writes at
-		 * the end whatever the offset. */
-		if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode))
+		/* The limit binds only regular files. */
+		if (cur < 0)
 			return 0;
-		cur = (fcntl(fd, F_GETFL) & O_APPEND) ? sb.st_size :
-						      lseek(fd, 0, SEEK_CUR);
-		at = cur > 0 ? (uint64_t)cur : 0;
+		at = (uint64_t)cur;
 	}
 	return len > (uint64_t)rl.rlim_cur || at > (uint64_t)rl.rlim_cur - len ?
 		-EFBIG : 0;

@@ -55,6 +55,28 @@ size_t npy_dict_text(const char *descr, bool fortran, uint32_t ndim,
 
 /* ---- parsing ---------------------------------------------------------- */
 
+uint64_t npy_text_len(const unsigned char *pre, unsigned char major)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = npy_preamble_len(major); i-- > 8;)
+		n = n << 8 | pre[i];
+	return n;
+}
+
+void npy_put_preamble(unsigned char *buf, unsigned char major,
+		      uint64_t textlen)
+{
+	size_t i;
+
+	memcpy(buf, NPY_MAGIC, NPY_MAGIC_LEN);
+	buf[6] = major;
+	buf[7] = 0;
+	for (i = 8; i < npy_preamble_len(major); i++, textlen >>= 8)
+		buf[i] = (unsigned char)(textlen & 0xff);
+}
+
 long npy_size_announced(const void *buf, size_t len)
 {
 	const unsigned char *p = buf;
@@ -62,17 +84,14 @@ long npy_size_announced(const void *buf, size_t len)
 
 	if (len < NPY_PRE_V1 || memcmp(p, NPY_MAGIC, NPY_MAGIC_LEN) != 0)
 		return -EILSEQ;
-	if (p[6] == 1 && p[7] == 0)
-		return NPY_PRE_V1 + (long)(p[8] | p[9] << 8);
-	if ((p[6] != 2 && p[6] != 3) || p[7] != 0)
+	if ((p[6] != 1 && p[6] != 2 && p[6] != 3) || p[7] != 0)
 		return -ENOTSUP;	/* a .npy version we do not know */
-	if (len < NPY_PRE_MAX)
+	if (len < npy_preamble_len(p[6]))
 		return -EILSEQ;
-	text = (uint64_t)p[8] | (uint64_t)p[9] << 8 | (uint64_t)p[10] << 16 |
-	       (uint64_t)p[11] << 24;
-	if (text > NPY_TEXT_MAX)
+	text = npy_text_len(p, p[6]);
+	if (p[6] != 1 && text > NPY_TEXT_MAX)
 		return -EILSEQ;
-	return NPY_PRE_MAX + (long)text;
+	return (long)(npy_preamble_len(p[6]) + text);
 }
 
 struct lex {
@@ -449,7 +468,7 @@ long npy_format(const struct shmseg_layout *l, bool fortran, char *buf,
 		size_t len)
 {
 	char descr[SHMSEG_DTYPE_STRLEN], dict[NPY_DICT_MAX];
-	size_t n, pre, total, i;
+	size_t n, pre, total;
 
 	if (shmseg_dtype_format(&l->dtype, descr, sizeof(descr)) < 0)
 		return -EINVAL;
@@ -468,11 +487,8 @@ long npy_format(const struct shmseg_layout *l, bool fortran, char *buf,
 	}
 	if (total > len)
 		return -ERANGE;
-	memcpy(buf, NPY_MAGIC, NPY_MAGIC_LEN);
-	buf[6] = pre == NPY_PRE_V1 ? 1 : 2;
-	buf[7] = 0;
-	for (i = 0; i < pre - 8; i++)
-		buf[8 + i] = (char)(((total - pre) >> (8 * i)) & 0xff);
+	npy_put_preamble((unsigned char *)buf, pre == NPY_PRE_V1 ? 1 : 2,
+			 total - pre);
 	memcpy(buf + pre, dict, n);
 	memset(buf + pre + n, ' ', total - pre - n - 1);
 	buf[total - 1] = '\n';

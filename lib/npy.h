@@ -20,6 +20,15 @@ static inline size_t npy_preamble_len(unsigned char major)
 	return major == 1 ? NPY_PRE_V1 : NPY_PRE_MAX;
 }
 
+/* The length of the header text that a preamble of major version major
+ * announces: two bytes for version 1, four for versions 2 and 3,
+ * little-endian. */
+uint64_t npy_text_len(const unsigned char *pre, unsigned char major);
+/* A preamble of major version 1 or 2 announcing textlen bytes, into buf
+ * (npy_preamble_len(major) bytes). */
+void npy_put_preamble(unsigned char *buf, unsigned char major,
+		      uint64_t textlen);
+
 struct npy_hdr {
 	struct shmseg_layout layout;	/* strides filled in */
 	bool fortran;

@@ -17,6 +17,9 @@ int64_t io_read(int fd, void *buf, size_t len, off_t off);
 /* Write all len bytes to fd, at offset off or, if off is -1, at its
  * current offset. Returns 0 or -errno. */
 int io_write(int fd, const void *buf, size_t len, off_t off);
+/* If fd is a regular file, where its next read or write happens: its
+ * offset, or with O_APPEND (*append set) its end; otherwise -1. */
+off_t io_file_position(int fd, bool *append);
 /* 0 if len more bytes fit under RLIMIT_FSIZE at fd's offset (fd -1: at
  * offset 0 of a new object), else -EFBIG: writing or sizing past the
  * limit would raise SIGXFSZ, which kills by default. Descriptors that are

@@ -574,7 +574,7 @@ static int open_segment(struct shmseg *seg, const char *path)
 
 /* Once mapped: a reader needs no descriptor, since the mapping holds the
  * object; a writer keeps it, to mark the segment as held. */
-static int settle(struct shmseg *seg)
+static int finish_attach(struct shmseg *seg)
 {
 	if (!seg->writable) {
 		close(seg->fd);
@@ -608,7 +608,7 @@ EXPORT int shmseg_attach(const char *name, int flags, struct shmseg **segp)
 	if (!ret)
 		ret = map(seg, flags);
 	if (!ret)
-		ret = settle(seg);
+		ret = finish_attach(seg);
 	if (ret) {
 		release(seg);
 		return ret;
