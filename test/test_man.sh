@@ -13,6 +13,16 @@ for f in $(grep -oE '\bshmseg_[a-z0-9_]+[[:space:]]*\(' include/shmseg.h |
 	[ -f "man/$f.3" ] && ok "man page for $f" || nok "no man/$f.3"
 done
 
+# man -M man reads the pages of the source tree: each one is linked from
+# the directory of its section.
+unlinked=""
+for f in man/*.[135]; do
+	p=${f#man/}
+	[ -e "man/man${p##*.}/$p" ] || unlinked="$unlinked $p"
+done
+[ -z "$unlinked" ] && ok "every page is linked from man/manN for man -M man" ||
+	nok "pages not linked from man/manN:$unlinked"
+
 lint=$(mandoc -Tlint -W warning man/*.[135] 2>&1)
 [ -z "$lint" ] && ok "mandoc -Tlint is clean" || nok "mandoc -Tlint: $lint"
 
