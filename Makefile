@@ -53,7 +53,28 @@ SHLIB    := $(B)/libshmseg.so.$(VERSION)
 STLIB    := $(B)/libshmseg.a
 LIBS     := -luuid -pthread
 
-all: $(SHLIB) $(B)/libshmseg.so $(STLIB) $(B)/shmseg.pc $(B)/shmctl
+# ---- the Python package (bindings/python) -------------------------------
+
+# Built into $(B)/python/shmseg, importable with PYTHONPATH=$(B)/python; the
+# extension is linked with the static library, so it needs nothing else at
+# run time but NumPy. Built by make when the Python headers are installed
+# (Debian: python3-dev); make check installs them.
+PYTHON     ?= $(shell command -v /usr/bin/python3 || command -v python3)
+PY_INC     := $(shell $(PYTHON) -c "import sysconfig; print(sysconfig.get_paths()['include'])" 2>/dev/null)
+PY_EXT     := $(shell $(PYTHON) -c "import sysconfig; print(sysconfig.get_config_var('EXT_SUFFIX'))" 2>/dev/null)
+PY_VER     := $(shell $(PYTHON) -c "import sys; print('%d.%d' % sys.version_info[:2])" 2>/dev/null)
+PY_SRCS    := $(wildcard bindings/python/shmseg/*.py bindings/python/shmseg/*.pyi) \
+	      bindings/python/shmseg/py.typed
+PY_PKG     := $(PY_SRCS:bindings/python/%=$(B)/python/%) \
+	      $(B)/python/shmseg/_ext$(PY_EXT)
+# Where make install puts the package: on Debian, a directory that Python
+# searches for PREFIX=/usr/local (/usr/local/lib/python3.11/dist-packages).
+PYTHONDIR  ?= $(LIBDIR)/python$(PY_VER)/dist-packages
+# Part of make (all) where the Python headers are installed.
+PY_ALL     := $(if $(wildcard $(PY_INC)/Python.h),python)
+
+all: $(SHLIB) $(B)/libshmseg.so $(STLIB) $(B)/shmseg.pc $(B)/shmctl \
+     $(PY_ALL)
 
 $(B)/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
@@ -114,6 +135,18 @@ $(B)/shmctl: $(TOOL_OBJS) $(B)/libshmseg.so
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TOOL_OBJS) -L$(B) \
 		-Wl,-rpath,'$$ORIGIN:$$ORIGIN/../lib' -lshmseg
 
+python: $(PY_PKG)
+
+$(B)/python/shmseg/_ext$(PY_EXT): bindings/python/shmseg/_ext.c $(STLIB)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CPPFLAGS) -I$(PY_INC) $(ALL_CFLAGS) -fPIC -shared \
+		-fvisibility=hidden -o $@ $< $(STLIB) $(LIBS)
+
+$(B)/python/shmseg/%: bindings/python/shmseg/%
+	@mkdir -p $(@D)
+	$(Q)cp $< $@
+
 # ---- tests -------------------------------------------------------------
 
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
@@ -164,9 +197,10 @@ check: deps
 		'{ p += $$1; f += $$2; s += $$3 } \
 		 END { printf "total: %d passed, %d failed, %d skipped\n", p, f, s }'
 
-SH_TESTS ?= test_numpy.sh test_shmctl.sh test_edges.sh test_build.sh test_man.sh
+SH_TESTS ?= test_numpy.sh test_shmctl.sh test_edges.sh test_build.sh test_man.sh \
+	    test_python.sh
 
-check-tests: all $(TEST_BINS) $(B)/portable/os_posix.o
+check-tests: all $(TEST_BINS) $(B)/portable/os_posix.o $(if $(findstring test_python.sh,$(SH_TESTS)),python)
 	$(Q)B=$(B) SH_TESTS="$(SH_TESTS)" sh test/run.sh $(UNIT_TESTS)
 
 # Memcheck over the same programs: it sees what the sanitizers do not, such
@@ -206,7 +240,7 @@ $(B)/demo/%: test/demo/%.c $(B)/libshmseg.so
 		-L$(B) -Wl,-rpath,'$$ORIGIN/..' -lshmseg
 
 demo:
-	@sh .ci/deps build
+	@sh .ci/deps demo
 	$(Q)$(MAKE) --no-print-directory all $(DEMO_BINS)
 	$(Q)sh test/demo/run.sh $(B)/demo
 
@@ -231,6 +265,10 @@ install: all
 		if [ -L $$f ]; then ln -sf $$(readlink $$f) $$d/$${f#man/}; \
 		else install -m 0644 $$f $$d/$${f#man/}; fi; \
 	done
+	$(if $(PY_ALL),for f in $(PY_PKG); do \
+		install -D -m 0644 $$f $(DESTDIR)$(PYTHONDIR)/shmseg/$${f##*/}; \
+	done; echo "Python package shmseg installed in $(PYTHONDIR)",\
+	echo "Python package not installed: no Python headers (python3-dev)")
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/shmctl $(DESTDIR)$(INCLUDEDIR)/shmseg.h \
@@ -238,11 +276,12 @@ uninstall:
 	      $(DESTDIR)$(PKGCONFIGDIR)/shmseg.pc
 	for f in $(MAN_PAGES); do \
 		rm -f $(DESTDIR)$(MANDIR)/man$${f##*.}/$${f#man/}; done
+	rm -rf $(DESTDIR)$(PYTHONDIR)/shmseg
 
 clean:
 	rm -rf $(B)
 
-.PHONY: all deps check check-tests check-valgrind bench demo install uninstall clean FORCE
+.PHONY: all deps check check-tests check-valgrind bench demo install uninstall clean python FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 

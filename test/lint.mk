@@ -16,6 +16,8 @@ CLANG_TIDY ?= clang-tidy
 # Sorted: a fixed order, and os_posix.c once wherever it is the OS_SRC.
 LINT_LIB   := $(sort $(LIB_SRCS) lib/os_posix.c)
 LINT_TOOLS := $(sort $(TOOL_SRCS))
+# The Python extension, where the Python headers are there to read.
+LINT_PY    := $(if $(PY_ALL),bindings/python/shmseg/_ext.c)
 
 # cppcheck reads none of the system headers, so it sees a platform with no
 # MAP_ANONYMOUS or MADV_POPULATE_READ and checks the portable branches;
@@ -56,10 +58,16 @@ lint: $(LIB_OBJS) $(B)/portable/os_posix.o
 	$(CLANG_TIDY) --quiet $(LINT_TOOLS) -- $(LINT_TIDY_FLAGS) -Itools \
 		> $(B)/lint/tidy-tools.out 2>&1 || fail=1; \
 	$(LINT_TIDY_QUIET) $(B)/lint/tidy-tools.out; \
+	if [ -n "$(LINT_PY)" ]; then \
+		$(LINT_CPPCHECK) --library=python $(LINT_PY) || fail=1; \
+		$(CLANG_TIDY) --quiet $(LINT_PY) -- $(LINT_TIDY_FLAGS) \
+			-isystem $(PY_INC) > $(B)/lint/tidy-py.out 2>&1 || fail=1; \
+		$(LINT_TIDY_QUIET) $(B)/lint/tidy-py.out; \
+	fi; \
 	[ $$fail -eq 0 ] || exit 1; \
 	echo "lint: clean (cppcheck $$($(CPPCHECK) --version | \
 		sed 's/^[^0-9]*//'), clang-tidy $$($(CLANG_TIDY) --version | \
 		sed -n 's/.*LLVM version \([0-9]*\.[0-9]*\).*/\1/p'),"\
-		"$(words $(LINT_LIB) $(LINT_TOOLS)) files)"
+		"$(words $(LINT_LIB) $(LINT_TOOLS) $(LINT_PY)) files)"
 
 .PHONY: lint

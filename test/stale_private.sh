@@ -5,6 +5,13 @@
 # killed at random points, some surely while building; then rm --stale
 # must remove exactly the stale ones and leave a live creator's building
 # segment, sealed segments and foreign files alone
+# It mounts over /dev/shm: only where its caller (in_private_shm of
+# fixtures.sh) has put a tmpfs of its own there, in a private mount
+# namespace; never on the /dev/shm everything else on the machine uses.
+if ! grep -q '^shmseg-test /dev/shm ' /proc/self/mounts; then
+	echo "not ok - $0 runs only inside in_private_shm (test/fixtures.sh): /dev/shm is not its private tmpfs"
+	exit 1
+fi
 B=$1
 S=$B/shmctl
 H=$B/test/helper

@@ -1,11 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # run.sh - the demo: a producer makes and seals a named array; an unrelated
-# reader process attaches it by name, then removes it; numpy reads it too
+# reader process attaches it by name, then removes it; numpy reads it too;
+# then the same from Python with the shmseg package
 set -e
 bin=$1
 name=shmseg-demo-$$
-trap 'rm -f "/dev/shm/$name"' EXIT
+trap 'rm -f "/dev/shm/$name" "/dev/shm/$name-py"' EXIT
 echo "== starting a reader first: it waits for the name to appear"
 "$bin/reader" "$name" &
 reader=$!
@@ -22,3 +23,16 @@ fi
 echo "== reader again, then unlink"
 "$bin/reader" -u "$name"
 test ! -e "/dev/shm/$name" && echo "== $name is gone"
+pkg=$bin/../python
+if [ -d "$pkg/shmseg" ] && /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
+	echo "== from Python: a producer publishes a live array, two workers attach it"
+	ex=bindings/python/examples
+	PYTHONPATH=$pkg /usr/bin/python3 $ex/worker.py "$name-py" | sed 's/^/worker 1: /' &
+	w=$!
+	sleep 0.2
+	PYTHONPATH=$pkg /usr/bin/python3 $ex/producer.py "$name-py" | sed 's/^/producer: /'
+	wait $w
+	PYTHONPATH=$pkg /usr/bin/python3 $ex/worker.py "$name-py" | sed 's/^/worker 2: /'
+else
+	echo "(the Python package is not built, or no NumPy: skipping the Python demo)"
+fi

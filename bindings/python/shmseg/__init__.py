@@ -1,0 +1,356 @@
+# SPDX-License-Identifier: MIT
+"""Named, sealed, read-only NumPy arrays in shared memory.
+
+One process publishes an array under a name; any other process that knows
+the name attaches it read-only and zero-copy, with its dtype, shape and
+strides read from the segment itself::
+
+    import numpy as np, shmseg
+    shmseg.create("weights", np.random.rand(1000, 3))   # producer
+
+    w = shmseg.attach("weights")                        # any other process
+    print(w.sum())
+
+Arrays from :func:`create` and :func:`attach`, and views of them, pickle as
+a reference to the segment (a few hundred bytes), so process pools hand
+them to workers without copying the data.
+
+Errors are :class:`OSError` subclasses with the library's message:
+:class:`FileExistsError`, :class:`FileNotFoundError`,
+:class:`PermissionError`, :class:`TimeoutError`, :class:`NotSealedError`
+(EAGAIN) and :class:`CorruptSegmentError` (EBADMSG). A dtype a segment
+cannot hold is a :class:`TypeError`, raised before anything is created.
+"""
+
+import builtins
+import contextlib
+import datetime
+import os
+import uuid as _uuid
+import weakref
+
+import numpy
+
+from . import _ext
+from ._ext import CorruptSegmentError, NotSealedError
+
+__all__ = [
+    "CorruptSegmentError", "NotSealedError", "Stat", "attach", "build",
+    "create", "list", "load", "ndarray", "save", "stat", "unlink",
+]
+__version__ = _ext.VERSION
+
+_STATES = {_ext.BUILDING: "building", _ext.SEALED: "sealed",
+           _ext.STALE: "stale"}
+
+
+class Stat:
+    """What a segment's header and its object say, without mapping it.
+
+    Attributes: ``name``, ``state`` (``'building'``, ``'sealed'`` or
+    ``'stale'``), ``dtype`` (:class:`numpy.dtype`), ``shape``, ``strides``
+    (bytes), ``nbytes`` (of array data), ``size`` (of the whole object),
+    ``uuid`` (:class:`uuid.UUID`), ``created`` (aware
+    :class:`datetime.datetime`, UTC), ``creator_pid``, ``uid``, ``gid``,
+    ``mode`` (permission bits).
+    """
+
+    __slots__ = ("name", "state", "dtype", "shape", "strides", "nbytes",
+                 "size", "uuid", "created", "creator_pid", "uid", "gid",
+                 "mode")
+
+    def __init__(self, name, t):
+        (state, (typestr, shape, strides), self.nbytes, self.size, uid,
+         sec, nsec, self.creator_pid, self.uid, self.gid, self.mode) = t
+        self.name = name
+        self.state = _STATES.get(state, str(state))
+        self.dtype = numpy.dtype(typestr)
+        self.shape = shape
+        self.strides = strides
+        self.uuid = _uuid.UUID(bytes=uid)
+        epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+        try:
+            self.created = epoch + datetime.timedelta(
+                seconds=sec, microseconds=nsec // 1000)
+        except OverflowError:
+            self.created = None   # beyond what datetime can show
+
+    def __repr__(self):
+        return (f"shmseg.Stat(name={self.name!r}, state={self.state!r}, "
+                f"dtype={self.dtype.str!r}, shape={self.shape}, "
+                f"nbytes={self.nbytes}, uuid={str(self.uuid)!r})")
+
+
+class _Mapping:
+    """One attached segment; NumPy arrays over it keep it alive, and it is
+    unmapped once the last of them is gone."""
+
+    __slots__ = ("seg", "uuid", "name", "readonly", "__weakref__")
+
+    def __init__(self, seg, readonly):
+        self.seg = seg
+        self.name = seg.name
+        self.uuid = seg.stat()[4]
+        self.readonly = readonly
+
+    @property
+    def __array_interface__(self):
+        typestr, shape, strides = self.seg.layout
+        return {"version": 3, "typestr": typestr, "shape": shape,
+                "strides": strides,
+                "data": (self.seg.address, self.readonly)}
+
+    def array(self):
+        """The whole array of the segment, as a shmseg.ndarray."""
+        return numpy.asarray(self).view(ndarray)
+
+    def bytes(self):
+        """The segment's data as a flat array of bytes."""
+        return numpy.asarray(_Bytes(self))
+
+
+class _Bytes:
+    """The data of a mapping as bytes, for views at any offset."""
+
+    __slots__ = ("base",)
+
+    def __init__(self, m):
+        self.base = m
+
+    @property
+    def __array_interface__(self):
+        m = self.base
+        return {"version": 3, "typestr": "|u1", "shape": (m.seg.nbytes,),
+                "data": (m.seg.address, m.readonly)}
+
+
+def _mapping_of(a):
+    """The _Mapping whose memory array a lies in, or None."""
+    b = a
+    while b is not None:
+        if isinstance(b, _Mapping):
+            return b
+        b = getattr(b, "base", None)
+    return None
+
+
+def _extent(a):
+    """Lowest and highest byte address (exclusive) that array a touches;
+    None when it has no elements."""
+    if a.size == 0:
+        return None
+    lo = hi = a.__array_interface__["data"][0]
+    for n, s in zip(a.shape, a.strides):
+        if s < 0:
+            lo += (n - 1) * s
+        else:
+            hi += (n - 1) * s
+    return lo, hi + a.itemsize
+
+
+class ndarray(numpy.ndarray):
+    """A NumPy array over a segment, returned by :func:`create` and
+    :func:`attach`: read-only, zero-copy, and pickled as a reference to
+    the segment (name, uuid, offset, shape, strides, dtype) rather than as
+    its data. Unpickling attaches the segment again, and refuses if the
+    name now holds another one. Views (slices, transposes) that lie inside
+    the segment pickle the same way; arrays computed from it are plain
+    :class:`numpy.ndarray` with memory of their own."""
+
+    def __array_wrap__(self, out, context=None, *args):
+        # New memory (a ufunc's result) is an ordinary array.
+        if _mapping_of(out) is None:
+            out = out.view(numpy.ndarray)
+        return out[()] if out.ndim == 0 and args and args[0] else out
+
+    def __reduce__(self):
+        m = _mapping_of(self)
+        ext = _extent(self)
+        if m is not None and ext is not None:
+            start = m.seg.address
+            if start <= ext[0] and ext[1] <= start + m.seg.nbytes:
+                offset = self.__array_interface__["data"][0] - start
+                return (_rebuild, (m.name, m.uuid, offset, self.shape,
+                                   self.strides, self.dtype.str))
+        if m is not None and self.size == 0:
+            return (_rebuild, (m.name, m.uuid, 0, self.shape, self.strides,
+                               self.dtype.str))
+        return self.view(numpy.ndarray).__reduce__()
+
+
+# name -> _Mapping of the segments this process holds, for repeated
+# attaches; an entry goes when the last array over it does.
+_held = weakref.WeakValueDictionary()
+
+
+def _held_mapping(name):
+    """The held mapping of name, if the name still holds that segment."""
+    m = _held.get(name)
+    if m is None:
+        return None
+    try:
+        t = _ext.stat(name)
+    except OSError:
+        return None
+    return m if t[4] == m.uuid and t[0] == _ext.SEALED else None
+
+
+def _attach_mapping(name, timeout=None, populate=False):
+    m = _held_mapping(name)
+    if m is not None:
+        return m
+    if timeout is None:
+        seg = _ext.attach(name, populate, 0, False)
+    else:
+        ms = -1 if timeout == float("inf") else int(timeout * 1000)
+        if ms < -1:
+            raise ValueError("timeout must be None or at least 0")
+        seg = _ext.attach(name, populate, ms, True)
+    m = _Mapping(seg, True)
+    _held[name] = m
+    return m
+
+
+def _rebuild(name, uuid, offset, shape, strides, typestr):
+    """Unpickle a view of a segment: attach it (reusing a held mapping)
+    and check it is the same segment."""
+    m = _attach_mapping(name)
+    if m.uuid != uuid:
+        raise FileNotFoundError(
+            f"{name}: the name now holds another segment (uuid "
+            f"{_uuid.UUID(bytes=m.uuid)}, not {_uuid.UUID(bytes=uuid)})")
+    return numpy.ndarray.__new__(ndarray, shape, numpy.dtype(typestr),
+                                 buffer=m.bytes(), offset=offset,
+                                 strides=strides)
+
+
+def _typestr(dtype):
+    """The type string of dtype, or TypeError if a segment cannot hold
+    it."""
+    dtype = numpy.dtype(dtype)
+    if dtype.fields is not None or dtype.subdtype is not None or \
+            dtype.hasobject or not _ext.dtype_ok(dtype.str):
+        raise TypeError(f"dtype {dtype!s} ({dtype.str!r}) cannot be held "
+                        "by a segment")
+    return dtype.str
+
+
+def create(name, array, *, mode=0o600):
+    """Publish a copy of ``array`` as the sealed segment ``name``.
+
+    A C- or Fortran-contiguous array keeps its order; any other is copied
+    in C order. The segment gets its name only when it is sealed, so no
+    reader sees it half written, and a failure leaves nothing. ``mode``
+    is the permission bits (0644 lets other users read it); the seal
+    removes the write bits. Returns the read-only :class:`ndarray` over
+    the new segment. Raises :class:`FileExistsError` if the name is taken,
+    :class:`TypeError` for a dtype a segment cannot hold, and
+    ``OSError(ENOSPC)`` when /dev/shm is full.
+    """
+    a = numpy.asarray(array)
+    typestr = _typestr(a.dtype)
+    fortran = a.ndim > 1 and a.flags.f_contiguous and \
+        not a.flags.c_contiguous
+    if not fortran and not a.flags.c_contiguous:
+        a = numpy.ascontiguousarray(a)
+    seg = _ext.create(name, typestr, tuple(a.shape), fortran, mode)
+    try:
+        seg.fill(a if fortran else a.reshape(-1) if a.ndim else
+                 a.reshape(1))
+        seg.seal()
+    except BaseException:
+        seg.discard()
+        raise
+    m = _Mapping(seg, True)
+    _held[name] = m
+    return m.array()
+
+
+@contextlib.contextmanager
+def build(name, shape, dtype, *, order="C", mode=0o600):
+    """Build the segment ``name`` in place: a context manager that yields
+    a writable array of ``shape`` and ``dtype`` (``order`` ``'C'`` or
+    ``'F'``) backed by the new segment. Leaving the block seals it (the
+    name appears then, read-only); an exception removes it, leaving
+    nothing. The yielded array is made read-only at the seal; do not keep
+    writable views of it past the block.
+    """
+    if order not in ("C", "F"):
+        raise ValueError("order must be 'C' or 'F'")
+    if not isinstance(shape, (tuple, builtins.list)):
+        shape = (shape,)
+    shape = tuple(int(n) for n in shape)
+    seg = _ext.create(name, _typestr(dtype), shape, order == "F", mode)
+    m = _Mapping(seg, False)
+    a = numpy.asarray(m)
+    try:
+        yield a
+        seg.seal()
+    except BaseException:
+        seg.discard()
+        raise
+    finally:
+        a.flags.writeable = False
+    m.readonly = True
+    _held[name] = m
+
+
+def attach(name, *, timeout=None, populate=False):
+    """The sealed segment ``name`` as a read-only :class:`ndarray`, zero
+    copy, its dtype, shape and strides from the segment's header.
+
+    ``timeout`` (seconds) waits for the name to appear and be sealed;
+    ``None`` does not wait (:class:`NotSealedError` for a segment still
+    being built, :class:`FileNotFoundError` for no such name),
+    ``float('inf')`` waits for ever. ``populate`` maps every page in
+    at once. Attaching a segment this process already holds reuses its
+    mapping, once the name is seen to still hold it.
+    """
+    return _attach_mapping(name, timeout, populate).array()
+
+
+def stat(name):
+    """The :class:`Stat` of segment ``name``, without mapping it."""
+    return Stat(name, _ext.stat(name))
+
+
+def list():   # noqa: A001 - the API's name
+    """A :class:`Stat` for every segment the caller can read."""
+    return [Stat(n, t) for n, t in _ext.list()]
+
+
+def unlink(name):
+    """Remove the name ``name``; arrays attached to it stay valid until
+    they are gone."""
+    _ext.unlink(name)
+
+
+def load(name, path, *, mode=0o600):
+    """Create the sealed segment ``name`` from the ``.npy`` file at
+    ``path`` (the library's import: straight from the file, nothing left
+    on failure). Returns the read-only :class:`ndarray`. Errors about the
+    file name ``path``; errors about the segment name ``name``.
+    """
+    with open(path, "rb") as f:
+        seg = _ext.npy_import(name, f.fileno(), mode, os.fspath(path))
+    m = _Mapping(seg, True)
+    _held[name] = m
+    return m.array()
+
+
+def save(name_or_array, path):
+    """Write a segment (by name, or an array over all of one) to ``path``
+    as a ``.npy`` file; any other array is written with
+    :func:`numpy.save`."""
+    if isinstance(name_or_array, str):
+        m = _attach_mapping(name_or_array)
+    else:
+        a = name_or_array
+        m = _mapping_of(a)
+        if m is None or _extent(a) != _extent(m.array()) or \
+                a.shape != m.array().shape or a.strides != m.array().strides:
+            with open(path, "wb") as f:
+                numpy.save(f, numpy.asarray(a).view(numpy.ndarray))
+            return
+    with open(path, "wb") as f:
+        m.seg.export(f.fileno())

@@ -1,0 +1,515 @@
+/* SPDX-License-Identifier: MIT */
+/* _ext.c - shmseg._ext: the C half of the Python package; it converts
+ * between Python and libshmseg and does nothing else (the classes people
+ * use, their docstrings and the NumPy side are in __init__.py) */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include <shmseg.h>
+
+static PyObject *not_sealed_error;	/* shmseg.NotSealedError */
+static PyObject *corrupt_segment_error;	/* shmseg.CorruptSegmentError */
+
+/* ---- errors: the one place where -errno becomes an exception ---------- */
+
+/* Raise the OSError subclass Python gives err (FileExistsError for
+ * EEXIST, ...), or ours for EAGAIN and EBADMSG, with the library's message
+ * (or why, the input's, when given) and the object it is about. NULL. */
+static PyObject *raise_err(int err, PyObject *obj, const char *why)
+{
+	const char *msg = why && *why ? why : shmseg_strerror(err);
+	PyObject *type = PyExc_OSError, *exc;
+
+	if (err == -EAGAIN)
+		type = not_sealed_error;
+	else if (err == -EBADMSG)
+		type = corrupt_segment_error;
+	exc = PyObject_CallFunction(type, "isO", -err, msg,
+				    obj ? obj : Py_None);
+	if (exc) {
+		PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+		Py_DECREF(exc);
+	}
+	return NULL;
+}
+
+/* ---- conversions ------------------------------------------------------ */
+
+/* A layout from a type string and a shape tuple; 0, or -1 with
+ * TypeError (a dtype the format cannot carry) or ValueError set. */
+static int make_layout(const char *typestr, PyObject *shape,
+		       struct shmseg_layout *l)
+{
+	Py_ssize_t i, n;
+
+	memset(l, 0, sizeof(*l));
+	if (shmseg_dtype_parse(typestr, &l->dtype) < 0) {
+		PyErr_Format(PyExc_TypeError,
+			     "dtype '%s' cannot be held by a segment",
+			     typestr);
+		return -1;
+	}
+	n = PyTuple_Size(shape);
+	if (n < 0)
+		return -1;
+	if (n > SHMSEG_MAX_NDIM) {
+		PyErr_Format(PyExc_ValueError,
+			     "%zd dimensions: a segment holds at most %d", n,
+			     SHMSEG_MAX_NDIM);
+		return -1;
+	}
+	l->ndim = (uint32_t)n;
+	for (i = 0; i < n; i++) {
+		unsigned long long v =
+			PyLong_AsUnsignedLongLong(PyTuple_GET_ITEM(shape, i));
+
+		if (v == (unsigned long long)-1 && PyErr_Occurred())
+			return -1;
+		l->shape[i] = v;
+	}
+	return 0;
+}
+
+/* (typestr, shape, strides) of a layout. */
+static PyObject *layout_tuple(const struct shmseg_layout *l)
+{
+	char typestr[SHMSEG_DTYPE_STRLEN];
+	PyObject *shape, *strides;
+	uint32_t i;
+
+	if (shmseg_dtype_format(&l->dtype, typestr, sizeof(typestr)) < 0)
+		return raise_err(-EINVAL, NULL, NULL);
+	shape = PyTuple_New(l->ndim);
+	strides = PyTuple_New(l->ndim);
+	if (!shape || !strides)
+		goto err;
+	for (i = 0; i < l->ndim; i++) {
+		PyObject *a = PyLong_FromUnsignedLongLong(l->shape[i]);
+		PyObject *b = PyLong_FromLongLong(l->strides[i]);
+
+		if (!a || !b) {
+			Py_XDECREF(a);
+			Py_XDECREF(b);
+			goto err;
+		}
+		PyTuple_SET_ITEM(shape, i, a);
+		PyTuple_SET_ITEM(strides, i, b);
+	}
+	return Py_BuildValue("(sNN)", typestr, shape, strides);
+err:
+	Py_XDECREF(shape);
+	Py_XDECREF(strides);
+	return NULL;
+}
+
+/* A stat as a tuple: (state, (typestr, shape, strides), nbytes, size,
+ * uuid bytes, created seconds, created nanoseconds, creator pid, uid, gid,
+ * mode); the package names the fields. */
+static PyObject *stat_tuple(const struct shmseg_stat *st)
+{
+	PyObject *layout = layout_tuple(&st->layout);
+
+	if (!layout)
+		return NULL;
+	return Py_BuildValue("(iNKKy#LlnKKI)", (int)st->state, layout,
+			     (unsigned long long)st->nbytes,
+			     (unsigned long long)st->size,
+			     (const char *)st->uuid, (Py_ssize_t)16,
+			     (long long)st->created.tv_sec,
+			     (long)st->created.tv_nsec,
+			     (Py_ssize_t)st->creator_pid,
+			     (unsigned long long)st->uid,
+			     (unsigned long long)st->gid,
+			     (unsigned int)st->mode);
+}
+
+/* ---- Segment: one handle, unmapped when the object is freed ----------- */
+
+typedef struct {
+	PyObject_HEAD
+	struct shmseg *seg;
+	PyObject *name;
+} Segment;
+
+static PyTypeObject SegmentType;
+
+static PyObject *segment_new(struct shmseg *seg, PyObject *name)
+{
+	Segment *s = PyObject_New(Segment, &SegmentType);
+
+	if (!s) {
+		shmseg_detach(seg);
+		return NULL;
+	}
+	s->seg = seg;
+	Py_INCREF(name);
+	s->name = name;
+	return (PyObject *)s;
+}
+
+static void segment_dealloc(Segment *s)
+{
+	/* Only here: every NumPy view holds this object, so no view can
+	 * outlive the mapping. */
+	shmseg_detach(s->seg);
+	Py_XDECREF(s->name);
+	PyObject_Free(s);
+}
+
+static PyObject *segment_address(Segment *s, void *closure)
+{
+	(void)closure;
+	return PyLong_FromVoidPtr(shmseg_data(s->seg));
+}
+
+static PyObject *segment_nbytes(Segment *s, void *closure)
+{
+	(void)closure;
+	return PyLong_FromUnsignedLongLong(shmseg_nbytes(s->seg));
+}
+
+static PyObject *segment_layout(Segment *s, void *closure)
+{
+	(void)closure;
+	return layout_tuple(shmseg_layout(s->seg));
+}
+
+static PyObject *segment_name(Segment *s, void *closure)
+{
+	(void)closure;
+	Py_INCREF(s->name);
+	return s->name;
+}
+
+static PyObject *segment_stat(Segment *s, PyObject *unused)
+{
+	struct shmseg_stat st;
+	int err = shmseg_fstat(s->seg, &st);
+
+	(void)unused;
+	return err ? raise_err(err, s->name, NULL) : stat_tuple(&st);
+}
+
+static PyObject *segment_seal(Segment *s, PyObject *unused)
+{
+	int err;
+
+	(void)unused;
+	Py_BEGIN_ALLOW_THREADS
+	err = shmseg_seal(s->seg);
+	Py_END_ALLOW_THREADS
+	if (err)
+		return raise_err(err, s->name, NULL);
+	Py_RETURN_NONE;
+}
+
+/* Copy a buffer of exactly the segment's size into a writable segment,
+ * without the GIL. */
+static PyObject *segment_fill(Segment *s, PyObject *arg)
+{
+	Py_buffer view;
+	struct shmseg_stat st;
+	int err = shmseg_fstat(s->seg, &st);
+
+	if (err)
+		return raise_err(err, s->name, NULL);
+	if (st.state != SHMSEG_BUILDING)
+		return raise_err(-EALREADY, s->name, NULL);
+	if (PyObject_GetBuffer(arg, &view, PyBUF_ANY_CONTIGUOUS) < 0)
+		return NULL;
+	if ((uint64_t)view.len != shmseg_nbytes(s->seg)) {
+		PyBuffer_Release(&view);
+		PyErr_Format(PyExc_ValueError, "%zd bytes for a segment of %llu",
+			     view.len,
+			     (unsigned long long)shmseg_nbytes(s->seg));
+		return NULL;
+	}
+	Py_BEGIN_ALLOW_THREADS
+	memcpy(shmseg_data(s->seg), view.buf, (size_t)view.len);
+	Py_END_ALLOW_THREADS
+	PyBuffer_Release(&view);
+	Py_RETURN_NONE;
+}
+
+/* Remove the name if it still holds this very segment: after a failed
+ * build, nothing is left. */
+static PyObject *segment_discard(Segment *s, PyObject *unused)
+{
+	struct shmseg_stat st;
+	const char *name = PyUnicode_AsUTF8(s->name);
+
+	(void)unused;
+	if (!name)
+		return NULL;
+	if (shmseg_fstat(s->seg, &st) == 0)
+		(void)shmseg_unlink_if(name, &st);
+	Py_RETURN_NONE;
+}
+
+static PyObject *segment_export(Segment *s, PyObject *arg)
+{
+	int fd = PyObject_AsFileDescriptor(arg), err;
+
+	if (fd < 0)
+		return NULL;
+	Py_BEGIN_ALLOW_THREADS
+	err = shmseg_npy_export(s->seg, fd);
+	Py_END_ALLOW_THREADS
+	if (err)
+		return raise_err(err, s->name, NULL);
+	Py_RETURN_NONE;
+}
+
+static PyGetSetDef segment_getset[] = {
+	{ "address", (getter)segment_address, NULL,
+	  "Address of the first byte of the array data.", NULL },
+	{ "nbytes", (getter)segment_nbytes, NULL, "Bytes of array data.",
+	  NULL },
+	{ "layout", (getter)segment_layout, NULL,
+	  "(typestr, shape, strides) of the array.", NULL },
+	{ "name", (getter)segment_name, NULL, "The segment's name.", NULL },
+	{ NULL, NULL, NULL, NULL, NULL },
+};
+
+static PyMethodDef segment_methods[] = {
+	{ "stat", (PyCFunction)segment_stat, METH_NOARGS,
+	  "The segment's stat, as a tuple." },
+	{ "seal", (PyCFunction)segment_seal, METH_NOARGS,
+	  "Seal a segment being built: it gets its name, read-only." },
+	{ "fill", (PyCFunction)segment_fill, METH_O,
+	  "Copy a contiguous buffer of the segment's size into it." },
+	{ "discard", (PyCFunction)segment_discard, METH_NOARGS,
+	  "Remove the name if it holds this segment." },
+	{ "export", (PyCFunction)segment_export, METH_O,
+	  "Write the array to a file (or descriptor) as a .npy file." },
+	{ NULL, NULL, 0, NULL },
+};
+
+static PyTypeObject SegmentType = {
+	PyVarObject_HEAD_INIT(NULL, 0)
+	.tp_name = "shmseg._ext.Segment",
+	.tp_basicsize = sizeof(Segment),
+	.tp_dealloc = (destructor)segment_dealloc,
+	.tp_flags = Py_TPFLAGS_DEFAULT,
+	.tp_doc = "One mapping of one segment; unmapped when freed.",
+	.tp_getset = segment_getset,
+	.tp_methods = segment_methods,
+};
+
+/* ---- module functions --------------------------------------------------- */
+
+static PyObject *ext_create(PyObject *self, PyObject *args)
+{
+	struct shmseg_layout l;
+	struct shmseg *seg;
+	PyObject *name, *shape;
+	const char *typestr, *cname;
+	int fortran, err;
+	unsigned int mode;
+
+	(void)self;
+	if (!PyArg_ParseTuple(args, "UsO!pI", &name, &typestr, &PyTuple_Type,
+			      &shape, &fortran, &mode))
+		return NULL;
+	cname = PyUnicode_AsUTF8(name);
+	if (!cname || make_layout(typestr, shape, &l) < 0)
+		return NULL;
+	Py_BEGIN_ALLOW_THREADS
+	err = shmseg_create(cname, &l, SHMSEG_HIDDEN |
+			    (fortran ? SHMSEG_FORTRAN : 0), (mode_t)mode, &seg);
+	Py_END_ALLOW_THREADS
+	if (err)
+		return raise_err(err, name, NULL);
+	return segment_new(seg, name);
+}
+
+static PyObject *ext_attach(PyObject *self, PyObject *args)
+{
+	struct shmseg *seg;
+	PyObject *name;
+	const char *cname;
+	int populate, timeout_ms, wait, err;
+
+	(void)self;
+	if (!PyArg_ParseTuple(args, "Upip", &name, &populate, &timeout_ms,
+			      &wait))
+		return NULL;
+	cname = PyUnicode_AsUTF8(name);
+	if (!cname)
+		return NULL;
+	Py_BEGIN_ALLOW_THREADS
+	if (wait)
+		err = shmseg_attach_wait(cname, populate ? SHMSEG_POPULATE : 0,
+					 timeout_ms, &seg);
+	else
+		err = shmseg_attach(cname, populate ? SHMSEG_POPULATE : 0,
+				    &seg);
+	Py_END_ALLOW_THREADS
+	if (err)
+		return raise_err(err, name, NULL);
+	return segment_new(seg, name);
+}
+
+static PyObject *ext_stat(PyObject *self, PyObject *arg)
+{
+	struct shmseg_stat st;
+	const char *name = PyUnicode_AsUTF8(arg);
+	int err;
+
+	(void)self;
+	if (!name)
+		return NULL;
+	Py_BEGIN_ALLOW_THREADS
+	err = shmseg_stat(name, &st);
+	Py_END_ALLOW_THREADS
+	return err ? raise_err(err, arg, NULL) : stat_tuple(&st);
+}
+
+static PyObject *ext_unlink(PyObject *self, PyObject *arg)
+{
+	const char *name = PyUnicode_AsUTF8(arg);
+	int err;
+
+	(void)self;
+	if (!name)
+		return NULL;
+	err = shmseg_unlink(name);
+	if (err)
+		return raise_err(err, arg, NULL);
+	Py_RETURN_NONE;
+}
+
+/* Collects (name, stat tuple) pairs; stops at the first Python error. */
+static int list_one(const char *name, const struct shmseg_stat *st,
+		    void *arg)
+{
+	PyObject *pair = Py_BuildValue("(sN)", name, stat_tuple(st));
+
+	if (!pair || PyList_Append(arg, pair) < 0) {
+		Py_XDECREF(pair);
+		return 1;
+	}
+	Py_DECREF(pair);
+	return 0;
+}
+
+static PyObject *ext_list(PyObject *self, PyObject *unused)
+{
+	PyObject *out = PyList_New(0);
+	int err;
+
+	(void)self;
+	(void)unused;
+	if (!out)
+		return NULL;
+	/* With the GIL: the callback makes Python objects. */
+	err = shmseg_list(list_one, out);
+	if (err > 0 || (err < 0 && raise_err(err, NULL, NULL) == NULL)) {
+		Py_DECREF(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* npy_import(name, fd, mode, path): the input's errors name path, with
+ * the library's word on what is wrong with it. */
+static PyObject *ext_npy_import(PyObject *self, PyObject *args)
+{
+	struct shmseg *seg;
+	PyObject *name, *path;
+	const char *cname;
+	unsigned int mode;
+	char why[256];
+	int fd, err;
+
+	(void)self;
+	if (!PyArg_ParseTuple(args, "UiIO", &name, &fd, &mode, &path))
+		return NULL;
+	cname = PyUnicode_AsUTF8(name);
+	if (!cname)
+		return NULL;
+	Py_BEGIN_ALLOW_THREADS
+	err = shmseg_npy_import_why(cname, fd, (mode_t)mode, &seg, why,
+				    sizeof(why));
+	Py_END_ALLOW_THREADS
+	if (err)
+		return why[0] ? raise_err(err, path, why) :
+				raise_err(err, name, NULL);
+	return segment_new(seg, name);
+}
+
+static PyObject *ext_dtype_ok(PyObject *self, PyObject *arg)
+{
+	struct shmseg_dtype dt;
+	const char *s = PyUnicode_AsUTF8(arg);
+
+	(void)self;
+	if (!s)
+		return NULL;
+	return PyBool_FromLong(shmseg_dtype_parse(s, &dt) == 0);
+}
+
+static PyMethodDef ext_methods[] = {
+	{ "create", ext_create, METH_VARARGS,
+	  "create(name, typestr, shape, fortran, mode): a new writable "
+	  "segment, nameless until sealed." },
+	{ "attach", ext_attach, METH_VARARGS,
+	  "attach(name, populate, timeout_ms, wait): a sealed segment, "
+	  "read-only." },
+	{ "stat", ext_stat, METH_O, "stat(name): the stat tuple." },
+	{ "unlink", ext_unlink, METH_O, "unlink(name): remove the name." },
+	{ "list", ext_list, METH_NOARGS,
+	  "list(): (name, stat tuple) for every readable segment." },
+	{ "npy_import", ext_npy_import, METH_VARARGS,
+	  "npy_import(name, fd, mode, path): a sealed segment from a .npy "
+	  "file." },
+	{ "dtype_ok", ext_dtype_ok, METH_O,
+	  "dtype_ok(typestr): whether a segment can hold the dtype." },
+	{ NULL, NULL, 0, NULL },
+};
+
+static struct PyModuleDef ext_module = {
+	PyModuleDef_HEAD_INIT,
+	.m_name = "shmseg._ext",
+	.m_doc = "The C half of shmseg: libshmseg, converted to Python.",
+	.m_size = -1,
+	.m_methods = ext_methods,
+};
+
+PyMODINIT_FUNC PyInit__ext(void);
+
+PyMODINIT_FUNC PyInit__ext(void)
+{
+	PyObject *m;
+
+	if (PyType_Ready(&SegmentType) < 0)
+		return NULL;
+	m = PyModule_Create(&ext_module);
+	if (!m)
+		return NULL;
+	not_sealed_error = PyErr_NewExceptionWithDoc(
+		"shmseg.NotSealedError",
+		"The segment exists but is not sealed yet (EAGAIN).",
+		PyExc_BlockingIOError, NULL);
+	corrupt_segment_error = PyErr_NewExceptionWithDoc(
+		"shmseg.CorruptSegmentError",
+		"Not a shmseg segment, or its header is corrupt (EBADMSG).",
+		PyExc_OSError, NULL);
+	if (!not_sealed_error || !corrupt_segment_error ||
+	    PyModule_AddObjectRef(m, "NotSealedError", not_sealed_error) < 0 ||
+	    PyModule_AddObjectRef(m, "CorruptSegmentError",
+				  corrupt_segment_error) < 0 ||
+	    PyModule_AddObjectRef(m, "Segment",
+				  (PyObject *)&SegmentType) < 0 ||
+	    PyModule_AddIntConstant(m, "BUILDING", SHMSEG_BUILDING) < 0 ||
+	    PyModule_AddIntConstant(m, "SEALED", SHMSEG_SEALED) < 0 ||
+	    PyModule_AddIntConstant(m, "STALE", SHMSEG_STALE) < 0 ||
+	    PyModule_AddStringConstant(m, "VERSION", SHMSEG_VERSION) < 0) {
+		Py_DECREF(m);
+		return NULL;
+	}
+	return m;
+}

@@ -1,0 +1,191 @@
+# SPDX-License-Identifier: MIT
+"""create, build, attach, stat, list, unlink, load and save in one
+process: every dtype, both orders, 0 to 5 dimensions, and the errors."""
+
+import errno
+import os
+
+import numpy as np
+import pytest
+
+import shmseg
+
+# Every kind the format carries, in both byte orders where it has one.
+DTYPES = ["?", "i1", "u1", "<i2", ">i2", "<u4", ">i4", "<i8", ">u8",
+          "<f2", ">f4", "<f8", ">f8", "<c8", ">c16", "S1", "S7", "<U1",
+          ">U3", "V5"]
+SHAPES = [(), (0,), (5,), (3, 4), (2, 0, 3), (2, 3, 4, 1), (1, 2, 3, 2, 2)]
+
+
+def sample(dtype, shape):
+    """Array of dtype and shape whose bytes all differ where they can."""
+    n = int(np.prod(shape)) * np.dtype(dtype).itemsize
+    raw = (np.arange(max(n, 1), dtype=np.uint64) * 2654435761 % 251)
+    return np.frombuffer(raw.astype(np.uint8).tobytes()[:n],
+                         dtype=dtype).reshape(shape)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", SHAPES,
+                         ids=lambda s: "x".join(map(str, s)) or "0d")
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_round_trip_bit_for_bit(names, dtype, shape, order):
+    a = np.asarray(sample(dtype, shape), order=order)
+    name = names()
+    b = shmseg.create(name, a)
+    c = shmseg.attach(name)
+    for x in (b, c):
+        assert x.dtype == a.dtype and x.shape == a.shape
+        assert x.tobytes(order="A") == a.tobytes(order="A")
+        if a.ndim > 1 and a.size > 1 and order == "F":
+            assert x.flags.f_contiguous and not x.flags.c_contiguous
+        else:
+            assert x.flags.c_contiguous
+        assert not x.flags.writeable
+
+
+def test_other_strides_are_copied_in_c_order(name):
+    a = np.arange(60.0).reshape(6, 10)[::2, 1::3]
+    b = shmseg.create(name, a)
+    assert b.flags.c_contiguous and (b == a).all()
+
+
+def test_writing_raises_numpys_read_only_error(name):
+    b = shmseg.create(name, np.zeros(4))
+    with pytest.raises(ValueError, match="read-only"):
+        b[0] = 1
+    with pytest.raises(ValueError):
+        b.flags.writeable = True
+
+
+@pytest.mark.parametrize("dtype", ["O", "<M8[ns]", ">m8[s]",
+                                   "i4,f8", [("pos", "<f4", (3,))]],
+                         ids=["object", "datetime", "timedelta", "record",
+                              "subarray"])
+def test_dtype_it_cannot_hold_is_typeerror_before_anything(name, dtype):
+    with pytest.raises(TypeError, match="cannot be held"):
+        shmseg.create(name, np.zeros(3, dtype=dtype))
+    with pytest.raises(TypeError):
+        with shmseg.build(name, 3, dtype):
+            pass
+    with pytest.raises(FileNotFoundError):
+        shmseg.stat(name)
+
+
+def test_name_taken_is_fileexistserror_and_changes_nothing(name):
+    shmseg.create(name, np.arange(3))
+    with pytest.raises(FileExistsError) as e:
+        shmseg.create(name, np.zeros(5))
+    assert e.value.errno == errno.EEXIST
+    assert e.value.filename == name
+    assert str(e.value.strerror) == "segment exists"
+    assert (shmseg.attach(name) == np.arange(3)).all()
+
+
+def test_bad_names(name):
+    with pytest.raises(OSError) as e:
+        shmseg.create("a/b", np.zeros(1))
+    assert e.value.errno == errno.EINVAL
+    with pytest.raises(OSError) as e:
+        shmseg.attach("x" * 300)
+    assert e.value.errno == errno.ENAMETOOLONG
+
+
+def test_missing_name_is_filenotfounderror(name):
+    with pytest.raises(FileNotFoundError):
+        shmseg.attach(name)
+    with pytest.raises(FileNotFoundError):
+        shmseg.unlink(name)
+
+
+def test_build_seals_on_leaving_the_block(name):
+    with shmseg.build(name, (3, 2), "<i4", order="F") as w:
+        assert w.flags.writeable
+        # Nameless until the seal: nobody sees it half written.
+        with pytest.raises(FileNotFoundError):
+            shmseg.attach(name)
+        w[:] = np.arange(6).reshape(3, 2)
+    assert not w.flags.writeable
+    a = shmseg.attach(name)
+    assert (a == np.arange(6).reshape(3, 2)).all() and a.flags.f_contiguous
+    assert shmseg.stat(name).state == "sealed"
+
+
+def test_build_raising_leaves_nothing(name):
+    with pytest.raises(KeyError):
+        with shmseg.build(name, 1000, "f8") as w:
+            w[:] = 1
+            raise KeyError("stop")
+    with pytest.raises(FileNotFoundError):
+        shmseg.stat(name)
+    assert not os.path.exists("/dev/shm/" + name)
+
+
+def test_stat_says_what_the_header_says(name):
+    import datetime
+    shmseg.create(name, np.zeros((4, 5), dtype=">u2"), mode=0o640)
+    st = shmseg.stat(name)
+    assert st.name == name and st.state == "sealed"
+    assert st.dtype == np.dtype(">u2") and st.shape == (4, 5)
+    assert st.strides == (10, 2) and st.nbytes == 40
+    assert st.size == 4096 + 40 and st.mode == 0o440
+    assert st.creator_pid == os.getpid() and st.uid == os.geteuid()
+    now = datetime.datetime.now(datetime.timezone.utc)
+    assert abs((now - st.created).total_seconds()) < 60
+    assert st.created.tzinfo is not None
+    assert st.uuid.version == 4 or st.uuid.int != 0
+    assert name in {s.name for s in shmseg.list()}
+
+
+def test_corrupt_segment_is_corruptsegmenterror(name):
+    with open("/dev/shm/" + name, "wb") as f:
+        f.write(b"not a segment" * 400)
+    with pytest.raises(shmseg.CorruptSegmentError) as e:
+        shmseg.attach(name)
+    assert e.value.errno == errno.EBADMSG and isinstance(e.value, OSError)
+    assert name not in {s.name for s in shmseg.list()}
+
+
+def test_load_and_save_through_npy_files(names, tmp_path):
+    a = np.arange(24, dtype="<i4").reshape(2, 3, 4)
+    np.save(tmp_path / "a.npy", a)
+    n = names()
+    b = shmseg.load(n, tmp_path / "a.npy", mode=0o644)
+    assert (b == a).all() and shmseg.stat(n).mode == 0o444
+    shmseg.save(n, tmp_path / "b.npy")
+    assert (np.load(tmp_path / "b.npy") == a).all()
+    shmseg.save(b[1], tmp_path / "c.npy")
+    assert (np.load(tmp_path / "c.npy") == a[1]).all()
+    (tmp_path / "bad.npy").write_bytes(b"\x93NUMPY\x01\x00" + b"x" * 50)
+    with pytest.raises(OSError) as e:
+        shmseg.load(names(), tmp_path / "bad.npy")
+    assert e.value.errno == errno.EILSEQ
+    assert e.value.filename == str(tmp_path / "bad.npy")
+    with pytest.raises(FileExistsError) as e:
+        shmseg.load(n, tmp_path / "a.npy")
+    assert e.value.filename == n
+
+
+def test_computed_arrays_are_plain_ndarrays(name):
+    b = shmseg.create(name, np.arange(5.0))
+    assert type(b) is shmseg.ndarray
+    assert type(b + 1) is np.ndarray
+    assert type(b[1:]) is shmseg.ndarray
+    assert float(b.sum()) == 10.0
+
+
+def test_a_segment_still_building_is_notsealederror(name, helper):
+    import subprocess
+    p = subprocess.Popen([helper, "build", name], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True)
+    try:
+        assert p.stdout.readline().strip() == "rc=0"
+        with pytest.raises(shmseg.NotSealedError) as e:
+            shmseg.attach(name)
+        assert e.value.errno == errno.EAGAIN
+        assert isinstance(e.value, BlockingIOError)
+        assert e.value.strerror == "segment is not sealed yet"
+        assert shmseg.stat(name).state == "building"
+    finally:
+        p.stdin.close()
+        p.wait()
