@@ -162,6 +162,37 @@ m3="$root/opt/shmseg/share/man/man3"
 	ok "alias man pages installed as links" ||
 	nok "alias man pages: $(ls -l "$m3/shmseg_fstat.3" 2>&1)"
 
+# The Python package: installed where make install says, and built by pip
+# offline against the installed library (linked in statically).
+PY=/usr/bin/python3
+if [ -d "$B/python/shmseg" ] && "$PY" -c 'import numpy' 2>/dev/null; then
+	site=$(echo "$root"/opt/shmseg/lib/python3.*/dist-packages)
+	code='import sys, numpy as np, shmseg
+n = sys.argv[1]
+a = shmseg.create(n, np.arange(6.0).reshape(2, 3))
+print(shmseg.attach(n).sum(), shmseg.__version__)
+shmseg.unlink(n)'
+	[ "$(cd / && PYTHONPATH=$site "$PY" -c "$code" shmseg-b$$-py 2>&1)" = "15.0 1.2.0" ] &&
+		ok "installed Python package imports and works ($site)" ||
+		nok "installed Python package in '$site'"
+	# As README says: a venv that sees Debian's NumPy and setuptools.
+	if "$PY" -m venv --help >/dev/null 2>&1 && "$PY" -m pip --version >/dev/null 2>&1; then
+		cp -R bindings/python "$root/src"
+		if "$PY" -m venv --system-site-packages "$root/env" >"$root/pip.log" 2>&1 &&
+		   "$root/env/bin/pip" install -q --no-build-isolation --no-index \
+			"$root/src" >>"$root/pip.log" 2>&1 &&
+		   [ "$(cd / && "$root/env/bin/python" -c "$code" shmseg-b$$-pip 2>&1)" = "15.0 1.2.0" ]; then
+			ok "pip builds the package offline in a venv, as README says"
+		else
+			nok "pip install of bindings/python: $(tail -5 "$root/pip.log")"
+		fi
+	else
+		echo "SKIP: pip install of the package: no venv or pip (python3-venv, python3-pip)"
+	fi
+else
+	echo "SKIP: installed Python package: not built, or no numpy"
+fi
+
 if command -v c++ >/dev/null; then
 	echo '#include <shmseg.h>' | c++ -x c++ -fsyntax-only -Iinclude - &&
 		ok "header compiles as C++" || nok "header compiles as C++"
