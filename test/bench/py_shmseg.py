@@ -184,16 +184,29 @@ def pss():
     return total, shm_kb
 
 
+_barrier = None
+
+
+def _init(barrier):
+    global _barrier
+    _barrier = barrier
+
+
 def work(a):
-    """A worker's task: sum the array, say what memory that took."""
-    return float(np.asarray(a).sum()), pss()
+    """A worker's task: sum the array, and say what memory that took once
+    every worker has it (each holds it until all have measured)."""
+    s = float(np.asarray(a).sum())
+    _barrier.wait()
+    m = pss()
+    _barrier.wait()
+    return s, m
 
 
 def workers(name, gib, n=4):
     a = shmseg.attach(name)
     per_task = len(pickle.dumps(a, protocol=pickle.HIGHEST_PROTOCOL))
     ctx = get_context("spawn")
-    with ctx.Pool(n) as pool:
+    with ctx.Pool(n, _init, (ctx.Barrier(n),)) as pool:
         pool.map(float, [1] * n)             # the workers are up
         t = time.perf_counter()
         out = pool.map(work, [a] * n, chunksize=1)
@@ -211,7 +224,7 @@ def workers(name, gib, n=4):
     target("workers' total PSS <= 1.05x the array", total / kb, 1.05,
            more_is_better=False)
     small = np.arange(1 << 25, dtype=np.float64)      # 256 MiB
-    with ctx.Pool(n) as pool:
+    with ctx.Pool(n, _init, (ctx.Barrier(n),)) as pool:
         pool.map(float, [1] * n)
         t = time.perf_counter()
         pool.map(work, [small] * n, chunksize=1)

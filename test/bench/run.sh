@@ -11,7 +11,7 @@ SCRATCH_SIGNAL_STATUS=130
 
 # want N: whether section N runs (BENCH_SECTIONS, default all)
 want() {
-	case " ${BENCH_SECTIONS:-1 2 3 4 5 6} " in
+	case " ${BENCH_SECTIONS:-1 2 3 4 5 6 7} " in
 	*" $1 "*) return 0 ;;
 	esac
 	return 1
@@ -244,4 +244,14 @@ echo "target shmseg_list <= 1.3x the floor: $(awk -v r="$ratio" 'BEGIN { print (
 awk '{ print $5 * 1e6 }' "$T/list" >"$T/lcmd"
 ustats lcmd "shmctl list >/dev/null (a process)"
 echo "(shmctl list, against the floor: $(awk -v a="$(umedian lcmd)" -v f="$(umedian lfl)" 'BEGIN { printf "%.2f", a / f }')x; no target)"
+fi
+
+if want 7; then
+echo
+echo "== 7. the Python package (test/bench/py_shmseg.py)"
+if [ $havepy = 1 ] && [ -d "$B/python/shmseg" ]; then
+	PYTHONPATH=$B/python "$PY" test/bench/py_shmseg.py "$GIB" || exit 1
+else
+	echo "skipped: no numpy ($PY), or the package is not built (python3-dev)"
+fi
 fi

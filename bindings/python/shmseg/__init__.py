@@ -81,54 +81,20 @@ class Stat:
                 f"nbytes={self.nbytes}, uuid={str(self.uuid)!r})")
 
 
-class _Mapping:
-    """One attached segment; NumPy arrays over it keep it alive, and it is
-    unmapped once the last of them is gone."""
-
-    __slots__ = ("seg", "uuid", "name", "readonly", "__weakref__")
-
-    def __init__(self, seg, readonly):
-        self.seg = seg
-        self.name = seg.name
-        self.uuid = seg.stat()[4]
-        self.readonly = readonly
-
-    @property
-    def __array_interface__(self):
-        typestr, shape, strides = self.seg.layout
-        return {"version": 3, "typestr": typestr, "shape": shape,
-                "strides": strides,
-                "data": (self.seg.address, self.readonly)}
-
-    def array(self):
-        """The whole array of the segment, as a shmseg.ndarray."""
-        return numpy.asarray(self).view(ndarray)
-
-    def bytes(self):
-        """The segment's data as a flat array of bytes."""
-        return numpy.asarray(_Bytes(self))
+def _array(seg, cls=None):
+    """The whole array of a segment (an _ext.Segment, which exports its
+    data as a buffer and is freed, unmapped, with the last array over
+    it)."""
+    typestr, shape, strides = seg.layout
+    return numpy.ndarray.__new__(cls or ndarray, shape, typestr, buffer=seg,
+                                 strides=strides)
 
 
-class _Bytes:
-    """The data of a mapping as bytes, for views at any offset."""
-
-    __slots__ = ("base",)
-
-    def __init__(self, m):
-        self.base = m
-
-    @property
-    def __array_interface__(self):
-        m = self.base
-        return {"version": 3, "typestr": "|u1", "shape": (m.seg.nbytes,),
-                "data": (m.seg.address, m.readonly)}
-
-
-def _mapping_of(a):
-    """The _Mapping whose memory array a lies in, or None."""
+def _segment_of(a):
+    """The segment whose memory array a lies in, or None."""
     b = a
     while b is not None:
-        if isinstance(b, _Mapping):
+        if isinstance(b, _ext.Segment):
             return b
         b = getattr(b, "base", None)
     return None
@@ -159,46 +125,46 @@ class ndarray(numpy.ndarray):
 
     def __array_wrap__(self, out, context=None, *args):
         # New memory (a ufunc's result) is an ordinary array.
-        if _mapping_of(out) is None:
+        if _segment_of(out) is None:
             out = out.view(numpy.ndarray)
         return out[()] if out.ndim == 0 and args and args[0] else out
 
     def __reduce__(self):
-        m = _mapping_of(self)
+        seg = _segment_of(self)
         ext = _extent(self)
-        if m is not None and ext is not None:
-            start = m.seg.address
-            if start <= ext[0] and ext[1] <= start + m.seg.nbytes:
+        if seg is not None and ext is not None:
+            start = seg.address
+            if start <= ext[0] and ext[1] <= start + seg.nbytes:
                 offset = self.__array_interface__["data"][0] - start
-                return (_rebuild, (m.name, m.uuid, offset, self.shape,
+                return (_rebuild, (seg.name, seg.uuid, offset, self.shape,
                                    self.strides, self.dtype.str))
-        if m is not None and self.size == 0:
-            return (_rebuild, (m.name, m.uuid, 0, self.shape, self.strides,
-                               self.dtype.str))
+        if seg is not None and self.size == 0:
+            return (_rebuild, (seg.name, seg.uuid, 0, self.shape,
+                               self.strides, self.dtype.str))
         return self.view(numpy.ndarray).__reduce__()
 
 
-# name -> _Mapping of the segments this process holds, for repeated
-# attaches; an entry goes when the last array over it does.
+# name -> the segment this process holds under it, for repeated attaches;
+# an entry goes when the last array over it does.
 _held = weakref.WeakValueDictionary()
 
 
-def _held_mapping(name):
-    """The held mapping of name, if the name still holds that segment."""
-    m = _held.get(name)
-    if m is None:
+def _held_segment(name):
+    """The held segment of name, if the name still holds it."""
+    seg = _held.get(name)
+    if seg is None:
         return None
     try:
         t = _ext.stat(name)
     except OSError:
         return None
-    return m if t[4] == m.uuid and t[0] == _ext.SEALED else None
+    return seg if t[4] == seg.uuid and t[0] == _ext.SEALED else None
 
 
-def _attach_mapping(name, timeout=None, populate=False):
-    m = _held_mapping(name)
-    if m is not None:
-        return m
+def _attach_segment(name, timeout=None, populate=False):
+    seg = _held_segment(name)
+    if seg is not None:
+        return seg
     if timeout is None:
         seg = _ext.attach(name, populate, 0, False)
     else:
@@ -206,22 +172,20 @@ def _attach_mapping(name, timeout=None, populate=False):
         if ms < -1:
             raise ValueError("timeout must be None or at least 0")
         seg = _ext.attach(name, populate, ms, True)
-    m = _Mapping(seg, True)
-    _held[name] = m
-    return m
+    _held[name] = seg
+    return seg
 
 
 def _rebuild(name, uuid, offset, shape, strides, typestr):
     """Unpickle a view of a segment: attach it (reusing a held mapping)
     and check it is the same segment."""
-    m = _attach_mapping(name)
-    if m.uuid != uuid:
+    seg = _attach_segment(name)
+    if seg.uuid != uuid:
         raise FileNotFoundError(
             f"{name}: the name now holds another segment (uuid "
-            f"{_uuid.UUID(bytes=m.uuid)}, not {_uuid.UUID(bytes=uuid)})")
+            f"{_uuid.UUID(bytes=seg.uuid)}, not {_uuid.UUID(bytes=uuid)})")
     return numpy.ndarray.__new__(ndarray, shape, numpy.dtype(typestr),
-                                 buffer=m.bytes(), offset=offset,
-                                 strides=strides)
+                                 buffer=seg, offset=offset, strides=strides)
 
 
 def _typestr(dtype):
@@ -261,9 +225,8 @@ def create(name, array, *, mode=0o600):
     except BaseException:
         seg.discard()
         raise
-    m = _Mapping(seg, True)
-    _held[name] = m
-    return m.array()
+    _held[name] = seg
+    return _array(seg)
 
 
 @contextlib.contextmanager
@@ -281,8 +244,7 @@ def build(name, shape, dtype, *, order="C", mode=0o600):
         shape = (shape,)
     shape = tuple(int(n) for n in shape)
     seg = _ext.create(name, _typestr(dtype), shape, order == "F", mode)
-    m = _Mapping(seg, False)
-    a = numpy.asarray(m)
+    a = _array(seg, numpy.ndarray)
     try:
         yield a
         seg.seal()
@@ -291,8 +253,7 @@ def build(name, shape, dtype, *, order="C", mode=0o600):
         raise
     finally:
         a.flags.writeable = False
-    m.readonly = True
-    _held[name] = m
+    _held[name] = seg
 
 
 def attach(name, *, timeout=None, populate=False):
@@ -306,7 +267,7 @@ def attach(name, *, timeout=None, populate=False):
     at once. Attaching a segment this process already holds reuses its
     mapping, once the name is seen to still hold it.
     """
-    return _attach_mapping(name, timeout, populate).array()
+    return _array(_attach_segment(name, timeout, populate))
 
 
 def stat(name):
@@ -333,9 +294,8 @@ def load(name, path, *, mode=0o600):
     """
     with open(path, "rb") as f:
         seg = _ext.npy_import(name, f.fileno(), mode, os.fspath(path))
-    m = _Mapping(seg, True)
-    _held[name] = m
-    return m.array()
+    _held[name] = seg
+    return _array(seg)
 
 
 def save(name_or_array, path):
@@ -343,14 +303,15 @@ def save(name_or_array, path):
     as a ``.npy`` file; any other array is written with
     :func:`numpy.save`."""
     if isinstance(name_or_array, str):
-        m = _attach_mapping(name_or_array)
+        seg = _attach_segment(name_or_array)
     else:
         a = name_or_array
-        m = _mapping_of(a)
-        if m is None or _extent(a) != _extent(m.array()) or \
-                a.shape != m.array().shape or a.strides != m.array().strides:
+        seg = _segment_of(a)
+        whole = seg is not None and _array(seg)
+        if seg is None or _extent(a) != _extent(whole) or \
+                a.shape != whole.shape or a.strides != whole.strides:
             with open(path, "wb") as f:
                 numpy.save(f, numpy.asarray(a).view(numpy.ndarray))
             return
     with open(path, "wb") as f:
-        m.seg.export(f.fileno())
+        seg.export(f.fileno())

@@ -132,13 +132,19 @@ typedef struct {
 	PyObject_HEAD
 	struct shmseg *seg;
 	PyObject *name;
+	PyObject *layout;	/* (typestr, shape, strides), made once */
+	PyObject *uuid;		/* 16 bytes, made once */
+	PyObject *weakrefs;
+	int writable;		/* a creator's handle until the seal */
 } Segment;
 
 static PyTypeObject SegmentType;
 
-static PyObject *segment_new(struct shmseg *seg, PyObject *name)
+static PyObject *segment_new(struct shmseg *seg, PyObject *name,
+			     int writable)
 {
 	Segment *s = PyObject_New(Segment, &SegmentType);
+	struct shmseg_stat st;
 
 	if (!s) {
 		shmseg_detach(seg);
@@ -147,17 +153,45 @@ static PyObject *segment_new(struct shmseg *seg, PyObject *name)
 	s->seg = seg;
 	Py_INCREF(name);
 	s->name = name;
+	s->weakrefs = NULL;
+	s->writable = writable;
+	s->layout = layout_tuple(shmseg_layout(seg));
+	/* The uuid never changes; a handle's fstat makes no system call
+	 * for it, but it is asked for on every repeated attach. */
+	s->uuid = shmseg_fstat(seg, &st) ? NULL :
+		PyBytes_FromStringAndSize((const char *)st.uuid, 16);
+	if (!s->layout || !s->uuid) {
+		Py_DECREF(s);
+		return NULL;
+	}
 	return (PyObject *)s;
 }
 
 static void segment_dealloc(Segment *s)
 {
-	/* Only here: every NumPy view holds this object, so no view can
-	 * outlive the mapping. */
+	/* Only here: every NumPy view holds this object (it exports the
+	 * buffer they use), so no view can outlive the mapping. */
+	if (s->weakrefs)
+		PyObject_ClearWeakRefs((PyObject *)s);
 	shmseg_detach(s->seg);
 	Py_XDECREF(s->name);
+	Py_XDECREF(s->layout);
+	Py_XDECREF(s->uuid);
 	PyObject_Free(s);
 }
+
+/* The data as a flat buffer: read-only but for a creator's handle before
+ * the seal. */
+static int segment_getbuffer(Segment *s, Py_buffer *view, int flags)
+{
+	return PyBuffer_FillInfo(view, (PyObject *)s, shmseg_data(s->seg),
+				 (Py_ssize_t)shmseg_nbytes(s->seg),
+				 !s->writable, flags);
+}
+
+static PyBufferProcs segment_as_buffer = {
+	.bf_getbuffer = (getbufferproc)segment_getbuffer,
+};
 
 static PyObject *segment_address(Segment *s, void *closure)
 {
@@ -174,7 +208,21 @@ static PyObject *segment_nbytes(Segment *s, void *closure)
 static PyObject *segment_layout(Segment *s, void *closure)
 {
 	(void)closure;
-	return layout_tuple(shmseg_layout(s->seg));
+	Py_INCREF(s->layout);
+	return s->layout;
+}
+
+static PyObject *segment_uuid(Segment *s, void *closure)
+{
+	(void)closure;
+	Py_INCREF(s->uuid);
+	return s->uuid;
+}
+
+static PyObject *segment_writable(Segment *s, void *closure)
+{
+	(void)closure;
+	return PyBool_FromLong(s->writable);
 }
 
 static PyObject *segment_name(Segment *s, void *closure)
@@ -203,6 +251,7 @@ static PyObject *segment_seal(Segment *s, PyObject *unused)
 	Py_END_ALLOW_THREADS
 	if (err)
 		return raise_err(err, s->name, NULL);
+	s->writable = 0;	/* buffers exported from now on: read-only */
 	Py_RETURN_NONE;
 }
 
@@ -211,12 +260,8 @@ static PyObject *segment_seal(Segment *s, PyObject *unused)
 static PyObject *segment_fill(Segment *s, PyObject *arg)
 {
 	Py_buffer view;
-	struct shmseg_stat st;
-	int err = shmseg_fstat(s->seg, &st);
 
-	if (err)
-		return raise_err(err, s->name, NULL);
-	if (st.state != SHMSEG_BUILDING)
+	if (!s->writable)
 		return raise_err(-EALREADY, s->name, NULL);
 	if (PyObject_GetBuffer(arg, &view, PyBUF_ANY_CONTIGUOUS) < 0)
 		return NULL;
@@ -271,6 +316,11 @@ static PyGetSetDef segment_getset[] = {
 	{ "layout", (getter)segment_layout, NULL,
 	  "(typestr, shape, strides) of the array.", NULL },
 	{ "name", (getter)segment_name, NULL, "The segment's name.", NULL },
+	{ "uuid", (getter)segment_uuid, NULL, "The segment's uuid, 16 bytes.",
+	  NULL },
+	{ "writable", (getter)segment_writable, NULL,
+	  "Whether buffers of it are writable (a creator's, before the seal).",
+	  NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
@@ -297,6 +347,8 @@ static PyTypeObject SegmentType = {
 	.tp_doc = "One mapping of one segment; unmapped when freed.",
 	.tp_getset = segment_getset,
 	.tp_methods = segment_methods,
+	.tp_as_buffer = &segment_as_buffer,
+	.tp_weaklistoffset = offsetof(Segment, weakrefs),
 };
 
 /* ---- module functions --------------------------------------------------- */
@@ -323,7 +375,7 @@ static PyObject *ext_create(PyObject *self, PyObject *args)
 	Py_END_ALLOW_THREADS
 	if (err)
 		return raise_err(err, name, NULL);
-	return segment_new(seg, name);
+	return segment_new(seg, name, 1);
 }
 
 static PyObject *ext_attach(PyObject *self, PyObject *args)
@@ -350,7 +402,7 @@ static PyObject *ext_attach(PyObject *self, PyObject *args)
 	Py_END_ALLOW_THREADS
 	if (err)
 		return raise_err(err, name, NULL);
-	return segment_new(seg, name);
+	return segment_new(seg, name, 0);
 }
 
 static PyObject *ext_stat(PyObject *self, PyObject *arg)
@@ -438,7 +490,7 @@ static PyObject *ext_npy_import(PyObject *self, PyObject *args)
 	if (err)
 		return why[0] ? raise_err(err, path, why) :
 				raise_err(err, name, NULL);
-	return segment_new(seg, name);
+	return segment_new(seg, name, 0);
 }
 
 static PyObject *ext_dtype_ok(PyObject *self, PyObject *arg)
