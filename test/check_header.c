@@ -329,11 +329,43 @@ START_TEST(other_format_version_is_enotsup)
 	ck_assert_int_eq(hdr_encode(&h, buf, sizeof(buf)), 0);
 	patch("#shmseg=", "0001");	/* the first, different format */
 	ck_assert_int_eq(hdr_decode(buf, HDR_MIN, &out), -ENOTSUP);
-	patch("#shmseg=", "0003");
+	patch("#shmseg=", "0004");	/* one to come */
 	ck_assert_int_eq(hdr_decode(buf, HDR_MIN, &out), -ENOTSUP);
 	patch("#shmseg=", "0000");
 	ck_assert_int_eq(hdr_decode(buf, HDR_MIN, &out), -ENOTSUP);
 	patch("#shmseg=", "00x1");
+	ck_assert_int_eq(hdr_decode(buf, HDR_MIN, &out), -EBADMSG);
+}
+END_TEST
+
+/* Format 2, as 1.1.0 wrote it (a line a field), reads as it did: the same
+ * header with a newline for each separator is format 2's. A format-2
+ * number on a format-3 header, or the reverse, is refused. */
+START_TEST(format_2_headers_still_decode)
+{
+	struct hdr h = sample(">i4", true, 3, 2ull, 0ull, 5ull), out;
+	char *p;
+	int seps = 0;
+
+	ck_assert_int_eq(hdr_encode(&h, buf, sizeof(buf)), 0);
+	/* One line: the dict's newline and the final one alone. */
+	ck_assert_ptr_eq(memchr(buf + field("#shmseg="), '\n',
+				HDR_MIN - 1 - field("#shmseg=")), NULL);
+	ck_assert_int_eq(buf[HDR_MIN - 1], '\n');
+	patch("#shmseg=", "0002");
+	ck_assert_int_eq(hdr_decode(buf, HDR_MIN, &out), -EBADMSG);
+	for (p = (char *)buf + field("#shmseg=");
+	     (p = memmem(p, HDR_MIN - (size_t)(p - (char *)buf), " #", 2));
+	     p++, seps++)
+		*p = '\n';
+	ck_assert_int_eq(seps, 12);
+	buf[field("#checksum=") + 8] = '\n';
+	fix_crc();
+	ck_assert_int_eq(hdr_decode(buf, HDR_MIN, &out), 0);
+	ck_assert_int_eq(memcmp(&out.layout, &h.layout, sizeof(h.layout)), 0);
+	ck_assert_int_eq(memcmp(out.uuid, h.uuid, 16), 0);
+	ck_assert_uint_eq(out.pid, h.pid);
+	patch("#shmseg=", "0003");
 	ck_assert_int_eq(hdr_decode(buf, HDR_MIN, &out), -EBADMSG);
 }
 END_TEST
@@ -395,7 +427,7 @@ START_TEST(npy_dict_disagreeing_with_control_block_is_ebadmsg)
 	p = memmem(buf, HDR_MIN, "(10, 20)", 8);
 	ck_assert_ptr_nonnull(p);
 	memcpy(p, "(20, 10)", 8);
-	patch("#shmseg=", "0002");	/* recompute the checksum only */
+	patch("#shmseg=", "0003");	/* recompute the checksum only */
 	ck_assert_int_eq(hdr_decode(buf, HDR_MIN, &out), -EBADMSG);
 }
 END_TEST
@@ -545,6 +577,7 @@ int main(void)
 	tcase_add_test(tc, version_zero_is_enotsup);
 	tcase_add_test(tc, zero_checksum_is_checked);
 	tcase_add_test(tc, other_format_version_is_enotsup);
+	tcase_add_test(tc, format_2_headers_still_decode);
 	tcase_add_loop_test(tc, inconsistent_contents_are_ebadmsg, 0,
 			    (int)(sizeof(inconsistent) /
 				  sizeof(inconsistent[0])));

@@ -217,10 +217,11 @@ sys.exit(a.dtype.str != "<i2" or a.tolist() != [[0, 1, 2], [3, 4, 5]])' \
 	cmp -s "$T/a.npy" "$T/back2.npy" && cmp -s "$T/a.npy" "$T/back3.npy" &&
 		ok "the copy's data round-trips" ||
 		nok "the segment made from a copy differs from the original"
-	# a copy with text after the '#' lines is refused, as NumPy does
+	# a copy with text on a line after the '#' line is refused, as NumPy
+	# does (on the '#' line it would be part of the comment)
 	{
 		head -c "$(($(wc -c <"$T/copy.npy") - 12 - 2))" "$T/copy.npy"
-		printf 'x\n'
+		printf '\nx'
 		tail -c 12 "$T/copy.npy"
 	} >"$T/bad.npy"
 	run "$S" create "${P}seg4" --from "$T/bad.npy"
@@ -398,9 +399,9 @@ import sys, zlib
 path, key, value = sys.argv[1], sys.argv[2].encode(), sys.argv[3].encode()
 with open(path, "r+b") as f:
     h = bytearray(f.read(4096))
-    at = h.index(b"\n#" + key + b"=") + len(key) + 3
+    at = h.index(b" #" + key + b"=") + len(key) + 3
     h[at:at + len(value)] = value
-    crc = h.index(b"\n#checksum=") + 11
+    crc = h.index(b" #checksum=") + 11
     h[crc:crc + 8] = b"%08x" % zlib.crc32(bytes(h[:crc]))
     f.seek(0)
     f.write(h)

@@ -6,7 +6,7 @@
 
 #include "header.h"
 
-#define CRC_KEY "\n#checksum="
+#define CRC_KEY "#checksum="
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -24,7 +24,9 @@ static bool same(const struct hdr *a, const struct hdr *b)
 }
 
 /* What was accepted encodes again, and that decodes to the same. The
- * format has one spelling of each header, so the bytes are the same too. */
+ * format has one spelling of each header, so the bytes are the same too,
+ * where the input is of the version written (3); a version 2 header
+ * encodes as its version 3 spelling. */
 static void round_trip(const uint8_t *data, struct hdr *h)
 {
 	struct hdr back;
@@ -36,7 +38,8 @@ static void round_trip(const uint8_t *data, struct hdr *h)
 		abort();
 	if (hdr_decode(buf, h->data_offset, &back) != 0 || !same(h, &back))
 		abort();
-	if (memcmp(buf, data, h->data_offset) != 0)
+	if (memmem(data, h->data_offset, "#shmseg=0003", 12) &&
+	    memcmp(buf, data, h->data_offset) != 0)
 		abort();
 	free(buf);
 }
