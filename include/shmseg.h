@@ -150,6 +150,14 @@ int shmseg_npy_import_why(const char *name, int fd, mode_t mode,
 int shmseg_raw_import(const char *name, const struct shmseg_layout *layout,
 		      int flags, int fd, mode_t mode, struct shmseg **segp,
 		      char *why, size_t len);
+/* Create NAME from memory: data holds the elements of layout (its strides
+ * zero) one after another, in C order or with SHMSEG_FORTRAN in Fortran
+ * order (NULL only for an array of no bytes); written in through the
+ * object's descriptor, then sealed; on failure nothing is left. Returns 0,
+ * and the sealed handle in *segp unless segp is NULL. */
+int shmseg_mem_import(const char *name, const struct shmseg_layout *layout,
+		      int flags, const void *data, mode_t mode,
+		      struct shmseg **segp);
 /* Write the array of seg to fd as a .npy file. Returns 0. */
 int shmseg_npy_export(const struct shmseg *seg, int fd);
 

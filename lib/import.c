@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* import.c - a new sealed segment from a .npy file or from raw bytes,
- * read from a descriptor straight into the segment */
+ * read from a descriptor straight into the segment, or from memory */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "layout.h"
 #include "npy.h"
 #include "os.h"
 #include "segment.h"
@@ -146,25 +147,25 @@ static int fill(struct shmseg *seg, int fd, uint64_t nbytes, bool exact,
 	return !ret && exact ? input_ends(fd, nbytes, w) : ret;
 }
 
-/* The path of both imports: a segment of the layout (its strides zero,
- * derived in the order of flags), filled from fd and sealed; with exact,
- * the input must end with the array. */
-static int import(const char *name, struct shmseg_layout *layout, int flags,
-		  int fd, mode_t mode, bool exact, struct shmseg **segp,
-		  const struct why *w)
+/* The start of every import: a segment of the layout (its strides zero,
+ * derived in the order of flags), to be filled and then handed to
+ * finish(). */
+static int start(const char *name, const struct shmseg_layout *layout,
+		 int flags, mode_t mode, struct shmseg **seg)
 {
-	struct shmseg *seg;
-	int ret;
+	/* Sparse: the writes that fill it allocate the memory, and say
+	 * -ENOSPC cleanly when there is none, at no cost of zeroing it
+	 * first. Hidden: named only once sealed, so that a failure, or the
+	 * death of this process, leaves nothing behind. */
+	return shmseg_create(name, layout, flags | SHMSEG_SPARSE | SHMSEG_HIDDEN,
+			     mode, seg);
+}
 
-	/* Sparse: the writes below allocate the memory, and say -ENOSPC
-	 * cleanly when there is none, at no cost of zeroing it first.
-	 * Hidden: named only once sealed, so that a failure, or the death of
-	 * this process, leaves nothing behind. */
-	ret = shmseg_create(name, layout, flags | SHMSEG_SPARSE | SHMSEG_HIDDEN,
-			    mode, &seg);
-	if (ret)
-		return ret;
-	ret = fill(seg, fd, shmseg_nbytes(seg), exact, w);
+/* The end of every import, after the fill that returned ret: sealed and
+ * handed over (*segp, unless segp is NULL), or on any failure discarded. */
+static int finish(const char *name, struct shmseg *seg, int ret,
+		  struct shmseg **segp)
+{
 	if (!ret)
 		ret = shmseg_seal(seg);
 	if (ret) {
@@ -175,6 +176,38 @@ static int import(const char *name, struct shmseg_layout *layout, int flags,
 		*segp = seg;
 	else
 		shmseg_detach(seg);
+	return 0;
+}
+
+/* The path of the imports from a descriptor: filled from fd; with exact,
+ * the input must end with the array. */
+static int import(const char *name, struct shmseg_layout *layout, int flags,
+		  int fd, mode_t mode, bool exact, struct shmseg **segp,
+		  const struct why *w)
+{
+	struct shmseg *seg;
+	int ret = start(name, layout, flags, mode, &seg);
+
+	if (ret)
+		return ret;
+	return finish(name, seg, fill(seg, fd, shmseg_nbytes(seg), exact, w),
+		      segp);
+}
+
+/* The layout of data given in order, one element after another: the
+ * caller's, checked to have no strides of its own, which are not what
+ * such data holds; flags may ask for Fortran order, nothing else. */
+static int packed_layout(const struct shmseg_layout *layout, int flags,
+			 struct shmseg_layout *l)
+{
+	uint32_t i;
+
+	if (!layout || (flags & ~SHMSEG_FORTRAN))
+		return -EINVAL;
+	*l = *layout;
+	for (i = 0; i < l->ndim && i < SHMSEG_MAX_NDIM; i++)
+		if (l->strides[i] != 0)
+			return -EINVAL;
 	return 0;
 }
 
@@ -210,17 +243,38 @@ EXPORT int shmseg_raw_import(const char *name,
 {
 	const struct why w = { why, len };
 	struct shmseg_layout l;
-	uint32_t i;
+	int ret;
 
 	if (why && len)
 		why[0] = '\0';
-	if (!layout || (flags & ~SHMSEG_FORTRAN))
+	ret = packed_layout(layout, flags, &l);
+	return ret ? ret : import(name, &l, flags, fd, mode, true, segp, &w);
+}
+
+EXPORT int shmseg_mem_import(const char *name,
+			     const struct shmseg_layout *layout, int flags,
+			     const void *data, mode_t mode,
+			     struct shmseg **segp)
+{
+	struct shmseg_layout l, sized;
+	struct shmseg *seg;
+	uint64_t nbytes;
+	int ret = packed_layout(layout, flags, &l);
+
+	if (ret)
+		return ret;
+	/* data may be NULL only for an array of no bytes, which the layout
+	 * tells before anything is created; completed on a copy, since l
+	 * goes to the create with its strides zero. */
+	sized = l;
+	ret = layout_complete(&sized, flags & SHMSEG_FORTRAN, &nbytes);
+	if (ret)
+		return ret;
+	if (!data && nbytes > 0)
 		return -EINVAL;
-	/* The data comes in order, one element after another: strides of
-	 * the caller's own are not what the input holds. */
-	l = *layout;
-	for (i = 0; i < l.ndim && i < SHMSEG_MAX_NDIM; i++)
-		if (l.strides[i] != 0)
-			return -EINVAL;
-	return import(name, &l, flags, fd, mode, true, segp, &w);
+	ret = start(name, &l, flags, mode, &seg);
+	if (ret)
+		return ret;
+	return finish(name, seg, seg_fill_from_memory(seg, data, nbytes),
+		      segp);
 }

@@ -39,8 +39,8 @@ struct copy_result {
  * offset at, through obj's descriptor rather than a mapping; -ENODATA at
  * an early end of input. On success fd's offset ends just past them. */
 int copy_in(int obj, off_t at, int fd, uint64_t len, struct copy_result *res);
-/* Write len bytes of mapped memory at data to fd, from its current
- * offset. */
+/* Write len bytes of memory at data (a mapping or not) to fd, from its
+ * current offset. */
 int copy_out(const unsigned char *data, int fd, uint64_t len);
 
 /* ---- os_*.c ---------------------------------------------------------- */

@@ -429,6 +429,17 @@ int seg_fill_from_fd(struct shmseg *seg, int fd, uint64_t len,
 	return copy_in(seg->fd, (off_t)seg->hdr.data_offset, fd, len, res);
 }
 
+int seg_fill_from_memory(struct shmseg *seg, const void *data, uint64_t len)
+{
+	if (!seg->writable || len > seg->hdr.nbytes)
+		return -EINVAL;
+	/* copy_out() writes at the descriptor's offset, which is this
+	 * handle's own: no other thread moves it. */
+	if (lseek(seg->fd, (off_t)seg->hdr.data_offset, SEEK_SET) < 0)
+		return neg_errno();
+	return copy_out(data, seg->fd, len);
+}
+
 int seg_drain_to_fd(const struct shmseg *seg, int fd)
 {
 	return copy_out(seg->base + seg->hdr.data_offset, fd,

@@ -14,6 +14,9 @@ int seg_stat_fd(int fd, struct shmseg_stat *st);
 struct copy_result;
 int seg_fill_from_fd(struct shmseg *seg, int fd, uint64_t len,
 		     struct copy_result *res);
+/* Fill the data of a writable segment with len bytes of memory at data,
+ * through the object's descriptor as seg_fill_from_fd() does. */
+int seg_fill_from_memory(struct shmseg *seg, const void *data, uint64_t len);
 /* Write all of seg's data to fd, from its current offset. */
 int seg_drain_to_fd(const struct shmseg *seg, int fd);
 

@@ -1,13 +1,22 @@
 /* SPDX-License-Identifier: MIT */
-/* check_import.c - between files and segments (lib/import.c and
- * lib/export.c): .npy and raw import, .npy export, through pipes and
- * files, and which object an error is blamed on */
+/* check_import.c - between files or memory and segments (lib/import.c
+ * and lib/export.c): .npy, raw and memory import, .npy export, through
+ * pipes and files, and which object an error is blamed on */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "suite.h"
@@ -416,48 +425,58 @@ START_TEST(import_says_the_version_found)
 }
 END_TEST
 
+/* What the raw and memory imports are given: 2 x 3 <u2, one element after
+ * another. */
+static const unsigned char twelve[12] = "abcdefghijkl";
+
+/* seg holds twelve as 2 x 3 <u2 in C or in Fortran order, sealed with
+ * mode. */
+static void check_2x3(const struct shmseg *seg, bool fortran, mode_t mode)
+{
+	const struct shmseg_layout *got = shmseg_layout(seg);
+	struct shmseg_stat st;
+
+	ck_assert_int_eq(got->strides[0], fortran ? 2 : 6);
+	ck_assert_int_eq(got->strides[1], fortran ? 4 : 2);
+	ck_assert_int_eq(shmseg_layout_order(got),
+			 fortran ? SHMSEG_ORDER_F : SHMSEG_ORDER_C);
+	ck_assert_uint_eq(shmseg_nbytes(seg), 12);
+	ck_assert_int_eq(memcmp(shmseg_data(seg), twelve, 12), 0);
+	ck_assert_int_eq(shmseg_fstat(seg, &st), 0);
+	ck_assert_int_eq(st.state, SHMSEG_SEALED);
+	ck_assert_uint_eq(st.mode, mode);
+}
+
 /* Raw bytes in C order from a pipe, in Fortran order from a file. */
 START_TEST(raw_import_in_either_order)
 {
-	static const unsigned char data[12] = "abcdefghijkl";
 	struct shmseg_layout l = tu_layout("<u2", 2, 2ull, 3ull);
-	const struct shmseg_layout *got;
-	struct shmseg_stat st;
 	struct shmseg *seg;
 	char why[128], path[] = "/tmp/shmseg-raw-XXXXXX";
 	int p[2], fd;
 
 	ck_assert_int_eq(pipe(p), 0);
-	ck_assert_int_eq(write(p[1], data, sizeof(data)), 12);
+	ck_assert_int_eq(write(p[1], twelve, sizeof(twelve)), 12);
 	close(p[1]);
 	tu_name(name, "rawc");
 	ck_assert_int_eq(shmseg_raw_import(name, &l, 0, p[0], 0640, &seg, why,
 					   sizeof(why)), 0);
 	close(p[0]);
 	ck_assert_str_eq(why, "");
-	got = shmseg_layout(seg);
-	ck_assert_int_eq(got->strides[0], 6);
-	ck_assert_int_eq(got->strides[1], 2);
-	ck_assert_int_eq(memcmp(shmseg_data(seg), data, 12), 0);
-	ck_assert_int_eq(shmseg_fstat(seg, &st), 0);
-	ck_assert_int_eq(st.state, SHMSEG_SEALED);
-	ck_assert_uint_eq(st.mode, 0440);
+	check_2x3(seg, false, 0440);
 	shmseg_detach(seg);
 
 	fd = mkstemp(path);
 	ck_assert_int_ge(fd, 0);
 	unlink(path);
-	ck_assert_int_eq(write(fd, data, sizeof(data)), 12);
+	ck_assert_int_eq(write(fd, twelve, sizeof(twelve)), 12);
 	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
 	tu_name(name, "rawf");
 	ck_assert_int_eq(shmseg_raw_import(name, &l, SHMSEG_FORTRAN, fd, 0600,
 					   NULL, NULL, 0), 0);
 	close(fd);
 	ck_assert_int_eq(shmseg_attach(name, 0, &seg), 0);
-	got = shmseg_layout(seg);
-	ck_assert_int_eq(got->strides[0], 2);
-	ck_assert_int_eq(got->strides[1], 4);
-	ck_assert_int_eq(memcmp(shmseg_data(seg), data, 12), 0);
+	check_2x3(seg, true, 0400);
 	shmseg_detach(seg);
 }
 END_TEST
@@ -663,6 +682,384 @@ START_TEST(import_says_whose_fault_an_error_is)
 }
 END_TEST
 
+/* Memory in C order and in Fortran order: the layout's strides derived
+ * in that order, the bytes as they were given, sealed under the name. */
+START_TEST(mem_import_in_either_order)
+{
+	struct shmseg_layout l = tu_layout("<u2", 2, 2ull, 3ull);
+	struct shmseg *seg;
+
+	tu_name(name, "memc");
+	ck_assert_int_eq(shmseg_mem_import(name, &l, 0, twelve, 0640, &seg),
+			 0);
+	check_2x3(seg, false, 0440);
+	shmseg_detach(seg);
+	ck_assert_int_eq(shmseg_attach(name, 0, &seg), 0);
+	check_2x3(seg, false, 0440);
+	shmseg_detach(seg);
+
+	tu_name(name, "memf");
+	ck_assert_int_eq(shmseg_mem_import(name, &l, SHMSEG_FORTRAN, twelve,
+					   0600, NULL), 0);
+	ck_assert_int_eq(shmseg_attach(name, 0, &seg), 0);
+	check_2x3(seg, true, 0400);
+	shmseg_detach(seg);
+}
+END_TEST
+
+/* A 0-d array is one element; an empty one has no bytes, and needs no
+ * data at all. */
+START_TEST(mem_import_of_0d_and_empty_arrays)
+{
+	struct shmseg_layout scalar = tu_layout("<f8", 0);
+	struct shmseg_layout empty = tu_layout("<f4", 2, 0ull, 3ull);
+	const double x = 2.5;
+	struct shmseg_stat st;
+	struct shmseg *seg;
+	int64_t stride0;
+	int i;
+
+	tu_name(name, "mem0d");
+	ck_assert_int_eq(shmseg_mem_import(name, &scalar, 0, &x, 0644, NULL),
+			 0);
+	ck_assert_int_eq(shmseg_attach(name, 0, &seg), 0);
+	ck_assert_uint_eq(shmseg_layout(seg)->ndim, 0);
+	ck_assert_uint_eq(shmseg_nbytes(seg), 8);
+	ck_assert_double_eq(*(const double *)shmseg_data(seg), 2.5);
+	shmseg_detach(seg);
+
+	/* NULL, then a pointer that is not read, in both orders. */
+	for (i = 0; i < 4; i++) {
+		tu_name(name, "memempty");
+		ck_assert_int_eq(shmseg_mem_import(name, &empty,
+						   i & 1 ? SHMSEG_FORTRAN : 0,
+						   i < 2 ? NULL : &x, 0644,
+						   &seg), 0);
+		ck_assert_uint_eq(shmseg_nbytes(seg), 0);
+		stride0 = shmseg_layout(seg)->strides[0];
+		ck_assert_int_eq(stride0, i & 1 ? 4 : 12);
+		shmseg_detach(seg);
+		ck_assert_int_eq(shmseg_stat(name, &st), 0);
+		ck_assert_int_eq(st.state, SHMSEG_SEALED);
+	}
+}
+END_TEST
+
+/* The caller's mistakes: refused before anything is created. */
+START_TEST(mem_import_refuses_bad_arguments)
+{
+	struct shmseg_layout l = tu_layout("<u2", 2, 2ull, 2ull);
+	struct shmseg_layout huge = tu_layout("<f8", 2, 1ull << 62, 4ull);
+	struct shmseg_layout deep = l;
+	static const unsigned char data[8] = "abcdefgh";
+	struct shmseg *seg = (struct shmseg *)&l;	/* left alone */
+	char longname[300];
+
+	tu_name(name, "membad");
+	ck_assert_int_eq(shmseg_mem_import(name, NULL, 0, data, 0600, &seg),
+			 -EINVAL);
+	ck_assert_int_eq(shmseg_mem_import(name, &l, SHMSEG_SPARSE, data, 0600,
+					   &seg), -EINVAL);
+	ck_assert_int_eq(shmseg_mem_import(name, &l, SHMSEG_HIDDEN, data, 0600,
+					   &seg), -EINVAL);
+	ck_assert_int_eq(shmseg_mem_import(name, &l, 0x100, data, 0600, &seg),
+			 -EINVAL);
+	/* No data for an array of 8 bytes. */
+	ck_assert_int_eq(shmseg_mem_import(name, &l, 0, NULL, 0600, &seg),
+			 -EINVAL);
+	ck_assert_int_eq(shmseg_mem_import(name, &l, 0, data, 01000, &seg),
+			 -EINVAL);
+	deep.ndim = SHMSEG_MAX_NDIM + 1;
+	ck_assert_int_eq(shmseg_mem_import(name, &deep, 0, data, 0600, &seg),
+			 -EINVAL);
+	ck_assert_int_eq(shmseg_mem_import(name, &huge, 0, NULL, 0600, &seg),
+			 -EOVERFLOW);
+	ck_assert_int_eq(shmseg_mem_import("a/b", &l, 0, data, 0600, &seg),
+			 -EINVAL);
+	ck_assert_int_eq(shmseg_mem_import(NULL, &l, 0, data, 0600, &seg),
+			 -EINVAL);
+	memset(longname, 'x', 256);
+	longname[256] = '\0';
+	ck_assert_int_eq(shmseg_mem_import(longname, &l, 0, data, 0600, &seg),
+			 -ENAMETOOLONG);
+	/* Strides of its own: the data is elements one after another. */
+	l.strides[0] = 2;
+	l.strides[1] = 4;
+	ck_assert_int_eq(shmseg_mem_import(name, &l, 0, data, 0600, &seg),
+			 -EINVAL);
+	ck_assert_ptr_eq(seg, (struct shmseg *)&l);
+	ck_assert_int_eq(shmseg_stat(name, &(struct shmseg_stat){ 0 }),
+			 -ENOENT);
+}
+END_TEST
+
+/* A name taken, by a sealed segment or by one still building: -EEXIST,
+ * and the segment there is as it was. */
+START_TEST(mem_import_of_a_taken_name_is_eexist)
+{
+	struct shmseg_layout l = tu_layout("u1", 1, 4ull);
+	struct shmseg_stat before, after;
+	struct shmseg *seg, *building;
+	char other[TU_NAME_LEN];
+
+	tu_name(name, "memtaken");
+	ck_assert_int_eq(shmseg_mem_import(name, &l, 0, "abcd", 0644, NULL), 0);
+	ck_assert_int_eq(shmseg_stat(name, &before), 0);
+	seg = NULL;
+	ck_assert_int_eq(shmseg_mem_import(name, &l, 0, "wxyz", 0644, &seg),
+			 -EEXIST);
+	ck_assert_ptr_null(seg);
+	ck_assert_int_eq(shmseg_stat(name, &after), 0);
+	ck_assert_int_eq(memcmp(after.uuid, before.uuid, 16), 0);
+	ck_assert_uint_eq(after.mode, 0444);
+	ck_assert_int_eq(shmseg_attach(name, 0, &seg), 0);
+	ck_assert_int_eq(memcmp(shmseg_data(seg), "abcd", 4), 0);
+	shmseg_detach(seg);
+
+	tu_name(other, "memtaken");
+	ck_assert_int_eq(shmseg_create(other, &l, 0, 0600, &building), 0);
+	ck_assert_int_eq(shmseg_fstat(building, &before), 0);
+	ck_assert_int_eq(shmseg_mem_import(other, &l, 0, "wxyz", 0644, NULL),
+			 -EEXIST);
+	ck_assert_int_eq(shmseg_stat(other, &after), 0);
+	ck_assert_int_eq(memcmp(after.uuid, before.uuid, 16), 0);
+	ck_assert_int_eq(after.state, SHMSEG_BUILDING);
+	shmseg_detach(building);
+}
+END_TEST
+
+/* Imports from memory in many threads at once, as a binding that lets go
+ * of its interpreter lock makes them: each gets its own segment, and of
+ * those racing for one name, exactly one wins, with its own data. */
+#define MEM_THREADS 8
+#define MEM_EACH 8
+
+struct mem_job {
+	char names[MEM_EACH][TU_NAME_LEN];
+	const char *shared;
+	unsigned char data[4096];
+	int ret[MEM_EACH], shared_ret;
+};
+
+static void *mem_import_loop(void *arg)
+{
+	struct mem_job *j = arg;
+	struct shmseg_layout l = tu_layout("u1", 1, 4096ull);
+	int i;
+
+	for (i = 0; i < MEM_EACH; i++)
+		j->ret[i] = shmseg_mem_import(j->names[i], &l, 0, j->data,
+					      0600, NULL);
+	j->shared_ret = shmseg_mem_import(j->shared, &l, 0, j->data, 0600,
+					  NULL);
+	return NULL;
+}
+
+START_TEST(mem_import_from_many_threads)
+{
+	static struct mem_job job[MEM_THREADS];
+	pthread_t t[MEM_THREADS];
+	struct shmseg *seg;
+	int i, k, won = -1;
+
+	tu_name(name, "memrace");
+	for (i = 0; i < MEM_THREADS; i++) {
+		for (k = 0; k < MEM_EACH; k++)
+			tu_name(job[i].names[k], "memthr");
+		job[i].shared = name;
+		memset(job[i].data, 'a' + i, sizeof(job[i].data));
+	}
+	for (i = 0; i < MEM_THREADS; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, mem_import_loop,
+						&job[i]), 0);
+	for (i = 0; i < MEM_THREADS; i++)
+		ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+	for (i = 0; i < MEM_THREADS; i++) {
+		for (k = 0; k < MEM_EACH; k++) {
+			ck_assert_int_eq(job[i].ret[k], 0);
+			ck_assert_int_eq(shmseg_attach(job[i].names[k], 0,
+						       &seg), 0);
+			ck_assert_int_eq(memcmp(shmseg_data(seg), job[i].data,
+						4096), 0);
+			shmseg_detach(seg);
+		}
+		if (job[i].shared_ret == 0) {
+			ck_assert_int_eq(won, -1);
+			won = i;
+		} else {
+			ck_assert_int_eq(job[i].shared_ret, -EEXIST);
+		}
+	}
+	ck_assert_int_ge(won, 0);
+	ck_assert_int_eq(shmseg_attach(name, 0, &seg), 0);
+	ck_assert_int_eq(memcmp(shmseg_data(seg), job[won].data, 4096), 0);
+	shmseg_detach(seg);
+}
+END_TEST
+
+/* 72 MiB from memory is written in two halves at once (SPLIT_FROM in
+ * lib/copy.c): bit for bit, in either order. */
+START_TEST(large_mem_import_in_two_parts)
+{
+	const uint64_t count = (72u << 20) / 4;
+	struct shmseg_layout l = tu_layout("<u4", 2, count / 1024, 1024ull);
+	struct shmseg *seg;
+	uint32_t *data;
+	uint64_t i;
+
+	data = malloc(count * 4);
+	ck_assert_ptr_nonnull(data);
+	for (i = 0; i < count; i++)
+		data[i] = (uint32_t)i * 2654435761u;
+	tu_name(name, "memlarge");
+	ck_assert_int_eq(shmseg_mem_import(name, &l, 0, data, 0600, &seg), 0);
+	ck_assert_int_eq(memcmp(shmseg_data(seg), data, count * 4), 0);
+	shmseg_detach(seg);
+	tu_name(name, "memlarge");
+	ck_assert_int_eq(shmseg_mem_import(name, &l, SHMSEG_FORTRAN, data,
+					   0600, &seg), 0);
+	ck_assert_int_eq(memcmp(shmseg_data(seg), data, count * 4), 0);
+	shmseg_detach(seg);
+	free(data);
+}
+END_TEST
+
+/* Data the kernel cannot read, as in a mapping of a file cut short since
+ * (what a NumPy memmap may be): -EFAULT from the write, no SIGBUS, and
+ * nothing left; in one part and in two. */
+START_TEST(mem_import_of_unreadable_data_is_efault)
+{
+	static const uint64_t sizes[] = { 1ull << 20, 72ull << 20 };
+	char tmp[] = "/tmp/shmseg-mem-XXXXXX";
+	const void *data;
+	size_t i;
+	int fd = mkstemp(tmp);
+
+	ck_assert_int_ge(fd, 0);
+	unlink(tmp);
+	for (i = 0; i < 2; i++) {
+		struct shmseg_layout l = tu_layout("u1", 1, sizes[i]);
+
+		ck_assert_int_eq(ftruncate(fd, (off_t)sizes[i]), 0);
+		data = mmap(NULL, sizes[i], PROT_READ, MAP_SHARED, fd, 0);
+		ck_assert_ptr_ne(data, MAP_FAILED);
+		ck_assert_int_eq(ftruncate(fd, (off_t)sizes[i] / 4), 0);
+		tu_name(name, "memfault");
+		ck_assert_int_eq(shmseg_mem_import(name, &l, 0, data, 0600,
+						   NULL), -EFAULT);
+		ck_assert_int_eq(shmseg_stat(name, &(struct shmseg_stat){ 0 }),
+				 -ENOENT);
+		munmap((void *)data, sizes[i]);
+	}
+	close(fd);
+}
+END_TEST
+
+/* In a private mount namespace, with a 1 MiB tmpfs on /dev/shm: an
+ * import of 4 MiB, and one of 72 MiB (two halves), each -ENOSPC, never
+ * SIGBUS, and after them the file system is as empty as it was. Run in a
+ * child, which says on out what came of it; its exit status, 2 for
+ * "cannot". */
+static int mem_import_into_small_dev_shm(int out, const void *data)
+{
+	struct shmseg_layout small = tu_layout("u1", 1, 4ull << 20);
+	struct shmseg_layout big = tu_layout("u1", 1, 72ull << 20);
+	struct statvfs vfs;
+	struct dirent *de;
+	int a, b, left = 0;
+	DIR *dir;
+
+	if (unshare(CLONE_NEWNS) < 0) {
+		dprintf(out, "unshare: %s", strerror(errno));
+		return 2;
+	}
+	/* Only /dev/shm made private where / cannot be (a chroot): the new
+	 * mount then cannot propagate back to the real one. */
+	if ((mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0 &&
+	     mount("none", "/dev/shm", "none", MS_PRIVATE, NULL) < 0) ||
+	    mount("shmseg-test", "/dev/shm", "tmpfs", 0, "size=1m") < 0) {
+		dprintf(out, "mount: %s", strerror(errno));
+		return 2;
+	}
+	a = shmseg_mem_import("full-small", &small, 0, data, 0600, NULL);
+	b = shmseg_mem_import("full-big", &big, 0, data, 0600, NULL);
+	dir = opendir("/dev/shm");
+	while (dir && (de = readdir(dir)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			left++;
+	if (dir)
+		closedir(dir);
+	if (statvfs("/dev/shm", &vfs) < 0)
+		return 1;
+	dprintf(out, "small=%d big=%d left=%d used=%llu", a, b, left,
+		(unsigned long long)(vfs.f_blocks - vfs.f_bfree));
+	return 0;
+}
+
+START_TEST(mem_import_into_a_full_dev_shm_is_enospc)
+{
+	char got[256] = "", want[128], why[320];
+	unsigned char *data = malloc(72u << 20);
+	ssize_t n;
+	pid_t pid;
+	int p[2], st;
+
+	ck_assert_ptr_nonnull(data);
+	memset(data, 0x5a, 72u << 20);
+	ck_assert_int_eq(pipe(p), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(p[0]);
+		st = mem_import_into_small_dev_shm(p[1], data);
+		free(data);
+		_exit(st);
+	}
+	close(p[1]);
+	n = read(p[0], got, sizeof(got) - 1);
+	close(p[0]);
+	got[n > 0 ? n : 0] = '\0';
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	free(data);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 2) {
+		snprintf(why, sizeof(why), "needs root and a private mount "
+			 "namespace for /dev/shm: %s", got);
+		tu_skip("mem_import_into_a_full_dev_shm_is_enospc", why);
+		return;
+	}
+	/* Killed by a signal where the data went through the mapping. */
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		      "child wait status %#x", st);
+	snprintf(want, sizeof(want), "small=%d big=%d left=0 used=0", -ENOSPC,
+		 -ENOSPC);
+	ck_assert_str_eq(got, want);
+}
+END_TEST
+
+/* Under RLIMIT_FSIZE an import that would pass it is -EFBIG, before the
+ * kernel raises SIGXFSZ (its default action kills), and leaves nothing. */
+START_TEST(mem_import_past_the_file_size_limit_is_efbig)
+{
+	struct shmseg_layout l = tu_layout("u1", 1, 1ull << 20);
+	struct rlimit old, low;
+	unsigned char *data = calloc(1, 1u << 20);
+
+	ck_assert_ptr_nonnull(data);
+	signal(SIGXFSZ, SIG_DFL);
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+	low = old;
+	low.rlim_cur = 1000000;
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &low), 0);
+	tu_name(name, "memfsz");
+	ck_assert_int_eq(shmseg_mem_import(name, &l, 0, data, 0600, NULL),
+			 -EFBIG);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
+	ck_assert_int_eq(shmseg_stat(name, &(struct shmseg_stat){ 0 }),
+			 -ENOENT);
+	free(data);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("import");
@@ -683,11 +1080,20 @@ int main(void)
 	tcase_add_test(tc, import_says_whose_fault_an_error_is);
 	tcase_add_test(tc, raw_import_reads_a_proc_file_to_its_end);
 	tcase_add_test(tc, raw_import_of_a_non_blocking_input_that_goes_on_is_eagain);
+	tcase_add_test(tc, mem_import_in_either_order);
+	tcase_add_test(tc, mem_import_of_0d_and_empty_arrays);
+	tcase_add_test(tc, mem_import_refuses_bad_arguments);
+	tcase_add_test(tc, mem_import_of_a_taken_name_is_eexist);
+	tcase_add_test(tc, mem_import_from_many_threads);
+	tcase_add_test(tc, mem_import_past_the_file_size_limit_is_efbig);
 	suite_add_tcase(s, tc);
 	tcase_add_test(large, large_file_import_in_two_parts);
 	tcase_add_test(large, large_export_in_two_parts);
 	tcase_add_test(large, overlapping_export_is_bounded);
 	tcase_add_test(large, raw_import_counts_a_short_file_in_two_halves);
+	tcase_add_test(large, large_mem_import_in_two_parts);
+	tcase_add_test(large, mem_import_of_unreadable_data_is_efault);
+	tcase_add_test(large, mem_import_into_a_full_dev_shm_is_enospc);
 	tcase_set_timeout(large, 120);	/* 72 MiB under valgrind */
 	suite_add_tcase(s, large);
 	return tu_main(s);
