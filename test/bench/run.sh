@@ -133,7 +133,7 @@ fi
 
 if want 2; then
 echo
-echo "== 2. load: .npy file (in the page cache) -> sealed segment (10 rounds, rotated)"
+echo "== 2. load: .npy file (in the page cache), or its array in memory -> sealed segment (10 rounds, rotated)"
 run_load() {
 	secs "$B/shmctl" create "${P}load" --from "$NPY" >>"$T/load"
 	rm -f "/dev/shm/${P}load"
@@ -145,6 +145,7 @@ run_raw() {
 }
 run_lib() { "$B/bench/bench_load" "$NPY" "${P}lib" >>"$T/lib" || exit 1; }
 run_wfl() { "$B/bench/bench_load" floor "$NPY" "${P}wfl" >>"$T/wfl" || exit 1; }
+run_mem() { "$B/bench/bench_load" mem "$RAW" "${P}mem" >>"$T/mem" || exit 1; }
 run_cp() {
 	secs cp "$NPY" "/dev/shm/${P}cp" >>"$T/cp"
 	rm -f "/dev/shm/${P}cp"
@@ -152,20 +153,22 @@ run_cp() {
 run_pyr() { "$PY" test/bench/py_load.py "$NPY" "${P}py" readinto >>"$T/pyr" || exit 1; }
 run_pyn() { "$PY" test/bench/py_load.py "$NPY" "${P}py" numpy >>"$T/pyn" || exit 1; }
 : >"$T/load"; : >"$T/lib"; : >"$T/cp"; : >"$T/pyr"; : >"$T/pyn"; : >"$T/wfl"
-: >"$T/raw"
+: >"$T/raw"; : >"$T/mem"
 if [ $havepy = 1 ]; then
-	rotate 10 load raw lib cp wfl pyr pyn
+	rotate 10 load raw lib cp wfl mem pyr pyn
 else
-	rotate 10 load raw lib cp wfl
+	rotate 10 load raw lib cp wfl mem
 fi
 stats wfl "floor: write a cached buffer"
 stats cp "cp file.npy /dev/shm/x"
 stats load "shmctl create --from"
 stats raw "shmctl create --raw"
 stats lib "shmseg_npy_import()"
+stats mem "shmseg_mem_import() from memory"
 ratio=$(awk -v a="$(median cp)" -v b="$(median load)" 'BEGIN { printf "%.2f", a / b }')
 echo "target load >= 1.3x cp throughput: $(awk -v r="$ratio" 'BEGIN { print (r >= 1.3) ? "met" : "MISSED" }') (${ratio}x by median; $(awk -v a="$(vmin cp)" -v b="$(vmin load)" 'BEGIN { printf "%.2f", a / b }')x by minimum)"
 echo "(no load can beat the floor, which reads nothing: cp takes $(awk -v a="$(median cp)" -v f="$(median wfl)" 'BEGIN { printf "%.2f", a / f }')x its time)"
+echo "(shmseg_mem_import() of an array in memory takes $(awk -v m="$(median mem)" -v f="$(median wfl)" 'BEGIN { printf "%.2f", m / f }')x the floor's time, $(awk -v m="$(median mem)" -v c="$(median cp)" 'BEGIN { printf "%.2f", m / c }')x cp's)"
 if [ $havepy = 1 ]; then
 	stats pyr "Python SharedMemory+readinto"
 	stats pyn "Python numpy.load+copy"
