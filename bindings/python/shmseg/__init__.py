@@ -217,14 +217,11 @@ def create(name, array, *, mode=0o600):
         not a.flags.c_contiguous
     if not fortran and not a.flags.c_contiguous:
         a = numpy.ascontiguousarray(a)
-    seg = _ext.create(name, typestr, tuple(a.shape), fortran, mode)
-    try:
-        seg.fill(a if fortran else a.reshape(-1) if a.ndim else
-                 a.reshape(1))
-        seg.seal()
-    except BaseException:
-        seg.discard()
-        raise
+    # Written through the segment's descriptor, in two threads for large
+    # arrays, without the GIL; named at the seal, nothing left on failure.
+    seg = _ext.mem_import(name, typestr, tuple(a.shape), fortran,
+                          a if fortran else a.reshape(-1) if a.ndim else
+                          a.reshape(1), mode)
     _held[name] = seg
     return _array(seg)
 

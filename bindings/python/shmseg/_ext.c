@@ -6,6 +6,7 @@
 #include <Python.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 #include <shmseg.h>
@@ -255,30 +256,6 @@ static PyObject *segment_seal(Segment *s, PyObject *unused)
 	Py_RETURN_NONE;
 }
 
-/* Copy a buffer of exactly the segment's size into a writable segment,
- * without the GIL. */
-static PyObject *segment_fill(Segment *s, PyObject *arg)
-{
-	Py_buffer view;
-
-	if (!s->writable)
-		return raise_err(-EALREADY, s->name, NULL);
-	if (PyObject_GetBuffer(arg, &view, PyBUF_ANY_CONTIGUOUS) < 0)
-		return NULL;
-	if ((uint64_t)view.len != shmseg_nbytes(s->seg)) {
-		PyBuffer_Release(&view);
-		PyErr_Format(PyExc_ValueError, "%zd bytes for a segment of %llu",
-			     view.len,
-			     (unsigned long long)shmseg_nbytes(s->seg));
-		return NULL;
-	}
-	Py_BEGIN_ALLOW_THREADS
-	memcpy(shmseg_data(s->seg), view.buf, (size_t)view.len);
-	Py_END_ALLOW_THREADS
-	PyBuffer_Release(&view);
-	Py_RETURN_NONE;
-}
-
 /* Remove the name if it still holds this very segment: after a failed
  * build, nothing is left. */
 static PyObject *segment_discard(Segment *s, PyObject *unused)
@@ -329,8 +306,6 @@ static PyMethodDef segment_methods[] = {
 	  "The segment's stat, as a tuple." },
 	{ "seal", (PyCFunction)segment_seal, METH_NOARGS,
 	  "Seal a segment being built: it gets its name, read-only." },
-	{ "fill", (PyCFunction)segment_fill, METH_O,
-	  "Copy a contiguous buffer of the segment's size into it." },
 	{ "discard", (PyCFunction)segment_discard, METH_NOARGS,
 	  "Remove the name if it holds this segment." },
 	{ "export", (PyCFunction)segment_export, METH_O,
@@ -376,6 +351,50 @@ static PyObject *ext_create(PyObject *self, PyObject *args)
 	if (err)
 		return raise_err(err, name, NULL);
 	return segment_new(seg, name, 1);
+}
+
+/* mem_import(name, typestr, shape, fortran, buffer, mode): a sealed segment
+ * holding a copy of buffer, which must hold the array's elements one after
+ * another in the order given; copied without the GIL. */
+static PyObject *ext_mem_import(PyObject *self, PyObject *args)
+{
+	struct shmseg_layout l;
+	struct shmseg *seg;
+	PyObject *name, *shape, *data;
+	const char *typestr, *cname;
+	unsigned long long want;
+	unsigned int mode;
+	Py_buffer view;
+	int fortran, err;
+	uint32_t i;
+
+	(void)self;
+	if (!PyArg_ParseTuple(args, "UsO!pOI", &name, &typestr, &PyTuple_Type,
+			      &shape, &fortran, &data, &mode))
+		return NULL;
+	cname = PyUnicode_AsUTF8(name);
+	if (!cname || make_layout(typestr, shape, &l) < 0)
+		return NULL;
+	want = l.dtype.itemsize;
+	for (i = 0; i < l.ndim; i++)
+		want = l.shape[i] && want > ULLONG_MAX / l.shape[i] ?
+			ULLONG_MAX : want * l.shape[i];
+	if (PyObject_GetBuffer(data, &view, PyBUF_ANY_CONTIGUOUS) < 0)
+		return NULL;
+	if ((unsigned long long)view.len != want) {
+		PyBuffer_Release(&view);
+		PyErr_Format(PyExc_ValueError, "%zd bytes for an array of %llu",
+			     view.len, want);
+		return NULL;
+	}
+	Py_BEGIN_ALLOW_THREADS
+	err = shmseg_mem_import(cname, &l, fortran ? SHMSEG_FORTRAN : 0,
+				view.buf, (mode_t)mode, &seg);
+	Py_END_ALLOW_THREADS
+	PyBuffer_Release(&view);
+	if (err)
+		return raise_err(err, name, NULL);
+	return segment_new(seg, name, 0);
 }
 
 static PyObject *ext_attach(PyObject *self, PyObject *args)
@@ -508,6 +527,9 @@ static PyMethodDef ext_methods[] = {
 	{ "create", ext_create, METH_VARARGS,
 	  "create(name, typestr, shape, fortran, mode): a new writable "
 	  "segment, nameless until sealed." },
+	{ "mem_import", ext_mem_import, METH_VARARGS,
+	  "mem_import(name, typestr, shape, fortran, buffer, mode): a sealed "
+	  "segment holding a copy of a contiguous buffer." },
 	{ "attach", ext_attach, METH_VARARGS,
 	  "attach(name, populate, timeout_ms, wait): a sealed segment, "
 	  "read-only." },

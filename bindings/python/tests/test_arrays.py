@@ -189,3 +189,14 @@ def test_a_segment_still_building_is_notsealederror(name, helper):
     finally:
         p.stdin.close()
         p.wait()
+
+
+def test_memory_the_kernel_cannot_read_is_efault_not_sigbus(name, tmp_path):
+    path = tmp_path / "gone.bin"
+    path.write_bytes(b"\1" * (1 << 20))
+    m = np.memmap(path, dtype="u1", mode="r", shape=(1 << 20,))
+    os.truncate(path, 0)          # its pages are gone: a touch is SIGBUS
+    with pytest.raises(OSError) as e:
+        shmseg.create(name, m)
+    assert e.value.errno == errno.EFAULT
+    assert not os.path.exists("/dev/shm/" + name)
