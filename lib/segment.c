@@ -770,20 +770,26 @@ EXPORT int shmseg_stat(const char *name, struct shmseg_stat *st)
 EXPORT int shmseg_fstat(const struct shmseg *seg, struct shmseg_stat *st)
 {
 	struct stat sb;
-	uint32_t state;
+	bool sealed;
 	mode_t mode;
 
 	if (!seg || !st)
 		return -EINVAL;
-	/* The state word is the one field that changes after create. */
-	state = __atomic_load_n(state_word(seg), __ATOMIC_ACQUIRE);
+	/* The state word is the one field that changes after create, and
+	 * only while a writable handle exists: a handle that is not writable
+	 * was sealed when it was made, or at its own seal. Only a writable
+	 * one reads it, then, through the mapping; a reader's first touch of
+	 * the mapping would fault its header page in, which made an attach
+	 * and fstat cost three times an attach alone. */
+	sealed = !seg->writable ||
+		 __atomic_load_n(state_word(seg), __ATOMIC_ACQUIRE) ==
+		 state_value(HDR_STATE_SEALED);
 	/* A writable handle still has its descriptor: the mode as it is now,
 	 * whoever sealed. */
 	mode = seg->fd >= 0 && fstat(seg->fd, &sb) == 0 ? sb.st_mode : seg->mode;
 	/* A handle still writable is held by this very process: never
-	 * stale. A reader's handle is sealed. */
+	 * stale. */
 	fill_stat(&seg->hdr, seg->size, seg->uid, seg->gid, mode,
-		  state == state_value(HDR_STATE_SEALED) ? SHMSEG_SEALED :
-		  seg->writable ? SHMSEG_BUILDING : SHMSEG_STALE, st);
+		  sealed ? SHMSEG_SEALED : SHMSEG_BUILDING, st);
 	return 0;
 }
