@@ -152,13 +152,7 @@ _held = weakref.WeakValueDictionary()
 def _held_segment(name):
     """The held segment of name, if the name still holds it."""
     seg = _held.get(name)
-    if seg is None:
-        return None
-    try:
-        t = _ext.stat(name)
-    except OSError:
-        return None
-    return seg if t[4] == seg.uuid and t[0] == _ext.SEALED else None
+    return seg if seg is not None and seg.current() else None
 
 
 def _attach_segment(name, timeout=None, populate=False):

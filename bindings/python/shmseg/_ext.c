@@ -256,6 +256,26 @@ static PyObject *segment_seal(Segment *s, PyObject *unused)
 	Py_RETURN_NONE;
 }
 
+/* Whether the name still holds this very segment, sealed: the check of a
+ * repeated attach, which then reuses the mapping; no Python object made
+ * but the answer. */
+static PyObject *segment_current(Segment *s, PyObject *unused)
+{
+	struct shmseg_stat st;
+	const char *name = PyUnicode_AsUTF8(s->name);
+	int err;
+
+	(void)unused;
+	if (!name)
+		return NULL;
+	Py_BEGIN_ALLOW_THREADS
+	err = shmseg_stat(name, &st);
+	Py_END_ALLOW_THREADS
+	return PyBool_FromLong(err == 0 && st.state == SHMSEG_SEALED &&
+			       memcmp(st.uuid, PyBytes_AS_STRING(s->uuid),
+				      16) == 0);
+}
+
 /* Remove the name if it still holds this very segment: after a failed
  * build, nothing is left. */
 static PyObject *segment_discard(Segment *s, PyObject *unused)
@@ -306,6 +326,8 @@ static PyMethodDef segment_methods[] = {
 	  "The segment's stat, as a tuple." },
 	{ "seal", (PyCFunction)segment_seal, METH_NOARGS,
 	  "Seal a segment being built: it gets its name, read-only." },
+	{ "current", (PyCFunction)segment_current, METH_NOARGS,
+	  "Whether the name still holds this segment, sealed." },
 	{ "discard", (PyCFunction)segment_discard, METH_NOARGS,
 	  "Remove the name if it holds this segment." },
 	{ "export", (PyCFunction)segment_export, METH_O,
