@@ -107,6 +107,11 @@ void *shmseg_data(const struct shmseg *seg);
 const struct shmseg_layout *shmseg_layout(const struct shmseg *seg);
 /* Bytes of array data. */
 uint64_t shmseg_nbytes(const struct shmseg *seg);
+/* Whether NAME, the segment's name, still refers to the object seg maps:
+ * 1, or 0 once it was removed or now holds another object (or, for a
+ * segment made with SHMSEG_HIDDEN, before its seal). Cheap: one stat of
+ * the name. Returns 1, 0 or a negative errno. */
+int shmseg_is_current(const struct shmseg *seg);
 /* Whether the strides of layout are C- or Fortran-contiguous, by the rule
  * of shmseg(5). Returns SHMSEG_ORDER_C, _F or _NONE, or -EINVAL. */
 int shmseg_layout_order(const struct shmseg_layout *layout);

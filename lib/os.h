@@ -67,6 +67,9 @@ int os_take_name(const char *name, char priv[NAME_BUF]);
 int os_give_name(const char *priv, const char *name);
 /* Whether "/name" exists (a hint only). */
 bool os_exists(const char *name);
+/* The device and inode of what "/name" is, without following a link;
+ * -ENOTSUP where there is no directory of the objects to look in. */
+int os_name_identity(const char *name, dev_t *dev, ino_t *ino);
 /* Enumerate: call each(fd, name, arg) for every regular entry, opened
  * read-only without following links. */
 typedef int os_each_fn(int fd, const char *name, void *arg);

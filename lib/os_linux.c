@@ -211,11 +211,25 @@ int os_give_name(const char *priv, const char *name)
 
 bool os_exists(const char *name)
 {
+	dev_t dev;
+	ino_t ino;
+
+	return os_name_identity(name, &dev, &ino) == 0;
+}
+
+int os_name_identity(const char *name, dev_t *dev, ino_t *ino)
+{
 	char path[sizeof(SHM_DIR) + NAME_BUF];
 	struct stat sb;
+	int ret = shm_path(name, path, sizeof(path));
 
-	return shm_path(name, path, sizeof(path)) == 0 &&
-	       fstatat(AT_FDCWD, path, &sb, AT_SYMLINK_NOFOLLOW) == 0;
+	if (ret)
+		return ret;
+	if (fstatat(AT_FDCWD, path, &sb, AT_SYMLINK_NOFOLLOW) < 0)
+		return neg_errno();
+	*dev = sb.st_dev;
+	*ino = sb.st_ino;
+	return 0;
 }
 
 int os_list(os_each_fn *each, void *arg)

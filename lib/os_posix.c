@@ -60,6 +60,14 @@ bool os_exists(const char *name)
 	return false;	/* creation with O_EXCL decides */
 }
 
+int os_name_identity(const char *name, dev_t *dev, ino_t *ino)
+{
+	(void)name;
+	(void)dev;
+	(void)ino;
+	return -ENOTSUP;	/* no directory: the caller opens the object */
+}
+
 int os_list(os_each_fn *each, void *arg)
 {
 	(void)each;

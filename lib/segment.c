@@ -27,7 +27,9 @@ struct shmseg {
 	int fd;				/* kept open while writable, else -1 */
 	bool writable;
 	bool name_at_seal;		/* SHMSEG_HIDDEN: named by the seal */
-	char path[NAME_BUF];		/* "/name", while name_at_seal */
+	char path[NAME_BUF];		/* "/name" */
+	dev_t dev;			/* and the object's identity, */
+	ino_t ino;			/* for shmseg_is_current() */
 };
 
 #define CREATE_FLAGS (SHMSEG_FORTRAN | SHMSEG_SPARSE | SHMSEG_HIDDEN)
@@ -46,6 +48,7 @@ static int new_handle(const char *name, char path[NAME_BUF],
 	if (!*segp)
 		return -ENOMEM;
 	(*segp)->fd = -1;
+	memcpy((*segp)->path, path, NAME_BUF);
 	return 0;
 }
 
@@ -353,10 +356,15 @@ static int build_object(struct shmseg *seg, const char *path, int flags,
 			mode_t mode, bool *by_name)
 {
 	int ret = create_object(path, mode, by_name);
+	struct stat sb;
 
 	if (ret < 0)
 		return ret;
 	seg->fd = ret;
+	if (fstat(seg->fd, &sb) < 0)
+		return neg_errno();
+	seg->dev = sb.st_dev;
+	seg->ino = sb.st_ino;
 	/* The sign that its creator lives, for as long as the handle does. */
 	ret = os_hold(seg->fd);
 	/* The mode is exactly what the caller asked for, umask aside. */
@@ -403,7 +411,6 @@ EXPORT int shmseg_create(const char *name, const struct shmseg_layout *layout,
 		/* Nobody can see it before the seal; if this process dies
 		 * first, the kernel frees it with the last descriptor. */
 		seg->name_at_seal = true;
-		memcpy(seg->path, path, sizeof(path));
 	} else if (!ret && !by_name) {
 		ret = os_publish(seg->fd, path);
 	}
@@ -580,6 +587,8 @@ static int open_segment(struct shmseg *seg, const char *path)
 	seg->uid = sb.st_uid;
 	seg->gid = sb.st_gid;
 	seg->mode = sb.st_mode & 07777;
+	seg->dev = sb.st_dev;
+	seg->ino = sb.st_ino;
 	return 0;
 }
 
@@ -739,6 +748,45 @@ EXPORT int shmseg_unlink_if(const char *name, const struct shmseg_stat *judged)
 	 * nothing was removed. */
 	(void)os_give_name(priv, path);
 	return -ECANCELED;
+}
+
+/* The device and inode of the object "/name" at path, by opening it:
+ * where there is no directory to look in. */
+static int identity_by_open(const char *path, dev_t *dev, ino_t *ino)
+{
+	struct stat sb;
+	int fd = open_object(path, false), ret = 0;
+
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &sb) < 0) {
+		ret = neg_errno();
+	} else {
+		*dev = sb.st_dev;
+		*ino = sb.st_ino;
+	}
+	close(fd);
+	return ret;
+}
+
+EXPORT int shmseg_is_current(const struct shmseg *seg)
+{
+	dev_t dev = 0;
+	ino_t ino = 0;
+	int ret;
+
+	if (!seg)
+		return -EINVAL;
+	/* While the handle maps the object, its inode lives, and no other
+	 * object can have its number: the same number is the same object. */
+	ret = os_name_identity(seg->path, &dev, &ino);
+	if (ret == -ENOTSUP)
+		ret = identity_by_open(seg->path, &dev, &ino);
+	if (ret == -ENOENT || ret == -EBADMSG)	/* gone, or not an object */
+		return 0;
+	if (ret)
+		return ret;
+	return dev == seg->dev && ino == seg->ino;
 }
 
 EXPORT void *shmseg_data(const struct shmseg *seg)

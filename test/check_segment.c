@@ -980,6 +980,45 @@ START_TEST(attach_touches_no_page_unless_populate)
 }
 END_TEST
 
+/* A handle knows whether its name still holds it: removed, replaced by
+ * another segment, or not yet given (hidden until the seal). */
+START_TEST(is_current_follows_the_name)
+{
+	struct shmseg_layout l = tu_layout("<i4", 1, 16ull);
+	struct shmseg *c, *r, *again, *h;
+	char path[TU_NAME_LEN + 16];
+
+	tu_name(name, "current");
+	ck_assert_int_eq(shmseg_is_current(NULL), -EINVAL);
+	ck_assert_int_eq(shmseg_create(name, &l, SHMSEG_HIDDEN, 0600, &c), 0);
+	ck_assert_int_eq(shmseg_is_current(c), 0);	/* nameless yet */
+	ck_assert_int_eq(shmseg_seal(c), 0);
+	ck_assert_int_eq(shmseg_is_current(c), 1);
+	ck_assert_int_eq(shmseg_attach(name, 0, &r), 0);
+	ck_assert_int_eq(shmseg_is_current(r), 1);
+	/* Removed: neither is current; made again: only the new one. */
+	ck_assert_int_eq(shmseg_unlink(name), 0);
+	ck_assert_int_eq(shmseg_is_current(r), 0);
+	ck_assert_int_eq(shmseg_create(name, &l, 0, 0600, &again), 0);
+	ck_assert_int_eq(shmseg_is_current(again), 1);	/* building, named */
+	ck_assert_int_eq(shmseg_is_current(r), 0);
+	ck_assert_int_eq(shmseg_is_current(c), 0);
+	ck_assert_int_eq(shmseg_seal(again), 0);
+	ck_assert_int_eq(shmseg_attach(name, 0, &h), 0);
+	ck_assert_int_eq(shmseg_is_current(h), 1);
+	/* A link planted under the name to the very object is not it: the
+	 * name is not the object's. */
+	ck_assert_int_eq(shmseg_unlink(name), 0);
+	ck_assert_int_eq(symlink("/dev/shm/x", tu_path(path, name)), 0);
+	ck_assert_int_eq(shmseg_is_current(h), 0);
+	ck_assert_int_eq(unlink(path), 0);
+	shmseg_detach(h);
+	shmseg_detach(again);
+	shmseg_detach(r);
+	shmseg_detach(c);
+}
+END_TEST
+
 START_TEST(populate_and_sparse_flags_work)
 {
 	struct shmseg_layout l = tu_layout("<f8", 1, 1ull << 20);
@@ -1240,6 +1279,7 @@ int main(void)
 	tcase_add_test(tc, stat_of_a_32_dimension_segment);
 	tcase_add_test(tc, threads_attach_a_large_segment);
 	tcase_add_test(tc, attach_touches_no_page_unless_populate);
+	tcase_add_test(tc, is_current_follows_the_name);
 	tcase_add_test(tc, populate_and_sparse_flags_work);
 	tcase_add_test(tc, strerror_names_every_case);
 	tcase_add_test(tc, file_size_limit_is_efbig_not_sigxfsz);

@@ -261,19 +261,10 @@ static PyObject *segment_seal(Segment *s, PyObject *unused)
  * but the answer. */
 static PyObject *segment_current(Segment *s, PyObject *unused)
 {
-	struct shmseg_stat st;
-	const char *name = PyUnicode_AsUTF8(s->name);
-	int err;
-
 	(void)unused;
-	if (!name)
-		return NULL;
-	Py_BEGIN_ALLOW_THREADS
-	err = shmseg_stat(name, &st);
-	Py_END_ALLOW_THREADS
-	return PyBool_FromLong(err == 0 && st.state == SHMSEG_SEALED &&
-			       memcmp(st.uuid, PyBytes_AS_STRING(s->uuid),
-				      16) == 0);
+	/* A handle only this package's attach made, or its own create after
+	 * the seal: the object under the name, if current, is sealed. */
+	return PyBool_FromLong(shmseg_is_current(s->seg) == 1);
 }
 
 /* Remove the name if it still holds this very segment: after a failed
