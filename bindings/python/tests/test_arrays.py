@@ -200,3 +200,10 @@ def test_memory_the_kernel_cannot_read_is_efault_not_sigbus(name, tmp_path):
         shmseg.create(name, m)
     assert e.value.errno == errno.EFAULT
     assert not os.path.exists("/dev/shm/" + name)
+
+
+def test_every_public_name_has_a_docstring():
+    for n in shmseg.__all__:
+        doc = getattr(shmseg, n).__doc__
+        assert doc and len(doc.strip()) > 20, n
+    assert shmseg.__doc__ and shmseg.__version__
