@@ -68,8 +68,9 @@ PY_SRCS    := $(wildcard bindings/python/shmseg/*.py bindings/python/shmseg/*.py
 PY_PKG     := $(PY_SRCS:bindings/python/%=$(B)/python/%) \
 	      $(B)/python/shmseg/_ext$(PY_EXT)
 # Where make install puts the package: on Debian, a directory that Python
-# searches for PREFIX=/usr/local (/usr/local/lib/python3.11/dist-packages).
-PYTHONDIR  ?= $(LIBDIR)/python$(PY_VER)/dist-packages
+# searches for PREFIX=/usr/local (/usr/local/lib/python3.11/dist-packages),
+# whatever LIBDIR is (a multiarch one is not searched).
+PYTHONDIR  ?= $(PREFIX)/lib/python$(PY_VER)/dist-packages
 # Part of make (all) where the Python headers are installed.
 PY_ALL     := $(if $(wildcard $(PY_INC)/Python.h),python)
 
@@ -141,7 +142,8 @@ $(B)/python/shmseg/_ext$(PY_EXT): bindings/python/shmseg/_ext.c $(STLIB)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CPPFLAGS) -I$(PY_INC) $(ALL_CFLAGS) -fPIC -shared \
-		-fvisibility=hidden -o $@ $< $(STLIB) $(LIBS)
+		-fvisibility=hidden -Wl,--exclude-libs,ALL -o $@ $< $(STLIB) \
+		$(LIBS)
 
 $(B)/python/shmseg/%: bindings/python/shmseg/%
 	@mkdir -p $(@D)

@@ -172,6 +172,10 @@ n = sys.argv[1]
 a = shmseg.create(n, np.arange(6.0).reshape(2, 3))
 print(shmseg.attach(n).sum(), shmseg.__version__)
 shmseg.unlink(n)'
+	exported=$(nm -D --defined-only "$B"/python/shmseg/_ext*.so | awk '{ print $3 }')
+	[ "$exported" = PyInit__ext ] &&
+		ok "the extension exports PyInit__ext alone (the library linked in stays inside)" ||
+		nok "the extension exports: $exported"
 	[ "$(cd / && PYTHONPATH=$site "$PY" -c "$code" shmseg-b$$-py 2>&1)" = "15.0 1.2.0" ] &&
 		ok "installed Python package imports and works ($site)" ||
 		nok "installed Python package in '$site'"

@@ -33,4 +33,6 @@ setup(ext_modules=[Extension(
     libraries=([] if os.path.exists(static) else ["shmseg"]) +
     ["uuid", "pthread"],
     library_dirs=[] if os.path.exists(static) else [libdir],
+    # The library linked in stays inside: only PyInit__ext is exported.
+    extra_link_args=["-Wl,--exclude-libs,ALL"],
 )])

@@ -25,11 +25,19 @@ cannot hold is a :class:`TypeError`, raised before anything is created.
 import builtins
 import contextlib
 import datetime
+import errno as _errno
+import operator
 import os
+import stat as stat_module
+import time
 import uuid as _uuid
 import weakref
 
-import numpy
+try:
+    import numpy
+except ImportError as e:   # pragma: no cover - depends on the system
+    raise ImportError("shmseg needs NumPy at run time (Debian: "
+                      "apt-get install python3-numpy)") from e
 
 from . import _ext
 from ._ext import CorruptSegmentError, NotSealedError
@@ -124,23 +132,29 @@ class ndarray(numpy.ndarray):
     :class:`numpy.ndarray` with memory of their own."""
 
     def __array_wrap__(self, out, context=None, *args):
-        # New memory (a ufunc's result) is an ordinary array.
+        # New memory (a ufunc's result) is an ordinary array, and a 0-d
+        # result a scalar, as for any array (NumPy 2 says which it wants
+        # in return_scalar; NumPy 1 does not, and wants the scalar).
         if _segment_of(out) is None:
             out = out.view(numpy.ndarray)
-        return out[()] if out.ndim == 0 and args and args[0] else out
+            if out.ndim == 0 and (args[0] if args else True):
+                return out[()]
+        return out
 
     def __reduce__(self):
         seg = _segment_of(self)
         ext = _extent(self)
-        if seg is not None and ext is not None:
+        # The type string, or for a record view the dtype itself.
+        dt = self.dtype.str if self.dtype.fields is None else self.dtype
+        if seg is not None and ext is not None and not seg.writable:
             start = seg.address
             if start <= ext[0] and ext[1] <= start + seg.nbytes:
                 offset = self.__array_interface__["data"][0] - start
                 return (_rebuild, (seg.name, seg.uuid, offset, self.shape,
-                                   self.strides, self.dtype.str))
-        if seg is not None and self.size == 0:
+                                   self.strides, dt))
+        if seg is not None and self.size == 0 and not seg.writable:
             return (_rebuild, (seg.name, seg.uuid, 0, self.shape,
-                               self.strides, self.dtype.str))
+                               self.strides, dt))
         return self.view(numpy.ndarray).__reduce__()
 
 
@@ -155,6 +169,28 @@ def _held_segment(name):
     return seg if seg is not None and seg.current() else None
 
 
+# A wait runs in steps of this many milliseconds, between which Python
+# handles signals (Ctrl-C) as it does anywhere else.
+_WAIT_STEP_MS = 100
+
+
+def _wait_attach(name, populate, timeout):
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise TypeError("timeout must be None or a number of seconds")
+    if not timeout >= 0:      # NaN too
+        raise ValueError("timeout must be None or at least 0")
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        step = _WAIT_STEP_MS if left == float("inf") else \
+            max(0, min(_WAIT_STEP_MS, int(left * 1000 + 0.999)))
+        try:
+            return _ext.attach(name, populate, step, True)
+        except TimeoutError:
+            if time.monotonic() >= deadline:
+                raise
+
+
 def _attach_segment(name, timeout=None, populate=False):
     seg = _held_segment(name)
     if seg is not None:
@@ -162,10 +198,7 @@ def _attach_segment(name, timeout=None, populate=False):
     if timeout is None:
         seg = _ext.attach(name, populate, 0, False)
     else:
-        ms = -1 if timeout == float("inf") else int(timeout * 1000)
-        if ms < -1:
-            raise ValueError("timeout must be None or at least 0")
-        seg = _ext.attach(name, populate, ms, True)
+        seg = _wait_attach(name, populate, timeout)
     _held[name] = seg
     return seg
 
@@ -173,13 +206,18 @@ def _attach_segment(name, timeout=None, populate=False):
 def _rebuild(name, uuid, offset, shape, strides, typestr):
     """Unpickle a view of a segment: attach it (reusing a held mapping)
     and check it is the same segment."""
+    dtype = numpy.dtype(typestr)
+    if dtype.hasobject:
+        raise TypeError("a segment never holds Python objects")
     seg = _attach_segment(name)
     if seg.uuid != uuid:
         raise FileNotFoundError(
-            f"{name}: the name now holds another segment (uuid "
-            f"{_uuid.UUID(bytes=seg.uuid)}, not {_uuid.UUID(bytes=uuid)})")
-    return numpy.ndarray.__new__(ndarray, shape, numpy.dtype(typestr),
-                                 buffer=seg, offset=offset, strides=strides)
+            _errno.ENOENT,
+            f"the name now holds another segment (uuid "
+            f"{_uuid.UUID(bytes=seg.uuid)}, not {_uuid.UUID(bytes=uuid)})",
+            name)
+    return numpy.ndarray.__new__(ndarray, shape, dtype, buffer=seg,
+                                 offset=offset, strides=strides)
 
 
 def _typestr(dtype):
@@ -191,6 +229,13 @@ def _typestr(dtype):
         raise TypeError(f"dtype {dtype!s} ({dtype.str!r}) cannot be held "
                         "by a segment")
     return dtype.str
+
+
+def _mode(mode):
+    mode = operator.index(mode)
+    if not 0 <= mode <= 0o777:
+        raise ValueError(f"mode {mode:#o}: permission bits, 0 to 0o777")
+    return mode
 
 
 def create(name, array, *, mode=0o600):
@@ -205,6 +250,10 @@ def create(name, array, *, mode=0o600):
     :class:`TypeError` for a dtype a segment cannot hold, and
     ``OSError(ENOSPC)`` when /dev/shm is full.
     """
+    mode = _mode(mode)
+    if isinstance(array, numpy.ma.MaskedArray):
+        raise TypeError("a masked array would lose its mask: publish its "
+                        ".data and .mask as two segments")
     a = numpy.asarray(array)
     typestr = _typestr(a.dtype)
     fortran = a.ndim > 1 and a.flags.f_contiguous and \
@@ -220,6 +269,20 @@ def create(name, array, *, mode=0o600):
     return _array(seg)
 
 
+class _Building(ndarray):
+    """The array build() yields: views of it are noted, so that all of
+    them are made read-only at the seal, when the mapping becomes so (a
+    write through a view still writable would be a SIGSEGV)."""
+
+    def __array_finalize__(self, obj):
+        views = getattr(obj, "_views", None)
+        if views is not None and _segment_of(self) is not None:
+            self._views = views
+            if len(views) >= 1024:     # drop the views gone since
+                views[:] = [v for v in views if v() is not None]
+            views.append(weakref.ref(self))
+
+
 @contextlib.contextmanager
 def build(name, shape, dtype, *, order="C", mode=0o600):
     """Build the segment ``name`` in place: a context manager that yields
@@ -231,11 +294,16 @@ def build(name, shape, dtype, *, order="C", mode=0o600):
     """
     if order not in ("C", "F"):
         raise ValueError("order must be 'C' or 'F'")
-    if not isinstance(shape, (tuple, builtins.list)):
-        shape = (shape,)
-    shape = tuple(int(n) for n in shape)
+    try:
+        shape = tuple(operator.index(n) for n in shape)
+    except TypeError:
+        shape = (operator.index(shape),)
+    if any(n < 0 for n in shape):
+        raise ValueError(f"negative dimension in shape {shape}")
+    mode = _mode(mode)
     seg = _ext.create(name, _typestr(dtype), shape, order == "F", mode)
-    a = _array(seg, numpy.ndarray)
+    a = _array(seg, _Building)
+    a._views = [weakref.ref(a)]
     try:
         yield a
         seg.seal()
@@ -243,7 +311,10 @@ def build(name, shape, dtype, *, order="C", mode=0o600):
         seg.discard()
         raise
     finally:
-        a.flags.writeable = False
+        for ref in a._views:
+            v = ref()
+            if v is not None:
+                v.flags.writeable = False
     _held[name] = seg
 
 
@@ -283,6 +354,7 @@ def load(name, path, *, mode=0o600):
     on failure). Returns the read-only :class:`ndarray`. Errors about the
     file name ``path``; errors about the segment name ``name``.
     """
+    mode = _mode(mode)
     with open(path, "rb") as f:
         seg = _ext.npy_import(name, f.fileno(), mode, os.fspath(path))
     _held[name] = seg
@@ -300,9 +372,23 @@ def save(name_or_array, path):
         seg = _segment_of(a)
         whole = seg is not None and _array(seg)
         if seg is None or _extent(a) != _extent(whole) or \
-                a.shape != whole.shape or a.strides != whole.strides:
+                a.shape != whole.shape or a.strides != whole.strides or \
+                a.dtype != whole.dtype:
             with open(path, "wb") as f:
                 numpy.save(f, numpy.asarray(a).view(numpy.ndarray))
             return
+    existed = os.path.lexists(path)
     with open(path, "wb") as f:
-        seg.export(f.fileno())
+        try:
+            seg.export(f, os.fspath(path))
+        except BaseException:
+            # Nothing half written is left: a file made here is removed,
+            # one that was there emptied; anything else (a device, a
+            # pipe) is left alone.
+            if stat_module.S_ISREG(os.fstat(f.fileno()).st_mode):
+                with contextlib.suppress(OSError):
+                    if existed:
+                        f.truncate(0)
+                    else:
+                        os.unlink(path)
+            raise

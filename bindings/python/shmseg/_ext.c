@@ -39,6 +39,27 @@ static PyObject *raise_err(int err, PyObject *obj, const char *why)
 
 /* ---- conversions ------------------------------------------------------ */
 
+/* A segment name for the library: the str encoded as the file system
+ * encodes names (bytes that are not UTF-8 round-trip as surrogates), in
+ * *bytes, which the caller releases; NULL with ValueError for a name with
+ * a NUL in it, which C would cut short. */
+static const char *c_name(PyObject *name, PyObject **bytes)
+{
+	const char *c;
+
+	*bytes = PyUnicode_EncodeFSDefault(name);
+	if (!*bytes)
+		return NULL;
+	c = PyBytes_AS_STRING(*bytes);
+	if (strlen(c) != (size_t)PyBytes_GET_SIZE(*bytes)) {
+		Py_CLEAR(*bytes);
+		PyErr_SetString(PyExc_ValueError,
+				"segment name contains a NUL byte");
+		return NULL;
+	}
+	return c;
+}
+
 /* A layout from a type string and a shape tuple; 0, or -1 with
  * TypeError (a dtype the format cannot carry) or ValueError set. */
 static int make_layout(const char *typestr, PyObject *shape,
@@ -244,15 +265,20 @@ static PyObject *segment_stat(Segment *s, PyObject *unused)
 
 static PyObject *segment_seal(Segment *s, PyObject *unused)
 {
+	struct shmseg_stat st;
 	int err;
 
 	(void)unused;
 	Py_BEGIN_ALLOW_THREADS
 	err = shmseg_seal(s->seg);
 	Py_END_ALLOW_THREADS
+	/* Sealed, even where giving it its name then failed: the library has
+	 * made the mapping read-only, and buffers from now on say so. */
+	if (!err || (shmseg_fstat(s->seg, &st) == 0 &&
+		     st.state == SHMSEG_SEALED))
+		s->writable = 0;
 	if (err)
 		return raise_err(err, s->name, NULL);
-	s->writable = 0;	/* buffers exported from now on: read-only */
 	Py_RETURN_NONE;
 }
 
@@ -272,27 +298,38 @@ static PyObject *segment_current(Segment *s, PyObject *unused)
 static PyObject *segment_discard(Segment *s, PyObject *unused)
 {
 	struct shmseg_stat st;
-	const char *name = PyUnicode_AsUTF8(s->name);
+	PyObject *b;
+	const char *name = c_name(s->name, &b);
 
 	(void)unused;
 	if (!name)
 		return NULL;
 	if (shmseg_fstat(s->seg, &st) == 0)
 		(void)shmseg_unlink_if(name, &st);
+	Py_DECREF(b);
 	Py_RETURN_NONE;
 }
 
-static PyObject *segment_export(Segment *s, PyObject *arg)
+/* export(file, path): write the array to file as a .npy file; its write
+ * errors are the output's, named by path, in the C library's words (the
+ * library's own texts are about segments). */
+static PyObject *segment_export(Segment *s, PyObject *args)
 {
-	int fd = PyObject_AsFileDescriptor(arg), err;
+	PyObject *file, *path;
+	int fd, err;
 
+	if (!PyArg_ParseTuple(args, "OO", &file, &path))
+		return NULL;
+	fd = PyObject_AsFileDescriptor(file);
 	if (fd < 0)
 		return NULL;
 	Py_BEGIN_ALLOW_THREADS
 	err = shmseg_npy_export(s->seg, fd);
 	Py_END_ALLOW_THREADS
-	if (err)
+	if (err == -EOVERFLOW || err == -EINVAL)
 		return raise_err(err, s->name, NULL);
+	if (err)
+		return raise_err(err, path, strerror(-err));
 	Py_RETURN_NONE;
 }
 
@@ -321,8 +358,8 @@ static PyMethodDef segment_methods[] = {
 	  "Whether the name still holds this segment, sealed." },
 	{ "discard", (PyCFunction)segment_discard, METH_NOARGS,
 	  "Remove the name if it holds this segment." },
-	{ "export", (PyCFunction)segment_export, METH_O,
-	  "Write the array to a file (or descriptor) as a .npy file." },
+	{ "export", (PyCFunction)segment_export, METH_VARARGS,
+	  "export(file, path): write the array to file as a .npy file." },
 	{ NULL, NULL, 0, NULL },
 };
 
@@ -345,7 +382,7 @@ static PyObject *ext_create(PyObject *self, PyObject *args)
 {
 	struct shmseg_layout l;
 	struct shmseg *seg;
-	PyObject *name, *shape;
+	PyObject *name, *shape, *b;
 	const char *typestr, *cname;
 	int fortran, err;
 	unsigned int mode;
@@ -354,13 +391,16 @@ static PyObject *ext_create(PyObject *self, PyObject *args)
 	if (!PyArg_ParseTuple(args, "UsO!pI", &name, &typestr, &PyTuple_Type,
 			      &shape, &fortran, &mode))
 		return NULL;
-	cname = PyUnicode_AsUTF8(name);
-	if (!cname || make_layout(typestr, shape, &l) < 0)
+	if (make_layout(typestr, shape, &l) < 0)
+		return NULL;
+	cname = c_name(name, &b);
+	if (!cname)
 		return NULL;
 	Py_BEGIN_ALLOW_THREADS
 	err = shmseg_create(cname, &l, SHMSEG_HIDDEN |
 			    (fortran ? SHMSEG_FORTRAN : 0), (mode_t)mode, &seg);
 	Py_END_ALLOW_THREADS
+	Py_DECREF(b);
 	if (err)
 		return raise_err(err, name, NULL);
 	return segment_new(seg, name, 1);
@@ -373,7 +413,7 @@ static PyObject *ext_mem_import(PyObject *self, PyObject *args)
 {
 	struct shmseg_layout l;
 	struct shmseg *seg;
-	PyObject *name, *shape, *data;
+	PyObject *name, *shape, *data, *b;
 	const char *typestr, *cname;
 	unsigned long long want;
 	unsigned int mode;
@@ -385,8 +425,7 @@ static PyObject *ext_mem_import(PyObject *self, PyObject *args)
 	if (!PyArg_ParseTuple(args, "UsO!pOI", &name, &typestr, &PyTuple_Type,
 			      &shape, &fortran, &data, &mode))
 		return NULL;
-	cname = PyUnicode_AsUTF8(name);
-	if (!cname || make_layout(typestr, shape, &l) < 0)
+	if (make_layout(typestr, shape, &l) < 0)
 		return NULL;
 	want = l.dtype.itemsize;
 	for (i = 0; i < l.ndim; i++)
@@ -400,11 +439,28 @@ static PyObject *ext_mem_import(PyObject *self, PyObject *args)
 			     view.len, want);
 		return NULL;
 	}
+	cname = c_name(name, &b);
+	if (!cname) {
+		PyBuffer_Release(&view);
+		return NULL;
+	}
 	Py_BEGIN_ALLOW_THREADS
 	err = shmseg_mem_import(cname, &l, fortran ? SHMSEG_FORTRAN : 0,
 				view.buf, (mode_t)mode, &seg);
 	Py_END_ALLOW_THREADS
 	PyBuffer_Release(&view);
+	if (!err && PyErr_CheckSignals() < 0) {
+		/* Interrupted (Ctrl-C) while it was copying: the create failed,
+		 * and a failure leaves nothing. */
+		struct shmseg_stat st;
+
+		if (shmseg_fstat(seg, &st) == 0)
+			(void)shmseg_unlink_if(cname, &st);
+		shmseg_detach(seg);
+		Py_DECREF(b);
+		return NULL;
+	}
+	Py_DECREF(b);
 	if (err)
 		return raise_err(err, name, NULL);
 	return segment_new(seg, name, 0);
@@ -413,7 +469,7 @@ static PyObject *ext_mem_import(PyObject *self, PyObject *args)
 static PyObject *ext_attach(PyObject *self, PyObject *args)
 {
 	struct shmseg *seg;
-	PyObject *name;
+	PyObject *name, *b;
 	const char *cname;
 	int populate, timeout_ms, wait, err;
 
@@ -421,7 +477,7 @@ static PyObject *ext_attach(PyObject *self, PyObject *args)
 	if (!PyArg_ParseTuple(args, "Upip", &name, &populate, &timeout_ms,
 			      &wait))
 		return NULL;
-	cname = PyUnicode_AsUTF8(name);
+	cname = c_name(name, &b);
 	if (!cname)
 		return NULL;
 	Py_BEGIN_ALLOW_THREADS
@@ -432,6 +488,7 @@ static PyObject *ext_attach(PyObject *self, PyObject *args)
 		err = shmseg_attach(cname, populate ? SHMSEG_POPULATE : 0,
 				    &seg);
 	Py_END_ALLOW_THREADS
+	Py_DECREF(b);
 	if (err)
 		return raise_err(err, name, NULL);
 	return segment_new(seg, name, 0);
@@ -440,7 +497,8 @@ static PyObject *ext_attach(PyObject *self, PyObject *args)
 static PyObject *ext_stat(PyObject *self, PyObject *arg)
 {
 	struct shmseg_stat st;
-	const char *name = PyUnicode_AsUTF8(arg);
+	PyObject *b;
+	const char *name = c_name(arg, &b);
 	int err;
 
 	(void)self;
@@ -449,18 +507,21 @@ static PyObject *ext_stat(PyObject *self, PyObject *arg)
 	Py_BEGIN_ALLOW_THREADS
 	err = shmseg_stat(name, &st);
 	Py_END_ALLOW_THREADS
+	Py_DECREF(b);
 	return err ? raise_err(err, arg, NULL) : stat_tuple(&st);
 }
 
 static PyObject *ext_unlink(PyObject *self, PyObject *arg)
 {
-	const char *name = PyUnicode_AsUTF8(arg);
+	PyObject *b;
+	const char *name = c_name(arg, &b);
 	int err;
 
 	(void)self;
 	if (!name)
 		return NULL;
 	err = shmseg_unlink(name);
+	Py_DECREF(b);
 	if (err)
 		return raise_err(err, arg, NULL);
 	Py_RETURN_NONE;
@@ -470,7 +531,8 @@ static PyObject *ext_unlink(PyObject *self, PyObject *arg)
 static int list_one(const char *name, const struct shmseg_stat *st,
 		    void *arg)
 {
-	PyObject *pair = Py_BuildValue("(sN)", name, stat_tuple(st));
+	PyObject *pair = Py_BuildValue("(NN)", PyUnicode_DecodeFSDefault(name),
+				       stat_tuple(st));
 
 	if (!pair || PyList_Append(arg, pair) < 0) {
 		Py_XDECREF(pair);
@@ -503,7 +565,7 @@ static PyObject *ext_list(PyObject *self, PyObject *unused)
 static PyObject *ext_npy_import(PyObject *self, PyObject *args)
 {
 	struct shmseg *seg;
-	PyObject *name, *path;
+	PyObject *name, *path, *b;
 	const char *cname;
 	unsigned int mode;
 	char why[256];
@@ -512,13 +574,14 @@ static PyObject *ext_npy_import(PyObject *self, PyObject *args)
 	(void)self;
 	if (!PyArg_ParseTuple(args, "UiIO", &name, &fd, &mode, &path))
 		return NULL;
-	cname = PyUnicode_AsUTF8(name);
+	cname = c_name(name, &b);
 	if (!cname)
 		return NULL;
 	Py_BEGIN_ALLOW_THREADS
 	err = shmseg_npy_import_why(cname, fd, (mode_t)mode, &seg, why,
 				    sizeof(why));
 	Py_END_ALLOW_THREADS
+	Py_DECREF(b);
 	if (err)
 		return why[0] ? raise_err(err, path, why) :
 				raise_err(err, name, NULL);

@@ -4,6 +4,7 @@ process: every dtype, both orders, 0 to 5 dimensions, and the errors."""
 
 import errno
 import os
+import time
 
 import numpy as np
 import pytest
@@ -207,3 +208,158 @@ def test_every_public_name_has_a_docstring():
         doc = getattr(shmseg, n).__doc__
         assert doc and len(doc.strip()) > 20, n
     assert shmseg.__doc__ and shmseg.__version__
+
+
+# ---- what an outside review found ------------------------------------------
+
+def test_views_made_inside_build_are_read_only_after_it(name):
+    with shmseg.build(name, (4, 3), "f8") as g:
+        v, t, w = g[1:], g.T, g.view("i8")
+        v[0, 0] = 1
+    for x in (g, v, t, w):
+        assert not x.flags.writeable
+        with pytest.raises(ValueError):
+            x[0, 0] = 5          # NumPy's error, not a SIGSEGV
+    with pytest.raises(ValueError):
+        v.flags.writeable = True
+
+
+def test_a_seal_that_fails_leaves_no_writable_buffer(name):
+    with pytest.raises(FileExistsError):
+        with shmseg.build(name, 4, "f8") as g:
+            shmseg.create(name, np.zeros(3))     # takes the name first
+    assert not g.flags.writeable
+    with pytest.raises(ValueError):
+        g.flags.writeable = True
+    with pytest.raises(TypeError, match="read-only"):
+        memoryview(g.base).cast("B")[0:1] = b"x"
+
+
+def test_reductions_give_numpy_scalars(name):
+    a = shmseg.create(name, np.arange(6.0).reshape(2, 3))
+    for x in (a.sum(), a.max(), a.mean(), np.sum(a), a[0, 0] + a[1, 1]):
+        assert isinstance(x, np.floating), type(x)
+    assert {a.max(): 1}[5.0] == 1
+    assert isinstance(a.any(), np.bool_)
+    assert type(a.sum(axis=0)) is np.ndarray
+
+
+def test_names_with_a_nul_are_refused(name):
+    with pytest.raises(ValueError, match="NUL"):
+        shmseg.create(name + "\0x", np.zeros(2))
+    for f in (shmseg.attach, shmseg.stat, shmseg.unlink):
+        with pytest.raises(ValueError):
+            f(name + "\0x")
+    assert not os.path.exists("/dev/shm/" + name)
+
+
+def test_names_that_are_not_utf8_round_trip(name):
+    odd = name + "\udcff"            # the byte 0xff, as os.listdir gives it
+    shmseg.create(odd, np.arange(3))
+    assert os.path.exists(os.fsencode("/dev/shm/" + odd))
+    assert odd in {s.name for s in shmseg.list()}
+    assert shmseg.stat(odd).shape == (3,)
+    assert (shmseg.attach(odd) == np.arange(3)).all()
+    shmseg.unlink(odd)
+
+
+def test_timeouts_are_checked(name):
+    shmseg.create(name, np.zeros(2))
+    for bad in (-0.001, -1, float("nan")):
+        with pytest.raises(ValueError):
+            shmseg.attach(name + "x", timeout=bad)
+    for bad in ("1", True):
+        with pytest.raises(TypeError):
+            shmseg.attach(name + "x", timeout=bad)
+    assert shmseg.attach(name, timeout=1e9).shape == (2,)   # no overflow
+
+
+def test_ctrl_c_during_create_leaves_nothing(name):
+    import signal
+    import threading
+
+    class Stop(Exception):
+        pass
+
+    def stop(*_):
+        raise Stop()
+    old = signal.signal(signal.SIGUSR1, stop)
+    big = np.ones(1 << 26)                          # 512 MiB, ~0.2 s
+    try:
+        threading.Timer(0.02, os.kill, (os.getpid(), signal.SIGUSR1)).start()
+        with pytest.raises(Stop):
+            shmseg.create(name, big)
+            time.sleep(1)        # the signal came after: fail below
+    finally:
+        signal.signal(signal.SIGUSR1, old)
+    assert not os.path.exists("/dev/shm/" + name)
+
+
+def test_save_of_a_reinterpreting_view_saves_the_view(name, tmp_path):
+    a = shmseg.create(name, np.arange(4.0))
+    for v in (a.view("<i8"), a.view(">f8")):
+        shmseg.save(v, tmp_path / "v.npy")
+        b = np.load(tmp_path / "v.npy")
+        assert b.dtype == v.dtype and (b == v).all()
+
+
+def test_save_that_fails_names_the_file_and_leaves_nothing(name, tmp_path):
+    import stat
+    shmseg.create(name, np.zeros(1 << 20))
+    out = tmp_path / "sub"
+    out.mkdir()
+    with pytest.raises(OSError) as e:
+        shmseg.save(name, "/dev/full")
+    assert e.value.errno == errno.ENOSPC
+    assert e.value.filename == "/dev/full"
+    assert stat.S_ISCHR(os.stat("/dev/full").st_mode)   # left alone
+
+
+def test_refusal_of_another_segment_has_errno_and_name(names):
+    import pickle
+    n = names()
+    data = pickle.dumps(shmseg.create(n, np.zeros(3)))
+    shmseg.unlink(n)
+    shmseg.create(n, np.zeros(3))
+    with pytest.raises(FileNotFoundError) as e:
+        pickle.loads(data)
+    assert e.value.errno == errno.ENOENT and e.value.filename == n
+
+
+def test_the_built_array_pickles_by_name_after_the_seal(name):
+    import pickle
+    with shmseg.build(name, (100, 100), "f8") as g:
+        g[:] = 2
+        assert len(pickle.dumps(g)) > 80000      # writable: by value
+    data = pickle.dumps(g)
+    assert len(data) < 200
+    assert (pickle.loads(data) == 2).all()
+
+
+def test_record_views_keep_their_fields(name):
+    import pickle
+    a = shmseg.create(name, np.arange(4.0))
+    r = a.view([("x", "<f8"), ("y", "<f8")])
+    b = pickle.loads(pickle.dumps(r))
+    assert b.dtype == r.dtype and (b["y"] == [1.0, 3.0]).all()
+
+
+def test_modes_and_shapes_are_checked(name):
+    for bad in (-1, 0o1000, 2 ** 33 + 0o644):
+        with pytest.raises(ValueError):
+            shmseg.create(name, np.zeros(1), mode=bad)
+    with pytest.raises(TypeError):
+        with shmseg.build(name, (2.7,), "f8"):
+            pass
+    with pytest.raises(ValueError):
+        with shmseg.build(name, (2, -1), "f8"):
+            pass
+    with shmseg.build(name, np.array([2, 3]), "f8") as g:
+        g[:] = 1
+    assert shmseg.attach(name).shape == (2, 3)
+
+
+def test_a_masked_array_is_refused_not_unmasked(name):
+    with pytest.raises(TypeError, match="mask"):
+        shmseg.create(name, np.ma.masked_array([1, 2], mask=[0, 1]))
+    assert not os.path.exists("/dev/shm/" + name)
