@@ -12,6 +12,8 @@ from setuptools import Extension, setup
 
 
 def pkg_config(*args):
+    """The words pkg-config prints for libshmseg with these options; exits
+    saying what to do when libshmseg is not installed."""
     try:
         out = subprocess.run(["pkg-config", *args, "shmseg"], check=True,
                              capture_output=True, text=True).stdout
