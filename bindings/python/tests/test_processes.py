@@ -210,3 +210,26 @@ def test_a_full_dev_shm_is_enospc_and_leaves_nothing(name):
          "/dev/shm && exec \"$0\" -c \"$1\" \"$2\"", sys.executable, FULL,
          name], capture_output=True, text=True, timeout=120)
     assert r.stdout.splitlines() == ["ENOSPC", "ENOSPC", "[]"], r.stderr
+
+
+def test_a_forked_child_reads_and_attaches(name):
+    a = shmseg.create(name, np.arange(5.0))
+    pid = os.fork()
+    if pid == 0:
+        try:
+            ok = (a == np.arange(5.0)).all() and \
+                (shmseg.attach(name) == a).all()
+        finally:
+            os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+def test_a_file_size_limit_is_efbig_not_sigxfsz(name):
+    code = ("import errno, resource, sys, numpy as np, shmseg\n"
+            "resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))\n"
+            "try:\n    shmseg.create(sys.argv[1], np.ones(1 << 20))\n"
+            "except OSError as e:\n    print(errno.errorcode[e.errno])\n")
+    r = python(code, name)
+    assert r.returncode == 0 and r.stdout.strip() == "EFBIG", r.stderr
+    assert not os.path.exists("/dev/shm/" + name)
