@@ -23,6 +23,12 @@ done
 [ -z "$unlinked" ] && ok "every page is linked from man/manN for man -M man" ||
 	nok "pages not linked from man/manN:$unlinked"
 
+# shmseg(3) states the version macros: the header's, not an old one.
+v=$(sed -n 's/^#define SHMSEG_VERSION "\(.*\)"$/\1/p' include/shmseg.h)
+nums=$(echo "$v" | sed 's/\([0-9]*\)\.\([0-9]*\)\.\([0-9]*\)/(\1, \2 and \3)/')
+grep -qF "\\(dq$v\\(dq" man/shmseg.3 && grep -qF "$nums" man/shmseg.3 &&
+	ok "shmseg(3) states version $v" || nok "shmseg(3) does not state version $v $nums"
+
 lint=$(mandoc -Tlint -W warning man/*.[135] 2>&1)
 [ -z "$lint" ] && ok "mandoc -Tlint is clean" || nok "mandoc -Tlint: $lint"
 
