@@ -11,10 +11,38 @@ skipped=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
+# The tests that check a write to a read-only view ends the process with
+# SIGSEGV do so on purpose; under valgrind, its report of that end reads
+# as a crash. Those reports, and only those (the faulting test named in
+# the stack), are replaced by one line; Check still counts the outcome.
+EXPECTED_SEGV='creator_view_is_read_only_after_seal_fn|reader_view_is_read_only_fn'
+quiet_expected_segv() {
+	awk -v expected="$EXPECTED_SEGV" '
+		function flush() {
+			if (n && blk ~ /signal 11 \(SIGSEGV\)/ && blk ~ expected)
+				print "(valgrind: the SIGSEGV a read-only view test expects)"
+			else
+				for (i = 1; i <= n; i++) print l[i]
+			n = 0; blk = ""
+		}
+		/^==[0-9]+==/ {
+			pid = substr($0, 1, index(substr($0, 3), "==") + 3)
+			if (pid != last) flush()
+			last = pid
+			l[++n] = $0; blk = blk "\n" $0; next
+		}
+		{ flush(); print }
+		END { flush() }'
+}
+
 for t in "$@"; do
 	$WRAP "$B/test/$t" >"$log" 2>&1
 	rc=$?
-	cat "$log"
+	if [ -n "$WRAP" ]; then
+		quiet_expected_segv <"$log"
+	else
+		cat "$log"
+	fi
 	line=$(grep -E 'Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+' "$log" |
 		tail -n 1)
 	if [ -z "$line" ]; then
