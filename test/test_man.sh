@@ -29,6 +29,25 @@ nums=$(echo "$v" | sed 's/\([0-9]*\)\.\([0-9]*\)\.\([0-9]*\)/(\1, \2 and \3)/')
 grep -qF "\\(dq$v\\(dq" man/shmseg.3 && grep -qF "$nums" man/shmseg.3 &&
 	ok "shmseg(3) states version $v" || nok "shmseg(3) does not state version $v $nums"
 
+# groff, which man uses, warns of what mandoc lets pass (a table wider
+# than the line): every page renders without a warning at 80 and 60
+# columns, as man shows it.
+if command -v man >/dev/null 2>&1 && command -v groff >/dev/null 2>&1; then
+	warned=""
+	for page in man/*.[135]; do
+		[ -L "$page" ] && continue
+		for w in 80 60; do
+			out=$(MANWIDTH=$w man --warnings -l "$page" 2>&1 >/dev/null)
+			[ -z "$out" ] || warned="$warned
+$page at $w columns: $out"
+		done
+	done
+	[ -z "$warned" ] && ok "man renders every page without a warning at 80 and 60 columns" ||
+		nok "groff warnings:$warned"
+else
+	echo "SKIP: groff warnings: no man or groff (apt-get install man-db)"
+fi
+
 lint=$(mandoc -Tlint -W warning man/*.[135] 2>&1)
 [ -z "$lint" ] && ok "mandoc -Tlint is clean" || nok "mandoc -Tlint: $lint"
 
