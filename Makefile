@@ -267,6 +267,12 @@ install: all
 		if [ -L $$f ]; then ln -sf $$(readlink $$f) $$d/$${f#man/}; \
 		else install -m 0644 $$f $$d/$${f#man/}; fi; \
 	done
+	@# Installed for real (no DESTDIR): the dynamic linker's cache learns
+	@# of the new library, as packages and libtool --finish do, so that
+	@# programs built against it start without LD_LIBRARY_PATH.
+	$(Q)if [ -z "$(DESTDIR)" ] && command -v ldconfig >/dev/null 2>&1; then \
+		ldconfig || echo "make install: run ldconfig as root, or set LD_LIBRARY_PATH=$(LIBDIR)"; \
+	fi
 	$(if $(PY_ALL),for f in $(PY_PKG); do \
 		install -D -m 0644 $$f $(DESTDIR)$(PYTHONDIR)/shmseg/$${f##*/}; \
 	done; echo "Python package shmseg installed in $(PYTHONDIR)",\

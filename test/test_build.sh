@@ -154,6 +154,25 @@ if cc -static -o "$root/prog-static" "$root/prog.c" \
 else
 	nok "pkg-config --static build"
 fi
+# Installed for real, into /usr/local, a program built as README says
+# starts at once: make install refreshed the linker cache. In a private
+# mount namespace, over a tmpfs /usr/local and a copy of /etc, so that
+# nothing of the machine changes.
+if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null && command -v ldconfig >/dev/null; then
+	out=$(unshare -m sh -c '
+		mount --make-rprivate / &&
+		etc=$(mktemp -d) && cp -a /etc/. "$etc" && mount --bind "$etc" /etc &&
+		mount -t tmpfs shmseg-test-usr-local /usr/local || exit 3
+		make --no-print-directory -s install B="$1" PREFIX=/usr/local >/dev/null 2>&1 || exit 4
+		cc -o /usr/local/prog "$2" $(PKG_CONFIG_PATH=/usr/local/lib/pkgconfig \
+			PKG_CONFIG_SYSROOT_DIR= pkg-config --cflags --libs shmseg) || exit 5
+		env -u LD_LIBRARY_PATH /usr/local/prog' sh "$B" "$root/prog.c" 2>&1)
+	[ "$out" = "<f8" ] && ok "make install refreshes the linker cache: a program starts at once" ||
+		nok "program after make install: '$out'"
+else
+	echo "SKIP: make install and the linker cache: needs root, unshare and ldconfig"
+fi
+
 # Pages of related functions are installed as links to the page they
 # share, as in the source tree, not as copies.
 m3="$root/opt/shmseg/share/man/man3"
