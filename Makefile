@@ -200,7 +200,7 @@ check: deps
 		 END { printf "total: %d passed, %d failed, %d skipped\n", p, f, s }'
 
 SH_TESTS ?= test_numpy.sh test_shmctl.sh test_edges.sh test_build.sh test_man.sh \
-	    test_python.sh
+	    test_python.sh test_readme.sh
 
 check-tests: all $(TEST_BINS) $(B)/portable/os_posix.o $(if $(findstring test_python.sh,$(SH_TESTS)),python)
 	$(Q)B=$(B) SH_TESTS="$(SH_TESTS)" sh test/run.sh $(UNIT_TESTS)

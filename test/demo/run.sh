@@ -20,6 +20,8 @@ if /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
 else
 	echo "(python3-numpy not installed: skipping numpy.load)"
 fi
+echo "== shmctl list"
+"$bin/../shmctl" list
 echo "== reader again, then unlink"
 "$bin/reader" -u "$name"
 test ! -e "/dev/shm/$name" && echo "== $name is gone"

@@ -1,0 +1,70 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# test_readme.sh - README's examples as a reader pastes them: its C
+# examples are the demo programs, and its shell and Python blocks run as
+# written, with the package installed in a temporary root and a /dev/shm
+# of their own
+B=${B:-build}
+failed=0
+. test/fixtures.sh		# in_private_shm
+ok() { echo "ok - $1"; }
+nok() { echo "not ok - $1"; failed=1; }
+tmp=$(mktemp -d)
+trap '[ -n "$KEEP" ] || rm -rf "$tmp"' EXIT
+
+# block LANG N: the Nth block of README fenced as LANG, as written
+block() {
+	awk -v lang="$1" -v want="$2" '
+		/^```/ && on { on = 0; next }
+		/^```/ { n += ($0 == "```" lang); on = ($0 == "```" lang && n == want); next }
+		on' README.md
+}
+
+# The C examples are the demo programs, byte for byte (which make demo
+# compiles and runs, and test_build.sh builds against the installed
+# library).
+block c 1 | cmp -s - test/demo/producer.c &&
+block c 2 | cmp -s - test/demo/reader.c &&
+	ok "README's C examples are test/demo/producer.c and reader.c" ||
+	nok "README's C examples differ from test/demo/*.c"
+
+# The rest runs against an installed copy, as README assumes: shmctl on
+# PATH, the Python package where make install puts it.
+make --no-print-directory -s install B="$B" DESTDIR="$tmp/root" \
+	PREFIX=/usr/local >/dev/null 2>&1 || nok "make install into a scratch root"
+site=$(echo "$tmp"/root/usr/local/lib/python3.*/dist-packages)
+block sh 2 >"$tmp/shell.sh"		# block 1 is the quick start: make itself
+block python 2 >"$tmp/producer.py"	# block 1 is numpy.load, in the shell one
+block python 3 >"$tmp/worker.py"
+cat >"$tmp/run.sh" <<EOT
+set -e
+cd "$tmp"
+export PATH="$tmp/root/usr/local/bin:/usr/bin:/bin" PYTHONPATH="$site"
+echo "== shell"
+sh -e "$tmp/shell.sh" >"$tmp/shell.out" 2>"$tmp/shell.err"
+echo "== python"
+python3 "$tmp/producer.py"
+python3 "$tmp/worker.py"
+ls /dev/shm
+EOT
+if [ -s "$tmp/shell.sh" ] && grep -q '^shmctl create weights' "$tmp/shell.sh" &&
+   [ -s "$tmp/worker.py" ] && /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
+	if in_private_shm "$tmp/run.sh" "$B" "README's blocks" >"$tmp/out"; then
+		# The worker prints the sum; the shell block removed its
+		# segment, and the Python one leaves "weights", which its own
+		# /dev/shm takes away with it.
+		py=$(sed -n '/^== python/,$p' "$tmp/out" | sed 1d | tr '\n' ' ')
+		case $py in
+		[0-9]*.[0-9]*" weights ")
+			if [ -s "$tmp/shell.out" ] && ! [ -s "$tmp/shell.err" ]; then
+				ok "README's shell block and Python producer and worker run as written"
+			else
+				nok "README's shell block: $(cat "$tmp/shell.err")"
+			fi ;;
+		*)	nok "README's blocks: $(cat "$tmp/out")" ;;
+		esac
+	fi
+else
+	echo "SKIP: README's blocks: blocks not found, or no numpy for /usr/bin/python3"
+fi
+exit $failed
