@@ -60,9 +60,11 @@ LIBS     := -luuid -pthread
 # run time but NumPy. Built by make when the Python headers are installed
 # (Debian: python3-dev); make check installs them.
 PYTHON     ?= $(shell command -v /usr/bin/python3 || command -v python3)
-PY_INC     := $(shell $(PYTHON) -c "import sysconfig; print(sysconfig.get_paths()['include'])" 2>/dev/null)
-PY_EXT     := $(shell $(PYTHON) -c "import sysconfig; print(sysconfig.get_config_var('EXT_SUFFIX'))" 2>/dev/null)
-PY_VER     := $(shell $(PYTHON) -c "import sys; print('%d.%d' % sys.version_info[:2])" 2>/dev/null)
+# (Nothing is asked of a Python that is not there: a fresh machine has none
+# until make demo or make check installs it.)
+PY_INC     := $(if $(PYTHON),$(shell $(PYTHON) -c "import sysconfig; print(sysconfig.get_paths()['include'])" 2>/dev/null))
+PY_EXT     := $(if $(PYTHON),$(shell $(PYTHON) -c "import sysconfig; print(sysconfig.get_config_var('EXT_SUFFIX'))" 2>/dev/null))
+PY_VER     := $(if $(PYTHON),$(shell $(PYTHON) -c "import sys; print('%d.%d' % sys.version_info[:2])" 2>/dev/null))
 PY_SRCS    := $(wildcard bindings/python/shmseg/*.py bindings/python/shmseg/*.pyi) \
 	      bindings/python/shmseg/py.typed
 PY_PKG     := $(PY_SRCS:bindings/python/%=$(B)/python/%) \

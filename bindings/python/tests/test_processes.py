@@ -203,12 +203,15 @@ print(sorted(os.listdir('/dev/shm')))
 def test_a_full_dev_shm_is_enospc_and_leaves_nothing(name):
     if os.geteuid() != 0 or not shutil.which("unshare"):
         pytest.skip("needs root and unshare for a private /dev/shm")
-    # In a mount namespace of its own, with an 8 MiB tmpfs on /dev/shm.
+    # In a mount namespace of its own, with an 8 MiB tmpfs on /dev/shm
+    # (made private alone where / cannot be, as in a chroot).
     r = subprocess.run(
-        ["unshare", "-m", "sh", "-c",
-         "mount --make-rprivate / && mount -t tmpfs -o size=8m tmpfs "
-         "/dev/shm && exec \"$0\" -c \"$1\" \"$2\"", sys.executable, FULL,
-         name], capture_output=True, text=True, timeout=120)
+        ["unshare", "--mount", "--propagation", "unchanged", "sh", "-c",
+         "{ mount --make-rprivate / 2>/dev/null || "
+         "mount --make-private /dev/shm; } && "
+         "mount -t tmpfs -o size=8m tmpfs /dev/shm && "
+         "exec \"$0\" -c \"$1\" \"$2\"", sys.executable, FULL, name],
+        capture_output=True, text=True, timeout=120)
     assert r.stdout.splitlines() == ["ENOSPC", "ENOSPC", "[]"], r.stderr
 
 
