@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
-# lint.mk - make lint: the layering of lib/, and static analysis of lib/
-# and tools/; included by the Makefile
+# lint.mk - make lint: the layering of lib/, static analysis of lib/,
+# tools/ and the Python extension, pyflakes over the Python code; included
+# by the Makefile
 #
 # cppcheck, then clang-tidy with the checks in .clang-tidy, over every
 # source of the library and the tool, the portable os_posix.c too. Any
@@ -58,6 +59,12 @@ lint: $(LIB_OBJS) $(B)/portable/os_posix.o
 	$(CLANG_TIDY) --quiet $(LINT_TOOLS) -- $(LINT_TIDY_FLAGS) -Itools \
 		> $(B)/lint/tidy-tools.out 2>&1 || fail=1; \
 	$(LINT_TIDY_QUIET) $(B)/lint/tidy-tools.out; \
+	if $(PYTHON) -m pyflakes --version >/dev/null 2>&1; then \
+		$(PYTHON) -m pyflakes bindings/python test/bench/*.py test/*.py || fail=1; \
+	else \
+		echo "lint: pyflakes not found (apt-get install python3-pyflakes): Python not checked"; \
+		[ -n "$(LINT_OPTIONAL)" ] || fail=1; \
+	fi; \
 	if [ -n "$(LINT_PY)" ]; then \
 		$(LINT_CPPCHECK) --library=python $(LINT_PY) || fail=1; \
 		$(CLANG_TIDY) --quiet $(LINT_PY) -- $(LINT_TIDY_FLAGS) \

@@ -22,7 +22,6 @@ Errors are :class:`OSError` subclasses with the library's message:
 cannot hold is a :class:`TypeError`, raised before anything is created.
 """
 
-import builtins
 import contextlib
 import datetime
 import errno as _errno
