@@ -293,19 +293,25 @@ static PyObject *segment_current(Segment *s, PyObject *unused)
 	return PyBool_FromLong(shmseg_is_current(s->seg) == 1);
 }
 
-/* Remove the name if it still holds this very segment: after a failed
- * build, nothing is left. */
-static PyObject *segment_discard(Segment *s, PyObject *unused)
+/* Remove name if it still holds this very segment, and nothing else. */
+static void unlink_if_mine(struct shmseg *seg, const char *name)
 {
 	struct shmseg_stat st;
+
+	if (shmseg_fstat(seg, &st) == 0)
+		(void)shmseg_unlink_if(name, &st);
+}
+
+/* After a failed build: nothing is left. */
+static PyObject *segment_discard(Segment *s, PyObject *unused)
+{
 	PyObject *b;
 	const char *name = c_name(s->name, &b);
 
 	(void)unused;
 	if (!name)
 		return NULL;
-	if (shmseg_fstat(s->seg, &st) == 0)
-		(void)shmseg_unlink_if(name, &st);
+	unlink_if_mine(s->seg, name);
 	Py_DECREF(b);
 	Py_RETURN_NONE;
 }
@@ -452,10 +458,7 @@ static PyObject *ext_mem_import(PyObject *self, PyObject *args)
 	if (!err && PyErr_CheckSignals() < 0) {
 		/* Interrupted (Ctrl-C) while it was copying: the create failed,
 		 * and a failure leaves nothing. */
-		struct shmseg_stat st;
-
-		if (shmseg_fstat(seg, &st) == 0)
-			(void)shmseg_unlink_if(cname, &st);
+		unlink_if_mine(seg, cname);
 		shmseg_detach(seg);
 		Py_DECREF(b);
 		return NULL;
