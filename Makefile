@@ -11,7 +11,7 @@
 #   make install         PREFIX=/usr/local DESTDIR=
 #   V=1                  show the commands
 
-VERSION    := 1.2.0
+VERSION    := 1.3.0
 SOVERSION  := 1
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
@@ -201,7 +201,7 @@ check: deps
 		'{ p += $$1; f += $$2; s += $$3 } \
 		 END { printf "total: %d passed, %d failed, %d skipped\n", p, f, s }'
 
-SH_TESTS ?= test_numpy.sh test_shmctl.sh test_edges.sh test_build.sh test_man.sh \
+SH_TESTS ?= test_numpy.sh test_shmctl.sh test_edges.sh test_huge.sh test_build.sh test_man.sh \
 	    test_python.sh test_readme.sh
 
 check-tests: all $(TEST_BINS) $(B)/portable/os_posix.o $(if $(findstring test_python.sh,$(SH_TESTS)),python)

@@ -134,6 +134,30 @@ int shmseg_list(shmseg_list_fn *fn, void *arg);
 /* As shmseg_list(), with flags. */
 int shmseg_list_flags(int flags, shmseg_list_fn *fn, void *arg);
 
+/* ---- pages ---------------------------------------------------------- */
+
+/* How shmseg_pages() knows the size of the pages behind a segment. */
+enum shmseg_pages_basis {
+	SHMSEG_PAGES_UNKNOWN = 0,	/* no huge pages here, or no telling */
+	SHMSEG_PAGES_POLICY = 1,	/* the file system's huge page policy */
+	SHMSEG_PAGES_MEASURED = 2,	/* counted in a mapping, just now */
+};
+/* Which pages back a segment's memory (shmseg_pages(3)). */
+struct shmseg_pages {
+	uint64_t page_size;		/* bytes per page behind most of it */
+	uint64_t huge_bytes;		/* bytes in huge pages, if measured */
+	uint64_t huge_page_size;	/* bytes of a huge page; 0: none */
+	enum shmseg_pages_basis basis;
+	char     policy[32];		/* the setting, "huge=advise"; or "" */
+};
+/* shmseg_pages() flags */
+#define SHMSEG_PAGES_MEASURE 0x1	/* count the huge pages behind it */
+/* Which pages back NAME's memory now, or will once it is written, and how
+ * that is known; and, unless st is NULL, what shmseg_stat() says of the
+ * same object. Returns 0. */
+int shmseg_pages(const char *name, int flags, struct shmseg_stat *st,
+		 struct shmseg_pages *pages);
+
 /* ---- NumPy .npy files ------------------------------------------------ */
 
 /* Create NAME from the .npy file (versions 1.0 to 3.0) read from fd, fill
@@ -180,9 +204,9 @@ const char *shmseg_strerror(int err);
 /* ---- version -------------------------------------------------------- */
 
 #define SHMSEG_VERSION_MAJOR 1
-#define SHMSEG_VERSION_MINOR 2
+#define SHMSEG_VERSION_MINOR 3
 #define SHMSEG_VERSION_PATCH 0
-#define SHMSEG_VERSION "1.2.0"
+#define SHMSEG_VERSION "1.3.0"
 
 #ifdef __cplusplus
 }

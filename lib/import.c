@@ -155,10 +155,12 @@ static int start(const char *name, const struct shmseg_layout *layout,
 {
 	/* Sparse: the writes that fill it allocate the memory, and say
 	 * -ENOSPC cleanly when there is none, at no cost of zeroing it
-	 * first. Hidden: named only once sealed, so that a failure, or the
-	 * death of this process, leaves nothing behind. */
-	return shmseg_create(name, layout, flags | SHMSEG_SPARSE | SHMSEG_HIDDEN,
-			     mode, seg);
+	 * first (unless huge pages need it faulted in: SEG_WRITTEN). Hidden:
+	 * named only once sealed, so that a failure, or the death of this
+	 * process, leaves nothing behind. */
+	return seg_create(name, layout,
+			  flags | SHMSEG_SPARSE | SHMSEG_HIDDEN | SEG_WRITTEN,
+			  mode, seg);
 }
 
 /* The end of every import, after the fill that returned ret: sealed and

@@ -75,4 +75,30 @@ int os_name_identity(const char *name, dev_t *dev, ino_t *ino);
 typedef int os_each_fn(int fd, const char *name, void *arg);
 int os_list(os_each_fn *each, void *arg);
 
+/* How the file system of device dev gives huge pages to its objects, by
+ * its mount's huge= option unless the system's shmem_enabled overrides
+ * it (deny, force). */
+enum os_huge_how {
+	OS_HUGE_NONE,		/* no huge pages (or it cannot be told) */
+	OS_HUGE_ADVISE,		/* to pages faulted in through a mapping
+				 * advised MADV_HUGEPAGE, and no others */
+	OS_HUGE_ALWAYS,		/* to any page within the object's size */
+};
+struct os_huge {
+	enum os_huge_how how;
+	size_t page;		/* bytes of a huge page; 0: none here */
+	char policy[32];	/* the setting read: "huge=advise", ...; "" */
+};
+void os_huge(dev_t dev, struct os_huge *h);
+/* Advise the mapping [p, p+len) for huge pages (a hint only). */
+void os_advise_huge(void *p, size_t len);
+/* Allocate the memory behind the writable shared mapping [p, p+len) by
+ * faulting it in: -ENOSPC where the file system is full, never SIGBUS;
+ * -ENOTSUP where the system cannot (the caller reserves it otherwise). */
+int os_populate(void *p, size_t len);
+/* Bytes of the mapping [p, p+len) that huge pages of page bytes back now,
+ * counted without allocating anything (holes are left alone); -ENOTSUP
+ * where it cannot be told. */
+int64_t os_huge_count(void *p, size_t len, size_t page);
+
 #endif

@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* os_linux.c - what only Linux offers: the /dev/shm directory, nameless
- * objects (O_TMPFILE), OFD locks, process start times and pid namespaces */
+ * objects (O_TMPFILE), OFD locks, process start times and pid namespaces,
+ * and tmpfs's huge pages */
 #define _GNU_SOURCE	/* O_TMPFILE, AT_EMPTY_PATH */
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "os.h"
@@ -270,4 +273,191 @@ int os_list(os_each_fn *each, void *arg)
 	}
 	closedir(dir);
 	return ret;
+}
+
+/* ---- huge pages ------------------------------------------------------ */
+
+#define THP_DIR "/sys/kernel/mm/transparent_hugepage/"
+
+/* The first line of a small file of sysfs or procfs, NUL-terminated and
+ * without its newline; false if it cannot be read. */
+static bool read_line(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return true;
+}
+
+/* The word in brackets of a sysfs choice ("always [never] deny"), copied
+ * to out; false if there is none. */
+static bool chosen(const char *line, char *out, size_t len)
+{
+	const char *a = strchr(line, '['), *b = a ? strchr(a, ']') : NULL;
+
+	if (!b || (size_t)(b - a - 1) >= len)
+		return false;
+	memcpy(out, a + 1, (size_t)(b - a - 1));
+	out[b - a - 1] = '\0';
+	return true;
+}
+
+/* The huge= option of the tmpfs mount whose device is dev, from
+ * /proc/self/mountinfo: "never" where it has none, "" if dev is no tmpfs
+ * mount listed there (or the list cannot be read). A line is
+ * "ID PARENT MAJ:MIN ROOT POINT OPTIONS [TAGS...] - TYPE SOURCE SUPER",
+ * and the huge= option is among the super block's options. */
+static void mount_huge(dev_t dev, char *out, size_t len)
+{
+	char want[48], line[4096];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	out[0] = '\0';
+	if (!f)
+		return;
+	snprintf(want, sizeof(want), " %u:%u ", major(dev), minor(dev));
+	while (fgets(line, sizeof(line), f)) {
+		char *at = strstr(line, want), *sep, *opt;
+		size_t n;
+
+		sep = at ? strstr(at, " - tmpfs ") : NULL;
+		if (!sep)
+			continue;
+		opt = strstr(sep, ",huge=");
+		if (!opt) {
+			snprintf(out, len, "never");
+			continue;
+		}
+		opt += strlen(",huge=");
+		n = strcspn(opt, ", \n");
+		if (n >= len)
+			n = len - 1;
+		memcpy(out, opt, n);
+		out[n] = '\0';
+	}
+	fclose(f);
+}
+
+void os_huge(dev_t dev, struct os_huge *h)
+{
+	char line[128], word[16], *end;
+	unsigned long long page;
+
+	*h = (struct os_huge){ .how = OS_HUGE_NONE };
+	/* No such directory: a kernel without transparent huge pages. */
+	if (!read_line(THP_DIR "hpage_pmd_size", line, sizeof(line)))
+		return;
+	errno = 0;
+	page = strtoull(line, &end, 10);
+	if (end == line || *end || errno || page == 0 || page > SIZE_MAX)
+		return;
+	h->page = (size_t)page;
+	/* deny and force, for emergencies and tests, override every mount;
+	 * the other values apply to the kernel's own internal mount only. */
+	if (read_line(THP_DIR "shmem_enabled", line, sizeof(line)) &&
+	    chosen(line, word, sizeof(word)) &&
+	    (strcmp(word, "deny") == 0 || strcmp(word, "force") == 0)) {
+		snprintf(h->policy, sizeof(h->policy), "shmem_enabled=%s",
+			 word);
+		h->how = word[0] == 'f' ? OS_HUGE_ALWAYS : OS_HUGE_NONE;
+		return;
+	}
+	mount_huge(dev, word, sizeof(word));
+	if (!word[0])
+		return;
+	snprintf(h->policy, sizeof(h->policy), "huge=%s", word);
+	if (strcmp(word, "advise") == 0)
+		h->how = OS_HUGE_ADVISE;
+	else if (strcmp(word, "always") == 0 ||
+		 strcmp(word, "within_size") == 0)
+		h->how = OS_HUGE_ALWAYS;
+}
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_READ 22	/* Linux 5.14; older headers lack them */
+#define MADV_POPULATE_WRITE 23
+#endif
+
+void os_advise_huge(void *p, size_t len)
+{
+	/* Only a hint: where it means nothing, nothing is lost. */
+	(void)madvise(p, len, MADV_HUGEPAGE);
+}
+
+int os_populate(void *p, size_t len)
+{
+	if (madvise(p, len, MADV_POPULATE_WRITE) == 0)
+		return 0;
+	/* A page that cannot be had makes the kernel return EFAULT where a
+	 * store would have raised SIGBUS: on a file system, a full one. */
+	if (errno == EFAULT)
+		return -ENOSPC;
+	/* Before Linux 5.14 the advice is unknown: the caller does it the
+	 * old way. */
+	return errno == EINVAL ? -ENOTSUP : neg_errno();
+}
+
+/* The kB of "key:" in the block of /proc/self/smaps for the mapping that
+ * starts at p, summed over keys; -1 if it is not found. */
+static int64_t smaps_kb(const void *p, const char *const *keys)
+{
+	char want[32], line[256];
+	FILE *f = fopen("/proc/self/smaps", "re");
+	bool in = false;
+	int64_t kb = -1;
+
+	if (!f)
+		return -1;
+	snprintf(want, sizeof(want), "%lx-", (unsigned long)(uintptr_t)p);
+	while (fgets(line, sizeof(line), f)) {
+		const char *const *k;
+
+		if (!in) {
+			in = strncmp(line, want, strlen(want)) == 0;
+			if (in)
+				kb = 0;
+			continue;
+		}
+		/* The next mapping's block starts with its address range,
+		 * a first word with '-' in it, where the others have none. */
+		if (memchr(line, '-', strcspn(line, " ")))
+			break;
+		for (k = keys; *k; k++)
+			if (strncmp(line, *k, strlen(*k)) == 0)
+				kb += strtoll(line + strlen(*k), NULL, 10);
+	}
+	fclose(f);
+	return kb;
+}
+
+int64_t os_huge_count(void *p, size_t len, size_t page)
+{
+	static const char *const keys[] = { "ShmemPmdMapped:",
+					    "FilePmdMapped:", NULL };
+	size_t small = (size_t)sysconf(_SC_PAGESIZE), off;
+	int64_t kb;
+
+	/* One page of each huge page's range, mapped in: where a huge page
+	 * backs it, the kernel maps all of it at once. A page that does not
+	 * exist (a hole, mincore says) is not touched, which would allocate
+	 * it. */
+	for (off = 0; off + page <= len; off += page) {
+		unsigned char in;
+
+		if (mincore((char *)p + off, small, &in) < 0)
+			return neg_errno();
+		if ((in & 1) &&
+		    madvise((char *)p + off, small, MADV_POPULATE_READ) < 0)
+			return errno == EINVAL ? -ENOTSUP : neg_errno();
+	}
+	kb = smaps_kb(p, keys);
+	return kb < 0 ? -ENOTSUP : kb * 1024;
 }

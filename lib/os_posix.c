@@ -74,3 +74,30 @@ int os_list(os_each_fn *each, void *arg)
 	(void)arg;
 	return -ENOTSUP;
 }
+
+void os_huge(dev_t dev, struct os_huge *h)
+{
+	(void)dev;
+	*h = (struct os_huge){ .how = OS_HUGE_NONE };
+}
+
+void os_advise_huge(void *p, size_t len)
+{
+	(void)p;
+	(void)len;
+}
+
+int os_populate(void *p, size_t len)
+{
+	(void)p;
+	(void)len;
+	return -ENOTSUP;
+}
+
+int64_t os_huge_count(void *p, size_t len, size_t page)
+{
+	(void)p;
+	(void)len;
+	(void)page;
+	return -ENOTSUP;
+}

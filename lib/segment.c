@@ -350,6 +350,45 @@ static int create_object(const char *path, mode_t mode, bool *by_name)
 	return fd;
 }
 
+/* The memory of a new object of seg->size bytes, mapped or not: reserved,
+ * so that no store through the mapping can fault for want of it (SIGBUS),
+ * unless flags ask for a sparse object; and in huge pages wherever the
+ * file system gives them (shmseg(5)). Where it gives them to any page
+ * within the object's size, sizing the object first is all it takes, and
+ * then reserving it, or writing it, allocates huge pages. Where it gives
+ * them only to pages faulted in through a mapping advised for them
+ * (huge=advise), the mapping is made and advised, and the memory is
+ * faulted in through it at once, which fails with -ENOSPC rather than a
+ * signal; even for a sparse import (SEG_WRITTEN), whose writes would
+ * otherwise allocate small pages, and whose first page the header's
+ * write would take. */
+#define HUGE_MIN ((size_t)2 << 20)
+static int reserve(struct shmseg *seg, int flags)
+{
+	struct os_huge huge = { .how = OS_HUGE_NONE };
+
+	if (ftruncate(seg->fd, (off_t)seg->size) < 0)
+		return neg_errno();
+	/* Smaller than any huge page of any system: spare reading /proc. */
+	if (seg->size >= HUGE_MIN)
+		os_huge(seg->dev, &huge);
+	if (huge.how == OS_HUGE_ADVISE && seg->size >= huge.page) {
+		int ret = map(seg, 0);
+
+		if (ret)
+			return ret;
+		os_advise_huge(seg->base, seg->size);
+		if ((flags & SHMSEG_SPARSE) && !(flags & SEG_WRITTEN))
+			return 0;
+		ret = os_populate(seg->base, seg->size);
+		if (ret != -ENOTSUP)
+			return ret;
+	}
+	if (flags & SHMSEG_SPARSE)
+		return 0;
+	return -posix_fallocate(seg->fd, 0, (off_t)seg->size);
+}
+
 /* The object of a new segment, marked as held, with its mode, size and
  * header, mapped; what is done stays done on failure, for undo_create(). */
 static int build_object(struct shmseg *seg, const char *path, int flags,
@@ -370,25 +409,24 @@ static int build_object(struct shmseg *seg, const char *path, int flags,
 	/* The mode is exactly what the caller asked for, umask aside. */
 	if (!ret && fchmod(seg->fd, mode) < 0)
 		ret = neg_errno();
-	if (!ret && (flags & SHMSEG_SPARSE))
-		ret = ftruncate(seg->fd, (off_t)seg->size) < 0 ? neg_errno() : 0;
-	else if (!ret)
-		ret = -posix_fallocate(seg->fd, 0, (off_t)seg->size);
+	if (!ret)
+		ret = reserve(seg, flags);
 	if (!ret)
 		ret = write_header(seg);
-	return ret ? ret : map(seg, 0);
+	return ret || seg->base ? ret : map(seg, 0);
 }
 
 
-EXPORT int shmseg_create(const char *name, const struct shmseg_layout *layout,
-			 int flags, mode_t mode, struct shmseg **segp)
+int seg_create(const char *name, const struct shmseg_layout *layout,
+	       int flags, mode_t mode, struct shmseg **segp)
 {
 	char path[NAME_BUF];
 	struct shmseg *seg;
 	bool by_name = false;
 	int ret;
 
-	if (!layout || !segp || (flags & ~CREATE_FLAGS) || (mode & ~0777u))
+	if (!layout || !segp || (flags & ~(CREATE_FLAGS | SEG_WRITTEN)) ||
+	    (mode & ~0777u))
 		return -EINVAL;
 	ret = new_handle(name, path, &seg);
 	if (ret)
@@ -425,6 +463,14 @@ EXPORT int shmseg_create(const char *name, const struct shmseg_layout *layout,
 	seg->mode = mode;
 	*segp = seg;
 	return 0;
+}
+
+EXPORT int shmseg_create(const char *name, const struct shmseg_layout *layout,
+			 int flags, mode_t mode, struct shmseg **segp)
+{
+	if (flags & SEG_WRITTEN)
+		return -EINVAL;
+	return seg_create(name, layout, flags, mode, segp);
 }
 
 int seg_fill_from_fd(struct shmseg *seg, int fd, uint64_t len,
@@ -813,6 +859,72 @@ EXPORT int shmseg_stat(const char *name, struct shmseg_stat *st)
 		return -EINVAL;
 	ret = name_normalize(name, path);
 	return ret ? ret : stat_path(path, st);
+}
+
+/* The pages behind the object fd (see shmseg_pages()). */
+static int pages_of(int fd, int flags, struct shmseg_pages *pg)
+{
+	struct os_huge huge;
+	struct stat sb;
+	size_t size;
+	int64_t n;
+	void *p;
+
+	if (fstat(fd, &sb) < 0)
+		return neg_errno();
+	os_huge(sb.st_dev, &huge);
+	*pg = (struct shmseg_pages){
+		.page_size = (uint64_t)sysconf(_SC_PAGESIZE),
+		.huge_page_size = huge.page,
+		.basis = SHMSEG_PAGES_UNKNOWN,
+	};
+	memcpy(pg->policy, huge.policy, sizeof(pg->policy));
+	if (!huge.page || !huge.policy[0])
+		return 0;
+	size = (size_t)sb.st_size;
+	pg->basis = SHMSEG_PAGES_POLICY;
+	/* Under huge=advise, as the library itself asks for them. */
+	if (huge.how != OS_HUGE_NONE && size >= huge.page)
+		pg->page_size = huge.page;
+	if (!(flags & SHMSEG_PAGES_MEASURE))
+		return 0;
+	/* A measurement that cannot be made (no room to map it, no /proc)
+	 * leaves the policy's answer. */
+	p = map_aligned(size, PROT_READ, MAP_SHARED, fd);
+	if (p == MAP_FAILED)
+		return 0;
+	n = os_huge_count(p, size, huge.page);
+	munmap(p, size);
+	if (n < 0)
+		return 0;
+	pg->basis = SHMSEG_PAGES_MEASURED;
+	pg->huge_bytes = (uint64_t)n;
+	pg->page_size = n > 0 && (uint64_t)n >= size / 2 ?
+			huge.page : (uint64_t)sysconf(_SC_PAGESIZE);
+	return 0;
+}
+
+EXPORT int shmseg_pages(const char *name, int flags, struct shmseg_stat *st,
+			struct shmseg_pages *pg)
+{
+	char path[NAME_BUF];
+	struct shmseg_stat own;
+	int fd, ret;
+
+	if (!pg || (flags & ~SHMSEG_PAGES_MEASURE))
+		return -EINVAL;
+	ret = name_normalize(name, path);
+	if (ret)
+		return ret;
+	fd = open_object(path, false);
+	if (fd < 0)
+		return fd;
+	/* A segment, and one that can be told about. */
+	ret = seg_stat_fd(fd, st ? st : &own);
+	if (!ret)
+		ret = pages_of(fd, flags, pg);
+	close(fd);
+	return ret;
 }
 
 EXPORT int shmseg_fstat(const struct shmseg *seg, struct shmseg_stat *st)

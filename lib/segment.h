@@ -5,6 +5,13 @@
 
 #include "internal.h"
 
+/* shmseg_create(), and with flags that the library alone may give:
+ * SEG_WRITTEN, for a segment that will be filled through its descriptor
+ * (seg_fill_from_*), with SHMSEG_SPARSE: its memory is then allocated by
+ * those writes, unless huge pages need it faulted in first. */
+#define SEG_WRITTEN 0x10000
+int seg_create(const char *name, const struct shmseg_layout *layout,
+	       int flags, mode_t mode, struct shmseg **segp);
 /* stat of an already opened object: fstat, header read and validation. */
 int seg_stat_fd(int fd, struct shmseg_stat *st);
 /* Fill the data of a writable segment with len bytes read from fd, through

@@ -10,20 +10,10 @@
 # It mounts over /dev/shm: only where its caller (in_private_shm of
 # fixtures.sh) has put a tmpfs of its own there, in a private mount
 # namespace; never on the /dev/shm everything else on the machine uses.
-if ! grep -q '^shmseg-test /dev/shm ' /proc/self/mounts; then
-	echo "not ok - $0 runs only inside in_private_shm (test/fixtures.sh): /dev/shm is not its private tmpfs"
-	exit 1
-fi
-B=$1
-S=$B/shmctl
-H=$B/test/helper
-PY=/usr/bin/python3
-T=$(mktemp -d)
+. test/fixtures.sh		# private_start, and more
+private_start "$1"
 P=edge-
 trap 'exec 9>&-; umount /dev/shm 2>/dev/null; rm -rf "$T"' EXIT
-ok() { echo "ok - $1"; }
-nok() { echo "not ok - $1"; }
-. test/fixtures.sh		# write_npy, wait_for, start_delayed
 have_numpy() { [ -x "$PY" ] && "$PY" -c 'import numpy' 2>/dev/null; }
 
 # shm SIZE: a fresh, empty tmpfs of SIZE on /dev/shm

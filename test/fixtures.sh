@@ -67,3 +67,23 @@ in_private_shm() {
 	printf '%s\n' "$out" | grep -q '^not ok' && failed=1
 	return 0
 }
+
+# private_start B: how every script that in_private_shm runs starts. It
+# mounts over /dev/shm, so it refuses to run unless its caller has put a
+# tmpfs of its own there, in a private mount namespace; never on the
+# /dev/shm everything else on the machine uses. Sets B, S (shmctl), H (the
+# test helper), PY, T (a scratch directory, for the caller to remove), ok
+# and nok.
+private_start() {
+	if ! grep -q '^shmseg-test /dev/shm ' /proc/self/mounts; then
+		echo "not ok - $0 runs only inside in_private_shm (test/fixtures.sh): /dev/shm is not its private tmpfs"
+		exit 1
+	fi
+	B=$1
+	S=$B/shmctl
+	H=$B/test/helper
+	PY=/usr/bin/python3
+	T=$(mktemp -d)
+	ok() { echo "ok - $1"; }
+	nok() { echo "not ok - $1"; }
+}

@@ -159,6 +159,49 @@ static int cmd_hold(char **argv)
 	return shmseg_detach(seg) ? 1 : 0;
 }
 
+/* Bytes of the mapping that holds p that this process maps with huge
+ * pages (PMD entries), from /proc/self/smaps; -1 if it is not found. */
+static long long pmd_mapped(const void *p)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	unsigned long lo, hi, a = (unsigned long)p;
+	long long kb, sum = -1;
+	bool in = false;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 &&
+		    memchr(line, '-', strcspn(line, " "))) {
+			if (in)
+				break;
+			in = a >= lo && a < hi;
+			if (in)
+				sum = 0;
+		} else if (in && (sscanf(line, "ShmemPmdMapped: %lld", &kb) == 1 ||
+				  sscanf(line, "FilePmdMapped: %lld", &kb) == 1)) {
+			sum += kb * 1024;
+		}
+	}
+	fclose(f);
+	return sum;
+}
+
+static int cmd_pmd(char **argv)
+{
+	/* pmd NAME: attach with SHMSEG_POPULATE; the bytes of this process's
+	 * mapping that huge pages map, and what it reads */
+	struct shmseg *seg = NULL;
+	int ret = shmseg_attach(argv[0], SHMSEG_POPULATE, &seg);
+
+	if (ret)
+		return report(ret, seg);
+	printf("pmd=%lld aligned=%d ", pmd_mapped(shmseg_data(seg)),
+	       (int)(((uintptr_t)shmseg_data(seg) - 4096) % (2u << 20) == 0));
+	return report(ret, seg);
+}
+
 static int cmd_fill(char **argv)
 {
 	/* fill NAME: attach a building segment read-write and fill it */
@@ -469,6 +512,7 @@ int main(int argc, char **argv)
 		{ "race", 2, cmd_race },	{ "recreate", 2, cmd_recreate },
 		{ "watch", 2, cmd_watch },	{ "remove", 1, cmd_remove },
 		{ "sparse", 2, cmd_sparse },	{ "handoff", 1, cmd_handoff },
+		{ "pmd", 1, cmd_pmd },
 	};
 	size_t i;
 

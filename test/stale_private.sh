@@ -8,18 +8,10 @@
 # It mounts over /dev/shm: only where its caller (in_private_shm of
 # fixtures.sh) has put a tmpfs of its own there, in a private mount
 # namespace; never on the /dev/shm everything else on the machine uses.
-if ! grep -q '^shmseg-test /dev/shm ' /proc/self/mounts; then
-	echo "not ok - $0 runs only inside in_private_shm (test/fixtures.sh): /dev/shm is not its private tmpfs"
-	exit 1
-fi
-B=$1
-S=$B/shmctl
-H=$B/test/helper
-T=$(mktemp -d)
+. test/fixtures.sh		# private_start, and more
+private_start "$1"
 P=stale-
 trap 'exec 9>&-; rm -rf "$T"' EXIT
-ok() { echo "ok - $1"; }
-nok() { echo "not ok - $1"; }
 state() { "$S" info "$1" 2>/dev/null | sed -n 's/^state: *//p'; }
 
 mkfifo "$T/hold"

@@ -90,7 +90,7 @@ test_help_and_version() {
 	printf '%s' "$out" | grep -q 'create' || nok "--help lists create"
 	run "$S" --version
 	expect "shmctl --version" 0
-	[ "$out" = "shmctl (shmseg) 1.2.0" ] || nok "--version says $out"
+	[ "$out" = "shmctl (shmseg) 1.3.0" ] || nok "--version says $out"
 	run "$S"
 	expect "no command is a usage error" 2
 	run "$S" frob
@@ -335,8 +335,8 @@ test_list_and_states() {
 	line "${P}l4" | grep -q ' foreign' && ok "list -la -b" ||
 		nok "list -la -b: $(line "${P}l4")"
 	run "$S" list -l --bytes
-	line "${P}l1" | grep -qE ' 12 .* [0-9]+ +[0-9a-f-]{36}$' &&
-		ok "list -l --bytes adds pid and uuid" || nok "list -l: $(line "${P}l1")"
+	line "${P}l1" | grep -qE ' 12 .* [0-9]+ +[0-9a-f-]{36} +[0-9]+[KM]i$' &&
+		ok "list -l --bytes adds pid, uuid and pages" || nok "list -l: $(line "${P}l1")"
 	run "$S" list --json --all
 	if have_numpy || [ -x "$PY" ]; then
 		printf '%s' "$out" | "$PY" -c '
@@ -347,6 +347,8 @@ assert rows[p + "l1"]["state"] == "sealed", rows[p + "l1"]
 assert rows[p + "l1"]["shape"] == [2, 3]
 assert rows[p + "l1"]["dtype"] == "<i2"
 assert rows[p + "l1"]["mode"] == "0444"
+assert rows[p + "l1"]["page_size"] in (4096, 2097152), rows[p + "l1"]
+assert rows[p + "l1"]["pages_from"] in ("measured", "policy", "unknown")
 assert rows[p + "l2"]["state"] == "stale"
 assert rows[p + "l3"]["state"] == "building"
 assert rows[p + "l4"]["state"] == "foreign"
@@ -457,7 +459,7 @@ EOI
 		ok "list: a far date" || nok "list far date: $out"
 	run "$S" list -l
 	printf '%s\n' "$out" |
-		grep -qE "^${P}h .* -292277022657-01-27T08:29:52Z +- +[0-9a-f-]{36}$" &&
+		grep -qE "^${P}h .* -292277022657-01-27T08:29:52Z +- +[0-9a-f-]{36} +[0-9]+[KM]i$" &&
 		ok "list -l: an unknown pid is -" || nok "list -l unknown pid: $out"
 	for c in "list --json" "info --json ${P}h"; do
 		# shellcheck disable=SC2086

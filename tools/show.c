@@ -11,6 +11,8 @@ struct row {
 	const char *name;
 	bool foreign;
 	struct shmseg_stat st;
+	bool paged;			/* pg was found */
+	struct shmseg_pages pg;
 };
 
 struct rows {
@@ -57,6 +59,44 @@ static int by_name(const void *a, const void *b)
 		      ((const struct row *)b)->name);
 }
 
+static const char *basis_name(enum shmseg_pages_basis b)
+{
+	return b == SHMSEG_PAGES_MEASURED ? "measured" :
+	       b == SHMSEG_PAGES_POLICY ? "policy" : "unknown";
+}
+
+/* A page size short: "2Mi", "4Ki". */
+static void fmt_page(uint64_t bytes, char *buf, size_t len)
+{
+	if (bytes >= (1u << 20) && bytes % (1u << 20) == 0)
+		snprintf(buf, len, "%" PRIu64 "Mi", bytes >> 20);
+	else
+		snprintf(buf, len, "%" PRIu64 "Ki", bytes >> 10);
+}
+
+/* The pages of r, as JSON members. */
+static void json_pages(const struct row *r)
+{
+	const struct shmseg_pages *pg = &r->pg;
+
+	printf(", \"page_size\": %" PRIu64 ", \"pages_from\": \"%s\", "
+	       "\"huge_bytes\": ", pg->page_size, basis_name(pg->basis));
+	if (pg->basis == SHMSEG_PAGES_MEASURED)
+		printf("%" PRIu64, pg->huge_bytes);
+	else
+		printf("null");
+	printf(", \"huge_page_size\": ");
+	if (pg->huge_page_size)
+		printf("%" PRIu64, pg->huge_page_size);
+	else
+		printf("null");
+	printf(", \"huge_policy\": ");
+	if (pg->policy[0])
+		json_string(stdout, pg->policy);
+	else
+		printf("null");
+}
+
 static void json_row(const struct row *r)
 {
 	const struct shmseg_stat *st = &r->st;
@@ -97,13 +137,28 @@ static void json_row(const struct row *r)
 	printf(", \"gid\": %lu, \"group\": ", (unsigned long)st->gid);
 	fmt_group(st->gid, buf, sizeof(buf));
 	json_string(stdout, buf);
+	if (r->paged)
+		json_pages(r);
 	printf("}");
+}
+
+/* What pages back the segment of r, measured; paged stays false where
+ * that cannot be told: it went meanwhile, or the name now holds another
+ * segment than the one listed. */
+static void find_pages(struct row *r)
+{
+	struct shmseg_stat now;
+
+	r->paged = !r->foreign &&
+		   shmseg_pages(r->name, SHMSEG_PAGES_MEASURE, &now,
+				&r->pg) == 0 &&
+		   memcmp(now.uuid, r->st.uuid, sizeof(now.uuid)) == 0;
 }
 
 /* ---- shmctl list ------------------------------------------------------ */
 
 struct list_config {
-	bool lng;		/* -l: the creator's pid and the uuid too */
+	bool lng;		/* -l: the creator's pid, the uuid, the pages */
 	bool json;
 	bool all;		/* objects that are not segments too */
 	bool bytes;		/* sizes exact, not in binary units */
@@ -115,7 +170,8 @@ static void usage_list(void)
 	printf("usage: shmctl list [-l] [--json] [--all] [--bytes]\n\n"
 	       "One line per segment: name, state, dtype, shape, size, mode, "
 	       "owner,\ncreation time.\n\n"
-	       "  -l, --long   also the creator's pid and the uuid\n"
+	       "  -l, --long   also the creator's pid, the uuid and the size of\n"
+	       "               the pages that back it (measured)\n"
 	       "  -j, --json   one JSON array, for scripts\n"
 	       "  -a, --all    also other objects in the shared-memory "
 	       "directory\n"
@@ -161,9 +217,10 @@ static void parse_list_options(int argc, char **argv,
 
 /* Every segment (with all, every object) into r, sorted by name: 0, or 1
  * after saying why not. */
-static int collect(bool all, struct rows *r)
+static int collect(bool all, bool pages, struct rows *r)
 {
 	int err = shmseg_list_flags(all ? SHMSEG_LIST_ALL : 0, add_row, r);
+	size_t i;
 
 	if (err) {
 		warn_obj(NULL, "%s", err > 0 ? "out of memory" :
@@ -171,6 +228,8 @@ static int collect(bool all, struct rows *r)
 		return 1;
 	}
 	qsort(r->v, r->n, sizeof(*r->v), by_name);
+	for (i = 0; pages && i < r->n; i++)
+		find_pages(&r->v[i]);
 	return 0;
 }
 
@@ -188,7 +247,7 @@ static void print_json(const struct rows *r)
 
 /* A cell fits a name of control characters, \ooo for each byte, and 32
  * dimensions of 20 digits and an x. */
-enum { COLS = 10, CELL = 4 * SHMSEG_NAME_MAX + 1 };
+enum { COLS = 11, CELL = 4 * SHMSEG_NAME_MAX + 1 };
 
 /* The text cells of one row of the table, each allocated. */
 static int cells(const struct row *r, const struct list_config *cfg,
@@ -218,6 +277,10 @@ static int cells(const struct row *r, const struct list_config *cfg,
 			else
 				snprintf(b[8], CELL, "-");	/* unknown */
 			fmt_uuid(st->uuid, b[9], CELL);
+			if (r->paged)
+				fmt_page(r->pg.page_size, b[10], CELL);
+			else
+				snprintf(b[10], CELL, "-");
 		}
 	}
 	for (i = 0; i < COLS; i++)
@@ -230,7 +293,7 @@ static int cells(const struct row *r, const struct list_config *cfg,
 struct table {
 	char *(*cell)[COLS];	/* each allocated */
 	size_t n;		/* rows, the heads' included */
-	int ncols;		/* shown: PID and UUID only with -l */
+	int ncols;		/* shown: PID, UUID and PAGES only with -l */
 };
 
 /* 0, or -1 when out of memory; free_table() frees what was made either
@@ -240,12 +303,12 @@ static int make_table(const struct rows *r, const struct list_config *cfg,
 {
 	static const char *const heads[COLS] = {
 		"NAME", "STATE", "DTYPE", "SHAPE", "SIZE", "MODE", "OWNER",
-		"CREATED", "PID", "UUID",
+		"CREATED", "PID", "UUID", "PAGES",
 	};
 	size_t i;
 	int k;
 
-	t->ncols = cfg->lng ? COLS : COLS - 2;
+	t->ncols = cfg->lng ? COLS : COLS - 3;
 	t->cell = calloc(r->n + 1, sizeof(*t->cell));
 	if (!t->cell)
 		return -1;
@@ -322,7 +385,7 @@ int cmd_list(int argc, char **argv)
 		usage_list();
 		return 0;
 	}
-	ret = collect(cfg.all, &r);
+	ret = collect(cfg.all, cfg.lng || cfg.json, &r);
 	if (!ret && cfg.json)
 		print_json(&r);
 	else if (!ret)
@@ -376,6 +439,33 @@ static void parse_info_options(int argc, char **argv,
 	cfg->name = only_name(argc, argv);
 }
 
+/* The pages line of info: the size, and how it is known. */
+static void print_pages(const struct shmseg_pages *pg)
+{
+	char size[32];
+
+	fmt_page(pg->page_size, size, sizeof(size));
+	printf("pages:        %s", size);
+	if (pg->basis == SHMSEG_PAGES_MEASURED) {
+		char huge[32], all[32];
+
+		fmt_size(pg->huge_bytes, false, huge, sizeof(huge));
+		fmt_size(pg->huge_bytes, true, all, sizeof(all));
+		if (pg->huge_bytes)
+			printf(", measured: %s bytes (%s) in huge pages",
+			       all, huge);
+		else
+			printf(", measured: none in huge pages");
+		printf(", under %s\n", pg->policy);
+	} else if (pg->basis == SHMSEG_PAGES_POLICY) {
+		printf(", by the policy %s\n", pg->policy);
+	} else if (pg->huge_page_size) {
+		printf(" (where huge pages are concerned, no telling)\n");
+	} else {
+		printf(" (no huge pages for shared memory here)\n");
+	}
+}
+
 /* The header, a field a line. */
 static void print_info(const struct row *r)
 {
@@ -413,6 +503,8 @@ static void print_info(const struct row *r)
 	printf("owner:        %s\n", buf);
 	fmt_group(st->gid, buf, sizeof(buf));
 	printf("group:        %s\n", buf);
+	if (r->paged)
+		print_pages(&r->pg);
 }
 
 int cmd_info(int argc, char **argv)
@@ -427,7 +519,9 @@ int cmd_info(int argc, char **argv)
 		return 0;
 	}
 	r.name = cfg.name;
-	err = shmseg_stat(r.name, &r.st);
+	/* The pages, and the stat, of one object: one look at the name. */
+	err = shmseg_pages(r.name, SHMSEG_PAGES_MEASURE, &r.st, &r.pg);
+	r.paged = !err;
 	if (err) {
 		warn_err(r.name, err);
 		return 1;

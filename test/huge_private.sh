@@ -1,0 +1,142 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# huge_private.sh - run by test_huge.sh as root inside a private mount
+# namespace, where it mounts tmpfs file systems of its own on /dev/shm,
+# one for each huge= policy: a 64 MiB segment made each way the library
+# makes one (created and filled through its mapping, imported from a .npy
+# file or a pipe, loaded raw, published from memory and built in Python),
+# read back by a separate reader attached with SHMSEG_POPULATE, and by
+# NumPy: the same data in every case, in huge pages mapped whole where the
+# policy gives them, and in no huge page where it does not.
+# It mounts over /dev/shm: only where its caller (in_private_shm of
+# fixtures.sh) has put a tmpfs of its own there, in a private mount
+# namespace; never on the /dev/shm everything else on the machine uses.
+. test/fixtures.sh		# private_start, and more
+private_start "$1"
+trap 'umount /dev/shm 2>/dev/null; rm -rf "$T"' EXIT
+have_python() {
+	[ -d "$B/python/shmseg" ] && "$PY" -c 'import numpy' 2>/dev/null
+}
+
+N=8388608			# <u8 elements: 64 MiB of data
+MB64=67108864
+
+# shm OPTIONS: a fresh, empty tmpfs on /dev/shm
+shm() {
+	umount /dev/shm 2>/dev/null
+	mount -t tmpfs -o "$1" shmseg-huge /dev/shm
+}
+
+# made POLICY HOW NAME: the segment NAME, made HOW, read by a separate
+# process: its data and, where POLICY gives huge pages, all of it mapped
+# with them; and what shmctl info says of its pages.
+made() {
+	got=$("$H" pmd "$3" 2>&1)
+	hash=${got##*hash=}
+	pmd=${got#pmd=}
+	pmd=${pmd%% *}
+	pages=$("$S" info "$3" | sed -n 's/^pages: *//p')
+	if [ "$1" = never ]; then
+		want_pmd=0
+		want_pages="4Ki, measured: none in huge pages, under huge=never"
+	else
+		want_pmd=$MB64
+		want_pages="2Mi, measured: $MB64 bytes (64Mi) in huge pages, under huge=$1"
+	fi
+	[ "$hash" = "$ref_hash" ] && [ "$pmd" = "$want_pmd" ] &&
+	[ "$pages" = "$want_pages" ] &&
+	case $got in *aligned=1*) [ "$1" != never ] ;; *) [ "$1" = never ] ;; esac &&
+		ok "huge=$1: $2: the data, huge pages mapped whole ($pmd bytes), info says '$pages'" ||
+		nok "huge=$1: $2: reader saw '$got', info '$pages'; wanted hash $ref_hash, pmd $want_pmd, '$want_pages'"
+}
+
+# numpy_reads POLICY NAME: numpy.load(mmap_mode='r') of the segment's
+# file sums it right, and, where POLICY gives huge pages, maps all but
+# its first and last 2 MiB with them: NumPy maps from the data's offset,
+# so that the huge page holding the header is not whole in its mapping.
+numpy_reads() {
+	got=$("$PY" - "/dev/shm/$2" <<'PYEOF' 2>&1
+import sys, numpy
+a = numpy.load(sys.argv[1], mmap_mode="r")
+total = int(a.sum(dtype=numpy.uint64))
+start = a.ctypes.data
+pmd = 0
+with open("/proc/self/smaps") as f:
+    inside = False
+    for line in f:
+        head = line.split(" ", 1)[0]
+        if "-" in head:
+            lo, hi = (int(x, 16) for x in head.split("-"))
+            inside = lo <= start < hi
+        elif inside and line.startswith(("ShmemPmdMapped:", "FilePmdMapped:")):
+            pmd += int(line.split()[1]) * 1024
+print(total, pmd)
+PYEOF
+)
+	if [ "$1" = never ]; then want="0"; else want=$((MB64 - 2097152)); fi
+	[ "$got" = "$((N * (N - 1) / 2)) $want" ] &&
+		ok "huge=$1: NumPy reads it right, $want bytes mapped with huge pages" ||
+		nok "huge=$1: NumPy read '$got', wanted '$((N * (N - 1) / 2)) $want'"
+}
+
+test_policy() {
+	pol=$1
+	if ! shm "size=1g,huge=$pol" 2>"$T/err"; then
+		nok "huge=$pol: mount: $(cat "$T/err")"
+		return
+	fi
+	# Made and filled through its mapping, element i holding i.
+	"$H" make ref '<u8' C $N >"$T/out"
+	ref_hash=$(sed 's/.*hash=//' "$T/out")
+	made "$pol" "created and filled through the mapping" ref
+	# The other ways in, from what the first holds.
+	"$S" dump ref >"$T/ref.npy"
+	tail -c $MB64 "$T/ref.npy" >"$T/ref.raw"
+	"$S" create npy --from "$T/ref.npy" &&
+		made "$pol" "create --from a .npy file" npy
+	"$S" create pipe --from - <"$T/ref.npy" &&
+		made "$pol" "create --from a pipe" pipe
+	"$S" create raw --dtype '<u8' --shape $N --raw - <"$T/ref.raw" &&
+		made "$pol" "create --raw" raw
+	"$S" create fromfile --dtype '<u8' --shape $N --raw "$T/ref.raw" &&
+		made "$pol" "create --raw from a file" fromfile
+	rm -f /dev/shm/npy /dev/shm/pipe /dev/shm/raw /dev/shm/fromfile
+	if have_python; then
+		PYTHONPATH=$B/python "$PY" - "$T/ref.npy" <<'PYEOF' || nok "huge=$pol: Python could not publish"
+import sys, numpy, shmseg
+a = numpy.load(sys.argv[1])
+shmseg.create("pycreate", a)
+with shmseg.build("pybuild", a.shape, a.dtype) as b:
+    b[...] = a
+PYEOF
+		made "$pol" "shmseg.create() in Python" pycreate
+		made "$pol" "shmseg.build() in Python" pybuild
+		rm -f /dev/shm/pycreate /dev/shm/pybuild
+		numpy_reads "$pol" ref
+	else
+		echo "SKIP: huge=$pol: Python's paths: no python3-numpy or no build/python"
+	fi
+	rm -f /dev/shm/ref "$T/ref.npy" "$T/ref.raw"
+}
+
+# Under huge=advise the memory is had by faulting it in through the
+# mapping, where a full file system would mean SIGBUS: every way of
+# making a segment larger than the room left fails cleanly instead, and
+# leaves nothing.
+test_advise_full() {
+	shm "size=32m,huge=advise"
+	"$H" make big '<u8' C $N >"$T/out" 2>&1
+	rc1=$?
+	head -c $MB64 /dev/zero | "$S" create raw --dtype '<u8' --shape $N --raw - 2>"$T/err"
+	rc2=$?
+	[ $rc1 -eq 1 ] && grep -q '^rc=-28$' "$T/out" && [ $rc2 -eq 1 ] &&
+	grep -q "create raw: no space left" "$T/err" &&
+	[ -z "$(ls -A /dev/shm)" ] &&
+		ok "huge=advise, 32 MiB free: a 64 MiB segment is a clean ENOSPC every way, nothing left" ||
+		nok "huge=advise and a full /dev/shm: helper exit $rc1 '$(cat "$T/out")', shmctl exit $rc2 '$(cat "$T/err")', left '$(ls -A /dev/shm)'"
+}
+
+for pol in never within_size advise; do
+	test_policy $pol
+done
+test_advise_full
