@@ -110,6 +110,17 @@ with shmseg.build("pybuild", a.shape, a.dtype) as b:
     b[...] = a
 PYEOF
 		made "$pol" "shmseg.create() in Python" pycreate
+		got=$(PYTHONPATH=$B/python "$PY" -c 'import shmseg, sys
+p = shmseg.pages(sys.argv[1])
+print(p.page_size, p.basis, p.huge_bytes, p.policy, p.stat.nbytes)' pycreate 2>&1)
+		if [ "$pol" = never ]; then
+			want="4096 measured 0 huge=never $MB64"
+		else
+			want="2097152 measured $MB64 huge=$pol $MB64"
+		fi
+		[ "$got" = "$want" ] &&
+			ok "huge=$pol: shmseg.pages() in Python says '$got'" ||
+			nok "huge=$pol: shmseg.pages() said '$got', wanted '$want'"
 		made "$pol" "shmseg.build() in Python" pybuild
 		rm -f /dev/shm/pycreate /dev/shm/pybuild
 		numpy_reads "$pol" ref
@@ -136,7 +147,33 @@ test_advise_full() {
 		nok "huge=advise and a full /dev/shm: helper exit $rc1 '$(cat "$T/out")', shmctl exit $rc2 '$(cat "$T/err")', left '$(ls -A /dev/shm)'"
 }
 
+# Under huge=advise, with exactly the pages a 64 MiB segment needs left
+# in /dev/shm, it is made, faulted in through its mapping, and read back
+# whole (the kernel takes base pages where no huge one fits); with one
+# page less, it is a clean ENOSPC and nothing is left.
+test_advise_to_the_last_page() {
+	need=$(( (MB64 + 4096) / 4096 ))
+	for free in $need $((need - 1)); do
+		shm "size=80m,huge=advise"
+		avail=$(stat -f -c %a /dev/shm)
+		fallocate -l $(( (avail - free) * 4096 )) /dev/shm/filler
+		"$H" make big '<u8' C $N >"$T/out" 2>&1
+		rc=$?
+		if [ $free -eq $need ]; then
+			[ $rc -eq 0 ] && [ "$("$H" read big | sed 's/.*hash=//')" = "$ref_hash" ] &&
+				ok "huge=advise, exactly $free pages free: the 64 MiB segment fits, read back whole" ||
+				nok "huge=advise, $free pages free: exit $rc '$(cat "$T/out")'"
+		else
+			[ $rc -eq 1 ] && grep -q '^rc=-28$' "$T/out" &&
+			[ "$(ls -A /dev/shm)" = filler ] &&
+				ok "huge=advise, $free pages free, one short: a clean ENOSPC, nothing left" ||
+				nok "huge=advise, $free pages free: exit $rc '$(cat "$T/out")', left '$(ls -A /dev/shm)'"
+		fi
+	done
+}
+
 for pol in never within_size advise; do
 	test_policy $pol
 done
 test_advise_full
+test_advise_to_the_last_page

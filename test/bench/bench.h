@@ -69,4 +69,22 @@ static inline struct shmseg *create_f8(const char *prog, const char *segment,
 	return seg;
 }
 
+/* The kB of the line "key" of a /proc file such as /proc/self/status;
+ * -1 if it has none. */
+static inline long proc_kb(const char *path, const char *key)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = fopen(path, "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strncmp(line, key, strlen(key)) == 0) {
+			v = atol(line + strlen(key));
+			break;
+		}
+	if (f)
+		fclose(f);
+	return v;
+}
+
 #endif

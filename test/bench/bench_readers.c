@@ -24,22 +24,6 @@ static void remove_mine(void)
 }
 
 /* kB of a "Key:   N kB" line in a /proc file. */
-static long proc_kb(const char *path, const char *key)
-{
-	char line[256];
-	long v = -1;
-	FILE *f = fopen(path, "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (strncmp(line, key, strlen(key)) == 0) {
-			v = atol(line + strlen(key));
-			break;
-		}
-	if (f)
-		fclose(f);
-	return v;
-}
-
 static volatile double sink;
 
 static void sum(const double *x, size_t n)

@@ -58,6 +58,25 @@ static double first_touch(int flags, size_t n)
 	return t0;
 }
 
+/* bench_scan first NAME: a fresh reader of the float64 segment NAME, made
+ * by another process: seconds to attach it and sum it all once, and the
+ * kB of page tables that took (VmPTE after, less before). */
+static int fresh_reader(const char *segment)
+{
+	struct shmseg *seg;
+	long pte = proc_kb("/proc/self/status", "VmPTE:");
+	double t0 = now();
+
+	if (shmseg_attach(segment, 0, &seg))
+		return 1;
+	sink = sum(shmseg_data(seg), shmseg_nbytes(seg) / sizeof(double));
+	t0 = now() - t0;
+	printf("%.6f %ld\n", t0,
+	       proc_kb("/proc/self/status", "VmPTE:") - pte);
+	shmseg_detach(seg);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *gib = getenv("BENCH_GIB");
@@ -66,6 +85,8 @@ int main(int argc, char **argv)
 	size_t n, i;
 	int rep, reps = argc > 1 ? atoi(argv[1]) : 5;
 
+	if (argc > 2 && strcmp(argv[1], "first") == 0)
+		return fresh_reader(argv[2]);
 	n = (size_t)((gib ? atof(gib) : 1.0) * (1 << 27));
 	snprintf(name, sizeof(name), "shmseg-bench%ld-scan", (long)getpid());
 	seg = create_f8("bench_scan", name, n, 0);

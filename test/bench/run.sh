@@ -11,7 +11,7 @@ SCRATCH_SIGNAL_STATUS=130
 
 # want N: whether section N runs (BENCH_SECTIONS, default all)
 want() {
-	case " ${BENCH_SECTIONS:-1 2 3 4 5 6 7} " in
+	case " ${BENCH_SECTIONS:-1 2 3 4 5 6 7 8} " in
 	*" $1 "*) return 0 ;;
 	esac
 	return 1
@@ -115,7 +115,7 @@ rm -f "/dev/shm/${P}attach"
 fi
 
 NPY=$T/in.npy
-if want 2 || want 3; then
+if want 2 || want 3 || want 8; then
 # header for float64 (N,), then N*8 bytes of data
 N=$(awk -v g="$GIB" 'BEGIN { printf "%d", g * 134217728 }')
 dict="{'descr': '<f8', 'fortran_order': False, 'shape': ($N,), }"
@@ -256,5 +256,18 @@ if [ $havepy = 1 ] && [ -d "$B/python/shmseg" ]; then
 	PYTHONPATH=$B/python "$PY" test/bench/py_shmseg.py "$GIB" || exit 1
 else
 	echo "skipped: no numpy ($PY), or the package is not built (python3-dev)"
+fi
+fi
+
+if want 8; then
+echo
+echo "== 8. huge pages: 4 KiB pages against huge=within_size and huge=advise (private tmpfs mounts, 7 rounds, rotated)"
+if [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null; then
+	echo "skipped: mounting a tmpfs of its own on /dev/shm needs root and unshare"
+elif [ ! -r /sys/kernel/mm/transparent_hugepage/shmem_enabled ]; then
+	echo "skipped: this kernel has no transparent huge pages for shared memory"
+else
+	unshare -m --propagation unchanged sh test/bench/huge.sh "$B" "$T" "$NPY" 7 ||
+		exit 1
 fi
 fi

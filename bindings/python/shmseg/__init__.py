@@ -42,13 +42,16 @@ from . import _ext
 from ._ext import CorruptSegmentError, NotSealedError
 
 __all__ = [
-    "CorruptSegmentError", "NotSealedError", "Stat", "attach", "build",
-    "create", "list", "load", "ndarray", "save", "stat", "unlink",
+    "CorruptSegmentError", "NotSealedError", "Pages", "Stat", "attach",
+    "build", "create", "list", "load", "ndarray", "pages", "save", "stat",
+    "unlink",
 ]
 __version__ = _ext.VERSION
 
 _STATES = {_ext.BUILDING: "building", _ext.SEALED: "sealed",
            _ext.STALE: "stale"}
+_BASES = {_ext.PAGES_UNKNOWN: "unknown", _ext.PAGES_POLICY: "policy",
+          _ext.PAGES_MEASURED: "measured"}
 
 
 class Stat:
@@ -334,6 +337,48 @@ def attach(name, *, timeout=None, populate=False):
 def stat(name):
     """The :class:`Stat` of segment ``name``, without mapping it."""
     return Stat(name, _ext.stat(name))
+
+
+class Pages:
+    """Which pages back a segment's memory, and how that is known.
+
+    Attributes: ``name``; ``page_size``, bytes per page behind most of it
+    (4096, or a huge page's 2 MiB on x86-64); ``basis``, how that is known:
+    ``'measured'`` (counted just now), ``'policy'`` (from the file
+    system's ``huge=`` policy) or ``'unknown'`` (no huge pages for shared
+    memory here, or no telling); ``huge_bytes``, bytes of it in huge pages
+    when measured, else ``None``; ``huge_page_size``, bytes of a huge page
+    here, ``None`` if there are none; ``policy``, the setting that decides
+    (``'huge=advise'``, ``'shmem_enabled=deny'``, ...) or ``None``; and
+    ``stat``, the :class:`Stat` of the same segment.
+    """
+
+    __slots__ = ("name", "page_size", "basis", "huge_bytes",
+                 "huge_page_size", "policy", "stat")
+
+    def __init__(self, name, t):
+        st, (self.page_size, huge, size, basis, policy) = t
+        self.name = name
+        self.basis = _BASES.get(basis, str(basis))
+        self.huge_bytes = huge if self.basis == "measured" else None
+        self.huge_page_size = size or None
+        self.policy = policy or None
+        self.stat = Stat(name, st)
+
+    def __repr__(self):
+        return (f"shmseg.Pages(name={self.name!r}, "
+                f"page_size={self.page_size}, basis={self.basis!r}, "
+                f"huge_bytes={self.huge_bytes}, policy={self.policy!r})")
+
+
+def pages(name, *, measure=True):
+    """The :class:`Pages` of segment ``name``: which pages back it, base
+    or huge, and how that is known. With ``measure`` (the default) the
+    huge pages are counted, mapping the segment read-only for a moment
+    (about a system call for each 2 MiB); otherwise the answer is the
+    file system's policy alone. See shmseg_pages(3).
+    """
+    return Pages(name, _ext.pages(name, bool(measure)))
 
 
 def list():   # noqa: A001 - the API's name

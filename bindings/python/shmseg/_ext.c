@@ -514,6 +514,35 @@ static PyObject *ext_stat(PyObject *self, PyObject *arg)
 	return err ? raise_err(err, arg, NULL) : stat_tuple(&st);
 }
 
+static PyObject *ext_pages(PyObject *self, PyObject *args)
+{
+	struct shmseg_pages pg;
+	struct shmseg_stat st;
+	PyObject *arg, *b, *t;
+	const char *name;
+	int measure, err;
+
+	(void)self;
+	if (!PyArg_ParseTuple(args, "Op", &arg, &measure))
+		return NULL;
+	name = c_name(arg, &b);
+	if (!name)
+		return NULL;
+	Py_BEGIN_ALLOW_THREADS
+	err = shmseg_pages(name, measure ? SHMSEG_PAGES_MEASURE : 0, &st, &pg);
+	Py_END_ALLOW_THREADS
+	Py_DECREF(b);
+	if (err)
+		return raise_err(err, arg, NULL);
+	t = stat_tuple(&st);
+	if (!t)
+		return NULL;
+	return Py_BuildValue("(N(KKKis))", t, (unsigned long long)pg.page_size,
+			     (unsigned long long)pg.huge_bytes,
+			     (unsigned long long)pg.huge_page_size,
+			     (int)pg.basis, pg.policy);
+}
+
 static PyObject *ext_unlink(PyObject *self, PyObject *arg)
 {
 	PyObject *b;
@@ -613,6 +642,9 @@ static PyMethodDef ext_methods[] = {
 	  "attach(name, populate, timeout_ms, wait): a sealed segment, "
 	  "read-only." },
 	{ "stat", ext_stat, METH_O, "stat(name): the stat tuple." },
+	{ "pages", ext_pages, METH_VARARGS,
+	  "pages(name, measure): (stat tuple, (page_size, huge_bytes, "
+	  "huge_page_size, basis, policy))." },
 	{ "unlink", ext_unlink, METH_O, "unlink(name): remove the name." },
 	{ "list", ext_list, METH_NOARGS,
 	  "list(): (name, stat tuple) for every readable segment." },
@@ -660,6 +692,11 @@ PyMODINIT_FUNC PyInit__ext(void)
 	    PyModule_AddIntConstant(m, "BUILDING", SHMSEG_BUILDING) < 0 ||
 	    PyModule_AddIntConstant(m, "SEALED", SHMSEG_SEALED) < 0 ||
 	    PyModule_AddIntConstant(m, "STALE", SHMSEG_STALE) < 0 ||
+	    PyModule_AddIntConstant(m, "PAGES_UNKNOWN",
+				    SHMSEG_PAGES_UNKNOWN) < 0 ||
+	    PyModule_AddIntConstant(m, "PAGES_POLICY", SHMSEG_PAGES_POLICY) < 0 ||
+	    PyModule_AddIntConstant(m, "PAGES_MEASURED",
+				    SHMSEG_PAGES_MEASURED) < 0 ||
 	    PyModule_AddStringConstant(m, "VERSION", SHMSEG_VERSION) < 0) {
 		Py_DECREF(m);
 		return NULL;

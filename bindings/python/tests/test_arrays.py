@@ -363,3 +363,28 @@ def test_a_masked_array_is_refused_not_unmasked(name):
     with pytest.raises(TypeError, match="mask"):
         shmseg.create(name, np.ma.masked_array([1, 2], mask=[0, 1]))
     assert not os.path.exists("/dev/shm/" + name)
+
+
+def test_pages_of_a_small_segment_are_base_pages(name):
+    import mmap
+    shmseg.create(name, np.arange(10))
+    for measure in (True, False):
+        pg = shmseg.pages(name, measure=measure)
+        assert pg.name == name and pg.page_size == mmap.PAGESIZE
+        assert pg.stat.uuid == shmseg.stat(name).uuid
+        assert pg.basis in ("measured", "policy", "unknown")
+        if pg.basis == "measured":
+            assert measure and pg.huge_bytes == 0
+        else:
+            assert pg.huge_bytes is None
+        assert (pg.policy is None) == (pg.basis == "unknown")
+        assert "page_size=" in repr(pg)
+
+
+def test_pages_of_what_is_no_segment(name):
+    with pytest.raises(FileNotFoundError):
+        shmseg.pages(name)
+    with open("/dev/shm/" + name, "wb") as f:
+        f.write(b"not a segment" * 400)
+    with pytest.raises(shmseg.CorruptSegmentError):
+        shmseg.pages(name)
