@@ -9,13 +9,11 @@ import time
 
 import numpy as np
 
+from proc import proc_kb
+
 
 def vmpte_kb():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmPTE:"):
-                return int(line.split()[1])
-    return -1
+    return proc_kb("/proc/self/status", "VmPTE")
 
 
 def scan(path):

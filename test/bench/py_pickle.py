@@ -8,13 +8,11 @@ import multiprocessing as mp
 
 import numpy as np
 
+from proc import proc_kb
+
 
 def pss_kb():
-    with open("/proc/self/smaps_rollup") as f:
-        for line in f:
-            if line.startswith("Pss:"):
-                return int(line.split()[1])
-    return -1
+    return proc_kb("/proc/self/smaps_rollup", "Pss")
 
 
 def child(conn):
