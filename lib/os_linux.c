@@ -402,7 +402,11 @@ int os_populate(void *p, size_t len)
 		return -ENOSPC;
 	/* Before Linux 5.14 the advice is unknown: the caller does it the
 	 * old way. */
-	return errno == EINVAL ? -ENOTSUP : neg_errno();
+	if (errno == EINVAL)
+		return -ENOTSUP;
+	/* Out of memory, or a fatal signal; a page of memory found broken
+	 * (EHWPOISON) is an I/O error, as for a read. */
+	return errno == ENOMEM || errno == EINTR ? neg_errno() : -EIO;
 }
 
 /* The kB of "key:" in the block of /proc/self/smaps for the mapping that
