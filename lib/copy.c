@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* copy.c - bulk copies between a file and a shared-memory object, in two
- * threads where that pays */
+ * threads where that pays, and memory faulted in the same way */
 #define _GNU_SOURCE	/* MADV_POPULATE_READ */
 #include <pthread.h>
 #include <signal.h>
@@ -109,30 +109,20 @@ static void *drain_part(void *arg)
  * faults): measured 10-20%, and no more with 4 threads than with 2. */
 #define SPLIT_FROM (64ull << 20)
 
-/* Run the copy that proto describes over len bytes with fn, starting at
- * fd's current offset; on success fd's offset ends just past them, as
- * after read or write. */
-static int copy_parts(struct part proto, uint64_t len, void *(*fn)(void *),
-		      struct part *end)
+/* Run fn over the len bytes that proto describes: where split and len
+ * is large, in two halves at once, part[0] here and part[1] in a thread
+ * of the library's own; otherwise all in part[0]. Returns whether there
+ * were two. */
+static bool run_parts(struct part proto, uint64_t len, bool split,
+		      void *(*fn)(void *), struct part part[2])
 {
-	struct part part[2];
-	int failed = 0, two = 0;
 	pthread_t other;
-	bool append = false;
+	bool two = false;
 
-	/* At offsets in a regular file; not with O_APPEND, where Linux
-	 * writes every pwrite at the end, nor where the offsets would not
-	 * fit an off_t. */
-	proto.at = io_file_position(proto.fd, &append);
-	if (append || (proto.at >= 0 && len > (uint64_t)(INT64_MAX - proto.at)))
-		proto.at = -1;
 	proto.from = 0;
 	proto.to = len;
-	proto.failed = &failed;
-	proto.ended_at = UINT64_MAX;
 	part[0] = part[1] = proto;
-	if (proto.at >= 0 && len >= SPLIT_FROM &&
-	    sysconf(_SC_NPROCESSORS_ONLN) > 1) {
+	if (split && len >= SPLIT_FROM && sysconf(_SC_NPROCESSORS_ONLN) > 1) {
 		sigset_t all, old;
 
 		/* Split at a whole chunk. */
@@ -148,6 +138,28 @@ static int copy_parts(struct part proto, uint64_t len, void *(*fn)(void *),
 	fn(&part[0]);
 	if (two)
 		pthread_join(other, NULL);
+	return two;
+}
+
+/* Run the copy that proto describes over len bytes with fn, starting at
+ * fd's current offset; on success fd's offset ends just past them, as
+ * after read or write. */
+static int copy_parts(struct part proto, uint64_t len, void *(*fn)(void *),
+		      struct part *end)
+{
+	struct part part[2];
+	int failed = 0;
+	bool append = false, two;
+
+	/* At offsets in a regular file; not with O_APPEND, where Linux
+	 * writes every pwrite at the end, nor where the offsets would not
+	 * fit an off_t. */
+	proto.at = io_file_position(proto.fd, &append);
+	if (append || (proto.at >= 0 && len > (uint64_t)(INT64_MAX - proto.at)))
+		proto.at = -1;
+	proto.failed = &failed;
+	proto.ended_at = UINT64_MAX;
+	two = run_parts(proto, len, proto.at >= 0, fn, part);
 	/* What the caller learns: a failure of either, the first reading
 	 * that found the end of fd. */
 	if (!part[0].ret && two && part[1].ret)
@@ -177,6 +189,26 @@ int copy_in(int obj, off_t at, int fd, uint64_t len, struct copy_result *res)
 	res->ended_at = end.ended_at;
 	res->input_failed = ret && end.read_failed;
 	return ret;
+}
+
+static void *populate_part(void *arg)
+{
+	struct part *p = arg;
+
+	p->ret = os_populate((unsigned char *)p->data + p->from,
+			     (size_t)(p->to - p->from));
+	return NULL;
+}
+
+int copy_populate(void *p, size_t len)
+{
+	struct part part[2];
+	bool two = run_parts((struct part){ .data = p }, len, true,
+			     populate_part, part);
+
+	/* Faulting memory in is where a VM's host may take its time to
+	 * give back what it reclaimed: two threads halve that wait. */
+	return part[0].ret || !two ? part[0].ret : part[1].ret;
 }
 
 int copy_out(const unsigned char *data, int fd, uint64_t len)

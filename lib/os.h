@@ -42,6 +42,8 @@ int copy_in(int obj, off_t at, int fd, uint64_t len, struct copy_result *res);
 /* Write len bytes of memory at data (a mapping or not) to fd, from its
  * current offset. */
 int copy_out(const unsigned char *data, int fd, uint64_t len);
+/* os_populate() of [p, p+len), in two halves at once where it is large. */
+int copy_populate(void *p, size_t len);
 
 /* ---- os_*.c ---------------------------------------------------------- */
 

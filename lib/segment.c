@@ -380,7 +380,7 @@ static int reserve(struct shmseg *seg, int flags)
 		os_advise_huge(seg->base, seg->size);
 		if ((flags & SHMSEG_SPARSE) && !(flags & SEG_WRITTEN))
 			return 0;
-		ret = os_populate(seg->base, seg->size);
+		ret = copy_populate(seg->base, seg->size);
 		if (ret != -ENOTSUP)
 			return ret;
 	}

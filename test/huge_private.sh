@@ -172,8 +172,30 @@ test_advise_to_the_last_page() {
 	done
 }
 
+# README's way to turn huge pages on for a /dev/shm already in use:
+# segments made after the remount get them, the one made before keeps
+# its pages and its data.
+test_remount() {
+	shm "size=256m"
+	"$H" make before '<u8' C $N >/dev/null
+	if ! mount -o remount,huge=advise /dev/shm 2>"$T/err"; then
+		nok "mount -o remount,huge=advise /dev/shm: $(cat "$T/err")"
+		return
+	fi
+	"$H" make after '<u8' C $N >/dev/null
+	before=$("$H" pmd before)
+	after=$("$H" pmd after)
+	case "$before $after" in
+	"pmd=0 "*"hash=$ref_hash pmd=$MB64 "*"hash=$ref_hash")
+		ok "remount,huge=advise: a segment made after it is in huge pages, one made before keeps 4 KiB pages and its data" ;;
+	*)
+		nok "remount,huge=advise: before '$before', after '$after'" ;;
+	esac
+}
+
 for pol in never within_size advise; do
 	test_policy $pol
 done
+test_remount
 test_advise_full
 test_advise_to_the_last_page

@@ -8,8 +8,13 @@
 # --from of it; a fresh reader's first scan of the segment, in C and with
 # NumPy, and the page tables it took; Python's shmseg.create() of the
 # array in memory. Then readers' memory and attach latency under each.
+# With BENCH_HUGE_GAP=SECONDS, each load waits that long first, idle: on a
+# VM that hands free memory back to its host, long enough for the host to
+# take back what the round before freed (see README, Huge pages).
 # Usage: huge.sh B T NPY ROUNDS
 B=$1 T=$2 NPY=$3 ROUNDS=${4:-7}
+GAP=${BENCH_HUGE_GAP:-0}
+REPORT=/sys/module/page_reporting/parameters/page_reporting_order
 S=$B/shmctl
 PY=/usr/bin/python3
 if [ "$(readlink /proc/self/ns/mnt)" = "$(readlink /proc/$PPID/ns/mnt)" ]; then
@@ -23,6 +28,9 @@ havepy=0
 nbytes=$(stat -c %s "$NPY")
 size=$(( nbytes / 1048576 * 2 + 512 ))m	# a load and a copy at once
 POLICIES="never within_size advise"
+if [ -r $REPORT ]; then
+	echo "(free page reporting: blocks of order $(cat $REPORT) and up, $((4 << $(cat $REPORT))) KiB, go back to the host; each load waits ${GAP} s idle first)"
+fi
 
 shm() {
 	umount /dev/shm 2>/dev/null
@@ -44,8 +52,10 @@ round() {
 	if [ $((r % 2)) -eq 0 ]; then
 		us cp "$NPY" /dev/shm/cp >>"$T/cp.$pol"
 		rm /dev/shm/cp
+		sleep "$GAP"
 		us "$S" create load --from "$NPY" >>"$T/load.$pol"
 	else
+		sleep "$GAP"
 		us "$S" create load --from "$NPY" >>"$T/load.$pol"
 		us cp "$NPY" /dev/shm/cp >>"$T/cp.$pol"
 		rm /dev/shm/cp
