@@ -191,7 +191,7 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory lint LINT_OPTIONAL=1 WERROR=-Werror
 	$(Q)$(MAKE) --no-print-directory check-tests WERROR=-Werror
 	$(Q)$(MAKE) --no-print-directory check-tests B=$(B)/asan WERROR=-Werror \
-		SH_TESTS="test_numpy.sh test_shmctl.sh test_edges.sh" \
+		SH_TESTS="test_numpy.sh test_shmctl.sh test_edges.sh test_huge.sh" \
 		OPT="-O1 -g -fno-omit-frame-pointer" \
 		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 	$(Q)$(MAKE) --no-print-directory check-valgrind

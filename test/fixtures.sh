@@ -87,3 +87,10 @@ private_start() {
 	ok() { echo "ok - $1"; }
 	nok() { echo "not ok - $1"; }
 }
+
+# have_package B: whether /usr/bin/python3 can import NumPy and the
+# package built in B/python (a sanitizer build's cannot be loaded)
+have_package() {
+	PYTHONPATH=$1/python /usr/bin/python3 -c 'import numpy, shmseg' \
+		>/dev/null 2>&1
+}

@@ -14,9 +14,6 @@
 . test/fixtures.sh		# private_start, and more
 private_start "$1"
 trap 'umount /dev/shm 2>/dev/null; rm -rf "$T"' EXIT
-have_python() {
-	[ -d "$B/python/shmseg" ] && "$PY" -c 'import numpy' 2>/dev/null
-}
 
 N=8388608			# <u8 elements: 64 MiB of data
 MB64=67108864
@@ -101,7 +98,7 @@ test_policy() {
 	"$S" create fromfile --dtype '<u8' --shape $N --raw "$T/ref.raw" &&
 		made "$pol" "create --raw from a file" fromfile
 	rm -f /dev/shm/npy /dev/shm/pipe /dev/shm/raw /dev/shm/fromfile
-	if have_python; then
+	if [ $python = 1 ]; then
 		PYTHONPATH=$B/python "$PY" - "$T/ref.npy" <<'PYEOF' || nok "huge=$pol: Python could not publish"
 import sys, numpy, shmseg
 a = numpy.load(sys.argv[1])
@@ -124,8 +121,6 @@ print(p.page_size, p.basis, p.huge_bytes, p.policy, p.stat.nbytes)' pycreate 2>&
 		made "$pol" "shmseg.build() in Python" pybuild
 		rm -f /dev/shm/pycreate /dev/shm/pybuild
 		numpy_reads "$pol" ref
-	else
-		echo "SKIP: huge=$pol: Python's paths: no python3-numpy or no build/python"
 	fi
 	rm -f /dev/shm/ref "$T/ref.npy" "$T/ref.raw"
 }
@@ -193,6 +188,11 @@ test_remount() {
 	esac
 }
 
+python=1
+if ! have_package "$B"; then
+	python=0
+	echo "SKIP: huge pages through Python and NumPy: /usr/bin/python3 cannot import numpy and $B/python's shmseg (not built, or a sanitizer build)"
+fi
 for pol in never within_size advise; do
 	test_policy $pol
 done

@@ -26,8 +26,7 @@ esac
 # shmseg.pages() and a NumPy reader; a full /dev/shm, and one with
 # exactly the room needed and one page less; a remount.
 want=19
-[ -d "$B/python/shmseg" ] && /usr/bin/python3 -c 'import numpy' 2>/dev/null &&
-	want=31
+have_package "$B" && want=31
 if in_private_shm test/huge_private.sh "$B" "huge pages"; then
 	[ "$(printf '%s\n' "$out" | grep -c '^ok')" -eq $want ] ||
 		nok "huge page checks in a private /dev/shm did not all run"
