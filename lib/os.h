@@ -100,7 +100,8 @@ void os_advise_huge(void *p, size_t len);
 int os_populate(void *p, size_t len);
 /* Bytes of the mapping [p, p+len) that huge pages of page bytes back now,
  * counted without allocating anything (holes are left alone); -ENOTSUP
- * where it cannot be told. */
+ * where it cannot be told (no /proc; huge pages turned off for this
+ * process). */
 int64_t os_huge_count(void *p, size_t len, size_t page);
 
 #endif

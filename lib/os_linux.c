@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -448,6 +449,11 @@ int64_t os_huge_count(void *p, size_t len, size_t page)
 					    "FilePmdMapped:", NULL };
 	size_t small = (size_t)sysconf(_SC_PAGESIZE), off;
 	int64_t kb;
+
+	/* A process that turned huge pages off for itself maps even huge
+	 * ones page by page: it cannot tell. */
+	if (prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0) > 0)
+		return -ENOTSUP;
 
 	/* One page of each huge page's range, mapped in: where a huge page
 	 * backs it, the kernel maps all of it at once. A page that does not

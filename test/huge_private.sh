@@ -167,6 +167,22 @@ test_advise_to_the_last_page() {
 	done
 }
 
+# A process that turned huge pages off for itself (PR_SET_THP_DISABLE)
+# maps them page by page: shmseg.pages() does not call that a measurement
+# of none, it gives the policy's answer (shmseg_pages(3), NOTES).
+test_thp_disabled() {
+	shm "size=256m,huge=advise"
+	"$H" make t '<u8' C $N >/dev/null
+	got=$(PYTHONPATH=$B/python "$PY" -c 'import ctypes, shmseg
+PR_SET_THP_DISABLE = 41
+assert ctypes.CDLL(None).prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) == 0
+p = shmseg.pages("t")
+print(p.page_size, p.basis, p.huge_bytes)' 2>&1)
+	[ "$got" = "2097152 policy None" ] &&
+		ok "huge pages turned off for the process: pages() gives the policy's answer, not a measurement of none" ||
+		nok "PR_SET_THP_DISABLE and pages(): '$got'"
+}
+
 # README's way to turn huge pages on for a /dev/shm already in use:
 # segments made after the remount get them, the one made before keeps
 # its pages and its data.
@@ -197,5 +213,6 @@ for pol in never within_size advise; do
 	test_policy $pol
 done
 test_remount
+[ $python = 1 ] && test_thp_disabled
 test_advise_full
 test_advise_to_the_last_page

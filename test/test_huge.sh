@@ -26,7 +26,7 @@ esac
 # shmseg.pages() and a NumPy reader; a full /dev/shm, and one with
 # exactly the room needed and one page less; a remount.
 want=19
-have_package "$B" && want=31
+have_package "$B" && want=32
 if in_private_shm test/huge_private.sh "$B" "huge pages"; then
 	[ "$(printf '%s\n' "$out" | grep -c '^ok')" -eq $want ] ||
 		nok "huge page checks in a private /dev/shm did not all run"
