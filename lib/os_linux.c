@@ -315,34 +315,55 @@ static bool chosen(const char *line, char *out, size_t len)
  * /proc/self/mountinfo: "never" where it has none, "" if dev is no tmpfs
  * mount listed there (or the list cannot be read). A line is
  * "ID PARENT MAJ:MIN ROOT POINT OPTIONS [TAGS...] - TYPE SOURCE SUPER",
- * and the huge= option is among the super block's options. */
+ * and the huge= option is among the super block's options, the last
+ * field: never looked for in SOURCE, which the mounter names at will
+ * ("x,huge=always" is a valid source), the kernel escaping only white
+ * space and backslashes in it. A line longer than the buffer is skipped
+ * whole, not read as several. */
 static void mount_huge(dev_t dev, char *out, size_t len)
 {
+	static const char *const known[] = { "never", "always",
+					     "within_size", "advise", NULL };
 	char want[48], line[4096];
 	FILE *f = fopen("/proc/self/mountinfo", "re");
+	bool rest = false;
 
 	out[0] = '\0';
 	if (!f)
 		return;
 	snprintf(want, sizeof(want), " %u:%u ", major(dev), minor(dev));
 	while (fgets(line, sizeof(line), f)) {
-		char *at = strstr(line, want), *sep, *opt;
+		bool whole = strchr(line, '\n') != NULL || feof(f);
+		char *at, *sep, *super, *opt;
+		const char *const *k;
 		size_t n;
 
-		sep = at ? strstr(at, " - tmpfs ") : NULL;
-		if (!sep)
-			continue;
-		opt = strstr(sep, ",huge=");
-		if (!opt) {
-			snprintf(out, len, "never");
+		if (rest || !whole) {
+			rest = !whole;	/* the rest of a long line: skip */
 			continue;
 		}
-		opt += strlen(",huge=");
-		n = strcspn(opt, ", \n");
-		if (n >= len)
-			n = len - 1;
-		memcpy(out, opt, n);
-		out[n] = '\0';
+		line[strcspn(line, "\n")] = '\0';
+		/* MAJ:MIN is the third field: ID and PARENT are numbers. */
+		at = strstr(line, want);
+		sep = at ? strstr(at, " - ") : NULL;
+		if (!sep || strncmp(sep, " - tmpfs ", 9) != 0)
+			continue;
+		super = strrchr(sep + 9, ' ');
+		if (!super)
+			continue;
+		super++;
+		snprintf(out, len, "never");
+		for (opt = super; opt; opt = strchr(opt, ',')) {
+			opt += *opt == ',';
+			if (strncmp(opt, "huge=", 5) != 0)
+				continue;
+			opt += 5;
+			n = strcspn(opt, ",");
+			/* Only a value the kernel may print. */
+			for (k = known; *k; k++)
+				if (strlen(*k) == n && strncmp(opt, *k, n) == 0)
+					snprintf(out, len, "%s", *k);
+		}
 	}
 	fclose(f);
 }
@@ -416,15 +437,24 @@ static int64_t smaps_kb(const void *p, const char *const *keys)
 {
 	char want[32], line[256];
 	FILE *f = fopen("/proc/self/smaps", "re");
-	bool in = false;
+	bool in = false, rest = false;
 	int64_t kb = -1;
 
 	if (!f)
 		return -1;
 	snprintf(want, sizeof(want), "%lx-", (unsigned long)(uintptr_t)p);
 	while (fgets(line, sizeof(line), f)) {
+		bool whole = strchr(line, '\n') != NULL || feof(f);
 		const char *const *k;
 
+		/* The rest of a line longer than the buffer (a mapping's
+		 * line names its file: up to 4 KiB), which could look like a
+		 * new block's start: skipped. */
+		if (rest) {
+			rest = !whole;
+			continue;
+		}
+		rest = !whole;
 		if (!in) {
 			in = strncmp(line, want, strlen(want)) == 0;
 			if (in)

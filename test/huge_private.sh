@@ -183,6 +183,31 @@ print(p.page_size, p.basis, p.huge_bytes)' 2>&1)
 		nok "PR_SET_THP_DISABLE and pages(): '$got'"
 }
 
+# What shmseg_pages() says is of the mount that holds the segment, read
+# from its super block's options alone: a mount source may hold any text,
+# ",huge=never" too (and the library must not take the policy from it when
+# it makes a segment either); and a name of up to 255 bytes makes a line
+# of smaps longer than a line buffer, whose rest must not be read as the
+# start of the next mapping's block.
+test_pages_edges() {
+	umount /dev/shm 2>/dev/null
+	mount -t tmpfs -o size=64m,huge=advise 'x,huge=never' /dev/shm
+	"$H" make src '<u8' C $((N / 4)) >/dev/null
+	got=$("$S" info src | sed -n 's/^pages: *//p')
+	want="2Mi, measured: $((MB64 / 4)) bytes (16Mi) in huge pages, under huge=advise"
+	[ "$got" = "$want" ] &&
+		ok "huge=advise, mounted from 'x,huge=never': in huge pages, info says '$got'" ||
+		nok "huge=advise, mounted from 'x,huge=never': info says '$got', wanted '$want'"
+	shm "size=64m,huge=advise"
+	long=$(printf 'l%.0s' $(seq 1 200))-a-b-c
+	"$H" make "$long" '<u8' C $((N / 4)) >/dev/null
+	got=$("$S" info "$long" | sed -n 's/^pages: *//p')
+	[ "$got" = "$want" ] &&
+		ok "huge=advise, a name of $(printf %s "$long" | wc -c) bytes: info says '$got'" ||
+		nok "huge=advise, a name of $(printf %s "$long" | wc -c) bytes: info says '$got', wanted '$want'"
+	rm -f "/dev/shm/$long"
+}
+
 # README's way to turn huge pages on for a /dev/shm already in use:
 # segments made after the remount get them, the one made before keeps
 # its pages and its data.
@@ -216,3 +241,4 @@ test_remount
 [ $python = 1 ] && test_thp_disabled
 test_advise_full
 test_advise_to_the_last_page
+test_pages_edges
