@@ -149,6 +149,7 @@ struct shmseg_pages {
 	uint64_t huge_page_size;	/* bytes of a huge page; 0: none */
 	enum shmseg_pages_basis basis;
 	char     policy[32];		/* the setting, "huge=advise"; or "" */
+	uint64_t reserved[4];		/* 0; room to grow */
 };
 /* shmseg_pages() flags */
 #define SHMSEG_PAGES_MEASURE 0x1	/* count the huge pages behind it */

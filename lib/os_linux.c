@@ -370,7 +370,7 @@ static void mount_huge(dev_t dev, char *out, size_t len)
 
 void os_huge(dev_t dev, struct os_huge *h)
 {
-	char line[128], word[16], *end;
+	char line[128], word[16], mnt[16], *end;
 	unsigned long long page;
 
 	*h = (struct os_huge){ .how = OS_HUGE_NONE };
@@ -382,6 +382,10 @@ void os_huge(dev_t dev, struct os_huge *h)
 	if (end == line || *end || errno || page == 0 || page > SIZE_MAX)
 		return;
 	h->page = (size_t)page;
+	/* No tmpfs, no huge pages; and no telling without /proc. */
+	mount_huge(dev, mnt, sizeof(mnt));
+	if (!mnt[0])
+		return;
 	/* deny and force, for emergencies and tests, override every mount;
 	 * the other values apply to the kernel's own internal mount only. */
 	if (read_line(THP_DIR "shmem_enabled", line, sizeof(line)) &&
@@ -392,14 +396,11 @@ void os_huge(dev_t dev, struct os_huge *h)
 		h->how = word[0] == 'f' ? OS_HUGE_ALWAYS : OS_HUGE_NONE;
 		return;
 	}
-	mount_huge(dev, word, sizeof(word));
-	if (!word[0])
-		return;
-	snprintf(h->policy, sizeof(h->policy), "huge=%s", word);
-	if (strcmp(word, "advise") == 0)
+	snprintf(h->policy, sizeof(h->policy), "huge=%s", mnt);
+	if (strcmp(mnt, "advise") == 0)
 		h->how = OS_HUGE_ADVISE;
-	else if (strcmp(word, "always") == 0 ||
-		 strcmp(word, "within_size") == 0)
+	else if (strcmp(mnt, "always") == 0 ||
+		 strcmp(mnt, "within_size") == 0)
 		h->how = OS_HUGE_ALWAYS;
 }
 

@@ -385,7 +385,7 @@ int cmd_list(int argc, char **argv)
 		usage_list();
 		return 0;
 	}
-	ret = collect(cfg.all, cfg.lng || cfg.json, &r);
+	ret = collect(cfg.all, cfg.lng, &r);
 	if (!ret && cfg.json)
 		print_json(&r);
 	else if (!ret)
@@ -462,7 +462,8 @@ static void print_pages(const struct shmseg_pages *pg)
 	} else if (pg->huge_page_size) {
 		printf(" (where huge pages are concerned, no telling)\n");
 	} else {
-		printf(" (no huge pages for shared memory here)\n");
+		printf(" (no huge pages for shared memory here, or no /sys "
+		       "to tell)\n");
 	}
 }
 
