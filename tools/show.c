@@ -38,6 +38,7 @@ static int add_row(const char *name, const struct shmseg_stat *st, void *arg)
 	if (!v->name)
 		return 1;	/* nothing to free: not counted yet */
 	v->foreign = !st;
+	v->paged = false;	/* until find_pages() */
 	if (st)
 		v->st = *st;
 	r->n++;
