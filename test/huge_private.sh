@@ -208,6 +208,24 @@ test_pages_edges() {
 	rm -f "/dev/shm/$long"
 }
 
+# Under huge=advise, a creator in a pid namespace without its own /proc
+# (which reads the mount's policy through the /proc it has) makes a
+# segment in huge pages; a reader of another uid maps them whole.
+test_pidns_and_other_uid() {
+	shm "size=256m,huge=advise"
+	if ! unshare -p -f "$H" make pidns '<u8' C $N 0644 >"$T/out" 2>&1; then
+		nok "huge=advise: creator in a pid namespace: $(cat "$T/out")"
+		return
+	fi
+	got=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$H" pmd pidns 2>&1)
+	case $got in
+	"pmd=$MB64 aligned=1 "*"hash=$ref_hash")
+		ok "huge=advise: made in a pid namespace without its own /proc, read by another uid: huge pages, mapped whole" ;;
+	*)
+		nok "huge=advise, pid namespace and another uid: reader saw '$got'" ;;
+	esac
+}
+
 # README's way to turn huge pages on for a /dev/shm already in use:
 # segments made after the remount get them, the one made before keeps
 # its pages and its data.
@@ -238,6 +256,7 @@ for pol in never within_size advise; do
 	test_policy $pol
 done
 test_remount
+test_pidns_and_other_uid
 [ $python = 1 ] && test_thp_disabled
 test_advise_full
 test_advise_to_the_last_page
