@@ -26,8 +26,8 @@ esac
 # shmseg.pages() and a NumPy reader; a full /dev/shm, and one with
 # exactly the room needed and one page less; a remount; a creator in a
 # pid namespace without its own /proc and a reader of another uid; what
-# shmseg_pages()
-# says of a mount source holding ",huge=" and of a long name.
+# shmseg_pages() says of a mount source holding ",huge=" and of a long
+# name.
 want=22
 have_package "$B" && want=35
 if in_private_shm test/huge_private.sh "$B" "huge pages"; then
