@@ -868,6 +868,7 @@ EXPORT int shmseg_stat(const char *name, struct shmseg_stat *st)
 /* The pages behind the object fd (see shmseg_pages()). */
 static int pages_of(int fd, int flags, struct shmseg_pages *pg)
 {
+	uint64_t base = (uint64_t)sysconf(_SC_PAGESIZE);
 	struct os_huge huge;
 	struct stat sb;
 	size_t size;
@@ -878,7 +879,7 @@ static int pages_of(int fd, int flags, struct shmseg_pages *pg)
 		return neg_errno();
 	os_huge(sb.st_dev, &huge);
 	*pg = (struct shmseg_pages){
-		.page_size = (uint64_t)sysconf(_SC_PAGESIZE),
+		.page_size = base,
 		.huge_page_size = huge.page,
 		.basis = SHMSEG_PAGES_UNKNOWN,
 	};
@@ -903,8 +904,7 @@ static int pages_of(int fd, int flags, struct shmseg_pages *pg)
 		return 0;
 	pg->basis = SHMSEG_PAGES_MEASURED;
 	pg->huge_bytes = (uint64_t)n;
-	pg->page_size = n > 0 && (uint64_t)n >= size / 2 ?
-			huge.page : (uint64_t)sysconf(_SC_PAGESIZE);
+	pg->page_size = n > 0 && (uint64_t)n >= size / 2 ? huge.page : base;
 	return 0;
 }
 

@@ -30,6 +30,18 @@ static size_t make(int version, const char *dict)
 	return tu_npy_head(buf, version, dict);
 }
 
+/* The read end of a pipe that holds the n bytes at data, and no more:
+ * its write end is closed. */
+static int fed(const void *data, size_t n)
+{
+	int p[2];
+
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(write(p[1], data, n), (ssize_t)n);
+	close(p[1]);
+	return p[0];
+}
+
 /* import from a pipe, export to a pipe, compare */
 START_TEST(import_and_export_through_pipes)
 {
@@ -44,10 +56,7 @@ START_TEST(import_and_export_through_pipes)
 	n = make(1, "{'descr': '<i2', 'fortran_order': False, "
 		 "'shape': (2, 3), }");
 	memcpy(buf + n, data, sizeof(data));
-	ck_assert_int_eq(pipe(p), 0);
-	ck_assert_int_eq(write(p[1], buf, n + sizeof(data)),
-			 (ssize_t)(n + sizeof(data)));
-	close(p[1]);
+	p[0] = fed(buf, n + sizeof(data));
 	tu_name(name, "import");
 	ck_assert_int_eq(shmseg_npy_import(name, p[0], 0644, &seg), 0);
 	close(p[0]);
@@ -75,15 +84,12 @@ START_TEST(failed_import_leaves_nothing)
 
 	n = make(1, "{'descr': '<i2', 'fortran_order': False, "
 		 "'shape': (2, 3), }");
-	ck_assert_int_eq(pipe(p), 0);
-	ck_assert_int_eq(write(p[1], buf, n + 5), (ssize_t)(n + 5));
-	close(p[1]);
+	p[0] = fed(buf, n + 5);
 	tu_name(name, "short");
 	ck_assert_int_eq(shmseg_npy_import(name, p[0], 0644, NULL), -ENODATA);
 	close(p[0]);
 	ck_assert_int_eq(shmseg_stat(name, &st), -ENOENT);
-	ck_assert_int_eq(pipe(p), 0);
-	close(p[1]);
+	p[0] = fed("", 0);
 	ck_assert_int_eq(shmseg_npy_import(name, p[0], 0644, NULL), -EILSEQ);
 	close(p[0]);
 	ck_assert_int_eq(shmseg_stat(name, &st), -ENOENT);
@@ -364,9 +370,7 @@ START_TEST(import_says_what_a_segment_cannot_carry)
 	size_t n = make(unsupported[_i].version, unsupported[_i].dict);
 	int p[2];
 
-	ck_assert_int_eq(pipe(p), 0);
-	ck_assert_int_eq(write(p[1], buf, n), (ssize_t)n);
-	close(p[1]);
+	p[0] = fed(buf, n);
 	tu_name(name, "why");
 	ck_assert_int_eq(shmseg_npy_import_why(name, p[0], 0600, NULL, why,
 					       sizeof(why)), -ENOTSUP);
@@ -414,9 +418,7 @@ START_TEST(import_says_the_version_found)
 	ck_assert_str_eq(tiny, ".npy format");
 	/* Malformed: the message of the error says it all. */
 	n = make(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, }");
-	ck_assert_int_eq(pipe(p), 0);
-	ck_assert_int_eq(write(p[1], buf, n), (ssize_t)n);
-	close(p[1]);
+	p[0] = fed(buf, n);
 	why[0] = 'x';
 	ck_assert_int_eq(shmseg_npy_import_why("x", p[0], 0600, NULL, why,
 					       sizeof(why)), -EILSEQ);
@@ -455,9 +457,7 @@ START_TEST(raw_import_in_either_order)
 	char why[128], path[] = "/tmp/shmseg-raw-XXXXXX";
 	int p[2], fd;
 
-	ck_assert_int_eq(pipe(p), 0);
-	ck_assert_int_eq(write(p[1], twelve, sizeof(twelve)), 12);
-	close(p[1]);
+	p[0] = fed(twelve, sizeof(twelve));
 	tu_name(name, "rawc");
 	ck_assert_int_eq(shmseg_raw_import(name, &l, 0, p[0], 0640, &seg, why,
 					   sizeof(why)), 0);
@@ -628,15 +628,11 @@ START_TEST(import_says_whose_fault_an_error_is)
 
 	/* The name is taken: the segment's. */
 	tu_name(name, "blame");
-	ck_assert_int_eq(pipe(p), 0);
-	ck_assert_int_eq(write(p[1], "abcd", 4), 4);
-	close(p[1]);
+	p[0] = fed("abcd", 4);
 	ck_assert_int_eq(shmseg_raw_import(name, &l, 0, p[0], 0600, NULL,
 					   NULL, 0), 0);
 	close(p[0]);
-	ck_assert_int_eq(pipe(p), 0);
-	ck_assert_int_eq(write(p[1], "abcd", 4), 4);
-	close(p[1]);
+	p[0] = fed("abcd", 4);
 	strcpy(why, "x");
 	ck_assert_int_eq(shmseg_raw_import(name, &l, 0, p[0], 0600, NULL, why,
 					   sizeof(why)), -EEXIST);
@@ -644,9 +640,7 @@ START_TEST(import_says_whose_fault_an_error_is)
 	ck_assert_str_eq(why, "");
 	n = make(1, "{'descr': '|u1', 'fortran_order': False, 'shape': (4,), }");
 	memcpy(buf + n, "abcd", 4);
-	ck_assert_int_eq(pipe(p), 0);
-	ck_assert_int_eq(write(p[1], buf, n + 4), (ssize_t)(n + 4));
-	close(p[1]);
+	p[0] = fed(buf, n + 4);
 	strcpy(why, "x");
 	ck_assert_int_eq(shmseg_npy_import_why(name, p[0], 0600, NULL, why,
 					       sizeof(why)), -EEXIST);
@@ -656,9 +650,7 @@ START_TEST(import_says_whose_fault_an_error_is)
 	 * the segment cannot hold it: the segment's. */
 	n = make(1, "{'descr': '<f8', 'fortran_order': False, "
 		 "'shape': (4611686018427387904, 4), }");
-	ck_assert_int_eq(pipe(p), 0);
-	ck_assert_int_eq(write(p[1], buf, n), (ssize_t)n);
-	close(p[1]);
+	p[0] = fed(buf, n);
 	strcpy(why, "x");
 	ck_assert_int_eq(shmseg_npy_import_why(name, p[0], 0600, NULL, why,
 					       sizeof(why)), -EOVERFLOW);

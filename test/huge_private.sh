@@ -226,6 +226,42 @@ test_pidns_and_other_uid() {
 	esac
 }
 
+# Under huge=advise, the memory faulted in by two threads: a file size
+# limit refuses first (EFBIG, never SIGXFSZ), and signals arriving all the
+# while (a timer every millisecond, with a handler) change nothing.
+test_advise_limits_and_signals() {
+	shm "size=512m,huge=advise"
+	prlimit --fsize=1000000 "$S" create fsz --dtype '<u8' --shape $N \
+		--raw /dev/zero 2>"$T/err"
+	rc=$?
+	[ $rc -eq 1 ] && grep -q 'larger than the file size limit allows' "$T/err" &&
+	[ -z "$(ls -A /dev/shm)" ] &&
+		ok "huge=advise under prlimit --fsize: exit 1, nothing left" ||
+		nok "huge=advise under prlimit --fsize: exit $rc, '$(cat "$T/err")'"
+	[ $python = 1 ] || return
+	got=$(PYTHONPATH=$B/python "$PY" -c 'import numpy, shmseg, signal
+ticks = []
+signal.signal(signal.SIGALRM, lambda *a: ticks.append(1))
+signal.setitimer(signal.ITIMER_REAL, 0.001, 0.001)
+try:
+    a = numpy.arange(8388608, dtype="<u8")
+    for i in range(4):
+        shmseg.create("sig%d" % i, a)
+finally:
+    signal.setitimer(signal.ITIMER_REAL, 0)
+print(len(ticks) > 0)' 2>&1)
+	bad=""
+	for i in 0 1 2 3; do
+		case $("$H" pmd sig$i) in
+		"pmd=$MB64 "*"hash=$ref_hash") ;;
+		*) bad="$bad sig$i" ;;
+		esac
+	done
+	[ "$got" = True ] && [ -z "$bad" ] &&
+		ok "huge=advise, a timer signal every millisecond during 4 creates: all made whole, in huge pages" ||
+		nok "huge=advise and signals: '$got', wrong:$bad"
+}
+
 # README's way to turn huge pages on for a /dev/shm already in use:
 # segments made after the remount get them, the one made before keeps
 # its pages and its data.
@@ -256,6 +292,7 @@ for pol in never within_size advise; do
 	test_policy $pol
 done
 test_remount
+test_advise_limits_and_signals
 test_pidns_and_other_uid
 [ $python = 1 ] && test_thp_disabled
 test_advise_full

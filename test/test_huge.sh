@@ -25,11 +25,11 @@ esac
 # Three policies, each with five ways in, and with Python two more, its
 # shmseg.pages() and a NumPy reader; a full /dev/shm, and one with
 # exactly the room needed and one page less; a remount; a creator in a
-# pid namespace without its own /proc and a reader of another uid; what
-# shmseg_pages() says of a mount source holding ",huge=" and of a long
-# name.
-want=22
-have_package "$B" && want=35
+# pid namespace without its own /proc and a reader of another uid; a file
+# size limit, and signals during creates; what shmseg_pages() says of a
+# mount source holding ",huge=" and of a long name.
+want=23
+have_package "$B" && want=37
 if in_private_shm test/huge_private.sh "$B" "huge pages"; then
 	[ "$(printf '%s\n' "$out" | grep -c '^ok')" -eq $want ] ||
 		nok "huge page checks in a private /dev/shm did not all run"

@@ -384,6 +384,17 @@ static PyTypeObject SegmentType = {
 
 /* ---- module functions --------------------------------------------------- */
 
+/* The end of each call that makes a handle: b, name's bytes, released;
+ * the error raised, or seg handed to Python. */
+static PyObject *handed(int err, struct shmseg *seg, PyObject *name,
+			PyObject *b, int writable)
+{
+	Py_DECREF(b);
+	if (err)
+		return raise_err(err, name, NULL);
+	return segment_new(seg, name, writable);
+}
+
 static PyObject *ext_create(PyObject *self, PyObject *args)
 {
 	struct shmseg_layout l;
@@ -406,10 +417,7 @@ static PyObject *ext_create(PyObject *self, PyObject *args)
 	err = shmseg_create(cname, &l, SHMSEG_HIDDEN |
 			    (fortran ? SHMSEG_FORTRAN : 0), (mode_t)mode, &seg);
 	Py_END_ALLOW_THREADS
-	Py_DECREF(b);
-	if (err)
-		return raise_err(err, name, NULL);
-	return segment_new(seg, name, 1);
+	return handed(err, seg, name, b, 1);
 }
 
 /* mem_import(name, typestr, shape, fortran, buffer, mode): a sealed segment
@@ -463,10 +471,7 @@ static PyObject *ext_mem_import(PyObject *self, PyObject *args)
 		Py_DECREF(b);
 		return NULL;
 	}
-	Py_DECREF(b);
-	if (err)
-		return raise_err(err, name, NULL);
-	return segment_new(seg, name, 0);
+	return handed(err, seg, name, b, 0);
 }
 
 static PyObject *ext_attach(PyObject *self, PyObject *args)
@@ -491,10 +496,7 @@ static PyObject *ext_attach(PyObject *self, PyObject *args)
 		err = shmseg_attach(cname, populate ? SHMSEG_POPULATE : 0,
 				    &seg);
 	Py_END_ALLOW_THREADS
-	Py_DECREF(b);
-	if (err)
-		return raise_err(err, name, NULL);
-	return segment_new(seg, name, 0);
+	return handed(err, seg, name, b, 0);
 }
 
 static PyObject *ext_stat(PyObject *self, PyObject *arg)
@@ -613,11 +615,11 @@ static PyObject *ext_npy_import(PyObject *self, PyObject *args)
 	err = shmseg_npy_import_why(cname, fd, (mode_t)mode, &seg, why,
 				    sizeof(why));
 	Py_END_ALLOW_THREADS
-	Py_DECREF(b);
-	if (err)
-		return why[0] ? raise_err(err, path, why) :
-				raise_err(err, name, NULL);
-	return segment_new(seg, name, 0);
+	if (err && why[0]) {
+		Py_DECREF(b);
+		return raise_err(err, path, why);	/* the input's fault */
+	}
+	return handed(err, seg, name, b, 0);
 }
 
 static PyObject *ext_dtype_ok(PyObject *self, PyObject *arg)
