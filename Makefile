@@ -11,7 +11,7 @@
 #   make install         PREFIX=/usr/local DESTDIR=
 #   V=1                  show the commands
 
-VERSION    := 1.3.0
+VERSION    := 1.4.0
 SOVERSION  := 1
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
@@ -44,8 +44,9 @@ OS_SRC := lib/os_posix.c
 endif
 
 # By layer, as lib/internal.h draws them: the pure modules first.
-PURE_SRCS := lib/name.c lib/dtype.c lib/layout.c lib/npy.c lib/header.c
-LIB_SRCS := $(PURE_SRCS) lib/io.c $(OS_SRC) lib/copy.c lib/error.c \
+PURE_SRCS := lib/name.c lib/dtype.c lib/pylit.c lib/descr.c lib/layout.c \
+	     lib/npy.c lib/header.c
+LIB_SRCS := $(PURE_SRCS) lib/io.c $(OS_SRC) lib/copy.c lib/error.c lib/fields.c \
 	    lib/segment.c lib/list.c lib/import.c lib/export.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
 SONAME   := libshmseg.so.$(SOVERSION)
@@ -156,7 +157,7 @@ $(B)/python/shmseg/%: bindings/python/shmseg/%
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 
-UNIT_TESTS := check_name check_dtype check_layout check_header check_npy \
+UNIT_TESTS := check_name check_dtype check_descr check_layout check_header check_npy \
 	      check_segment check_list check_import check_xproc check_race
 TEST_BINS  := $(UNIT_TESTS:%=$(B)/test/%) $(B)/test/helper
 TEST_UTIL  := $(B)/test/util.o

@@ -36,7 +36,7 @@ struct shmseg;	/* opaque handle: one mapping of one segment */
 
 struct shmseg_dtype {
 	char     byteorder;	/* '<' little, '>' big, '|' not applicable */
-	char     kind;		/* NumPy kind: b i u f c S U V */
+	char     kind;		/* NumPy kind: b i u f c S U V, M m */
 	uint32_t itemsize;	/* bytes per element */
 };
 
@@ -99,6 +99,15 @@ int shmseg_unlink(const char *name);
  * never removed. Returns 0, or -ECANCELED and the name left alone. */
 int shmseg_unlink_if(const char *name, const struct shmseg_stat *judged);
 
+/* As shmseg_create(), for any dtype NumPy saves without pickling: descr
+ * is NumPy's description of it, as in a .npy header ("[('t', '<M8[ns]'),
+ * ('x', '<f8')]", "'<M8[ns]'") or a bare dtype string ("<M8[ns]"); the
+ * dtype of layout is ignored (NULL descr: layout's dtype, as
+ * shmseg_create()). Returns 0 and a handle in *segp. */
+int shmseg_create_descr(const char *name, const char *descr,
+			const struct shmseg_layout *layout, int flags,
+			mode_t mode, struct shmseg **segp);
+
 /* ---- access --------------------------------------------------------- */
 
 /* First byte of the array data; valid until shmseg_detach(). */
@@ -115,6 +124,15 @@ int shmseg_is_current(const struct shmseg *seg);
 /* Whether the strides of layout are C- or Fortran-contiguous, by the rule
  * of shmseg(5). Returns SHMSEG_ORDER_C, _F or _NONE, or -EINVAL. */
 int shmseg_layout_order(const struct shmseg_layout *layout);
+
+/* The dtype of seg as NumPy describes it, in canonical form ("'<f8'",
+ * "[('t', '<M8[ns]'), ('x', '<f8', (3,))]"), into buf. Returns its length
+ * (with buf NULL and len 0, only that), or -ERANGE if len is too small. */
+int shmseg_descr(const struct shmseg *seg, char *buf, size_t len);
+/* As shmseg_descr() for NAME, without mapping it, and unless st is NULL
+ * what shmseg_stat() says of the same object. */
+int shmseg_stat_descr(const char *name, struct shmseg_stat *st, char *buf,
+		      size_t len);
 
 /* Describe NAME without mapping it. Returns 0. */
 int shmseg_stat(const char *name, struct shmseg_stat *st);
@@ -188,15 +206,53 @@ int shmseg_raw_import(const char *name, const struct shmseg_layout *layout,
 int shmseg_mem_import(const char *name, const struct shmseg_layout *layout,
 		      int flags, const void *data, mode_t mode,
 		      struct shmseg **segp);
+/* shmseg_raw_import() and shmseg_mem_import() with a dtype description,
+ * as shmseg_create_descr() takes it (NULL: layout's dtype). */
+int shmseg_raw_import_descr(const char *name, const char *descr,
+			    const struct shmseg_layout *layout, int flags,
+			    int fd, mode_t mode, struct shmseg **segp,
+			    char *why, size_t len);
+int shmseg_mem_import_descr(const char *name, const char *descr,
+			    const struct shmseg_layout *layout, int flags,
+			    const void *data, mode_t mode,
+			    struct shmseg **segp);
 /* Write the array of seg to fd as a .npy file. Returns 0. */
 int shmseg_npy_export(const struct shmseg *seg, int fd);
 
 /* ---- dtypes and errors ---------------------------------------------- */
 
+/* One node of a dtype's description (shmseg_fields(3)): the element
+ * itself first, then each field of a record, depth first. */
+struct shmseg_field {
+	const char *name;	/* UTF-8, NUL after; "" for the element */
+	size_t   name_len;	/* bytes (a name may hold a NUL) */
+	const char *title;	/* NULL if none */
+	size_t   title_len;
+	int32_t  parent;	/* index of its record; -1 for the element */
+	uint32_t nfields;	/* a record: how many fields it has */
+	uint64_t offset;	/* bytes from the start of the element */
+	struct shmseg_dtype dtype;	/* one item: V and its size for a
+					   record or raw bytes */
+	int      record;	/* 1 if it is a record (has fields) */
+	char     unit[24];	/* M and m: "ns", "25s"; "" generic */
+	uint32_t ndim;		/* a subarray: its dimensions; 0 if none */
+	uint64_t shape[SHMSEG_MAX_NDIM];
+	uint64_t reserved[4];	/* 0; room to grow */
+};
+
 /* Parse a NumPy typestr ("<f8") or name ("float64"). Returns 0. */
 int shmseg_dtype_parse(const char *str, struct shmseg_dtype *dt);
 /* Write the canonical typestr of dt into buf. Returns its length. */
 int shmseg_dtype_format(const struct shmseg_dtype *dt, char *buf, size_t len);
+
+/* Whether descr is a dtype description a segment can carry (as
+ * shmseg_create_descr() takes it): 0, or -EINVAL (malformed) or -ENOTSUP
+ * with the reason in why[0..len) ("dtype '|O': object arrays hold
+ * pointers, not data"). */
+int shmseg_descr_check(const char *descr, char *why, size_t len);
+/* The nodes of a dtype description: the element, then each field, depth
+ * first, in one block (*fieldsp) to free(). Returns how many. */
+int shmseg_fields(const char *descr, struct shmseg_field **fieldsp);
 
 /* Message for a negative errno returned by this library; never NULL,
  * static storage. */
@@ -205,9 +261,9 @@ const char *shmseg_strerror(int err);
 /* ---- version -------------------------------------------------------- */
 
 #define SHMSEG_VERSION_MAJOR 1
-#define SHMSEG_VERSION_MINOR 3
+#define SHMSEG_VERSION_MINOR 4
 #define SHMSEG_VERSION_PATCH 0
-#define SHMSEG_VERSION "1.3.0"
+#define SHMSEG_VERSION "1.4.0"
 
 #ifdef __cplusplus
 }

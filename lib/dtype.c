@@ -34,6 +34,9 @@ static bool size_ok(char kind, uint32_t n)
 		return n >= 1;
 	case 'U':
 		return n >= 4 && n % 4 == 0;
+	case 'M':	/* datetime64 and timedelta64, their unit aside */
+	case 'm':
+		return n == 8;
 	default:
 		return false;
 	}
@@ -111,7 +114,7 @@ EXPORT int shmseg_dtype_parse(const char *str, struct shmseg_dtype *dt)
 		d.itemsize = 1;
 		goto done;
 	}
-	if (str[0] == '\0' || !strchr("biufcSUV", str[0]))
+	if (str[0] == '\0' || !strchr("biufcSUVMm", str[0]))
 		return -EINVAL;
 	d.kind = str[0];
 	if (parse_count(str + 1, &count))

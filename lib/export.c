@@ -106,18 +106,28 @@ static int export_gathered(const struct shmseg *seg, const char *head,
 EXPORT int shmseg_npy_export(const struct shmseg *seg, int fd)
 {
 	const struct shmseg_layout *l = shmseg_layout(seg);
-	char head[4096];
-	int order;
+	const char *descr = seg_descr(seg);
+	size_t cap;
+	char *head;
+	int order, ret;
 	long n;
 
 	if (!seg)
 		return -EINVAL;
+	/* Room for the dict of the longest shape, and the descr. */
+	cap = NPY_DICT_MAX + 128 + (descr ? strlen(descr) : 0);
+	head = malloc(cap);
+	if (!head)
+		return -ENOMEM;
 	order = layout_order(l);
-	n = npy_format(l, order == SHMSEG_ORDER_F && l->ndim > 1, head,
-		       sizeof(head));
+	n = npy_format(l, descr, order == SHMSEG_ORDER_F && l->ndim > 1, head,
+		       cap);
 	if (n < 0)
-		return (int)n;
-	return order == SHMSEG_ORDER_NONE ?
-		export_gathered(seg, head, (size_t)n, fd) :
-		export_ordered(seg, head, (size_t)n, fd);
+		ret = (int)n;
+	else if (order == SHMSEG_ORDER_NONE)
+		ret = export_gathered(seg, head, (size_t)n, fd);
+	else
+		ret = export_ordered(seg, head, (size_t)n, fd);
+	free(head);
+	return ret;
 }

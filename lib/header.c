@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "descr.h"
 #include "header.h"
 #include "layout.h"
 #include "npy.h"
@@ -21,7 +22,9 @@
  * .npy files (NumPy above all) takes a segment for one before its seal.
  */
 #define CTL_MAGIC	"#shmseg="
-#define FORMAT_VERSION	3	/* written; 2 is read too */
+#define FORMAT_VERSION	3	/* written for plain dtypes; 2 is read too */
+#define FORMAT_DESCR	4	/* written where the dtype needs the descr */
+#define CTL_MAX		1536	/* longer than any control block */
 #define STATE_LEN	4
 
 /* ---- CRC-32 (the zlib polynomial), slicing by sixteen ----------------- */
@@ -306,16 +309,66 @@ uint32_t hdr_crc(const void *buf, size_t crc_pos)
 static size_t dict_of(const struct hdr *h, char *buf, size_t len)
 {
 	const struct shmseg_layout *l = &h->layout;
-	char descr[SHMSEG_DTYPE_STRLEN];
-	int order = layout_order(l);
+	char plain[SHMSEG_DTYPE_STRLEN + 2];
+	int order = layout_order(l), n;
 
-	/* Neither C nor Fortran order: NumPy sees the data as bytes. */
+	/* Neither C nor Fortran order: NumPy sees the data as bytes. (Not
+	 * for a dtype that needs its descr: a create refuses those.) */
 	if (order == SHMSEG_ORDER_NONE)
-		return npy_dict_text("|u1", false, 1, &h->nbytes, buf, len);
-	if (shmseg_dtype_format(&l->dtype, descr, sizeof(descr)) < 0)
+		return h->descr ? 0 : npy_dict_text("'|u1'", 5, false, 1,
+						    &h->nbytes, buf, len);
+	if (h->descr)
+		return npy_dict_text(h->descr, h->descr_len,
+				     order == SHMSEG_ORDER_F && l->ndim > 1,
+				     l->ndim, l->shape, buf, len);
+	n = descr_of_dtype(&l->dtype, plain, sizeof(plain));
+	if (n < 0)
 		return 0;
-	return npy_dict_text(descr, order == SHMSEG_ORDER_F && l->ndim > 1, l->ndim,
+	return npy_dict_text(plain, (size_t)n,
+			     order == SHMSEG_ORDER_F && l->ndim > 1, l->ndim,
 			     l->shape, buf, len);
+}
+
+/* The dict for h with an empty descr: what follows the descr in it. */
+static size_t dict_tail(const struct hdr *h, char *buf, size_t len)
+{
+	struct hdr empty = *h;
+
+	empty.descr = "";
+	empty.descr_len = 0;
+	return dict_of(&empty, buf, len);
+}
+
+#define DICT_HEAD "{'descr': "
+#define DICT_HEAD_LEN (sizeof(DICT_HEAD) - 1)
+
+/* In format 4, the dict of h at p (n bytes, up to the newline): its descr
+ * canonical and of the dtype the control block says, then the rest as
+ * dict_of() writes it. h->descr is set to the descr in p. */
+static int check_descr_dict(const unsigned char *p, size_t n, struct hdr *h)
+{
+	char tail[NPY_DICT_MAX];
+	struct lex x = { .p = (const char *)p + DICT_HEAD_LEN,
+			 .end = (const char *)p + n };
+	struct descr d = { .out = (char *)p + DICT_HEAD_LEN, .check = true };
+	size_t t;
+
+	if (n < DICT_HEAD_LEN || memcmp(p, DICT_HEAD, DICT_HEAD_LEN) != 0)
+		return -EBADMSG;
+	d.out_cap = n - DICT_HEAD_LEN;
+	if (descr_parse(&x, &d) != 0 || d.differs || d.plain ||
+	    x.p != d.out + d.out_len ||
+	    d.dtype.kind != h->layout.dtype.kind ||
+	    d.dtype.byteorder != h->layout.dtype.byteorder ||
+	    d.dtype.itemsize != h->layout.dtype.itemsize)
+		return -EBADMSG;
+	h->descr = d.out;
+	h->descr_len = d.out_len;
+	t = dict_tail(h, tail, sizeof(tail));
+	if (t == 0 || d.out_len + t != n ||
+	    memcmp(x.p, tail + DICT_HEAD_LEN, t - DICT_HEAD_LEN) != 0)
+		return -EBADMSG;
+	return 0;
 }
 
 /* Whether p[0..len) is all spaces; a word at a time, as this runs over
@@ -365,7 +418,7 @@ long hdr_size_announced(const void *buf, size_t len)
 int hdr_encode(struct hdr *h, void *buf, size_t len)
 {
 	struct codec c = { .buf = buf, .enc = true };
-	uint64_t version = FORMAT_VERSION, crc = 0;
+	uint64_t version = h->descr ? FORMAT_DESCR : FORMAT_VERSION, crc = 0;
 	size_t dict, crc_pos, size = h->data_offset;
 
 	if (size < HDR_MIN || size > HDR_MAX || size % HDR_MIN || len < size ||
@@ -377,7 +430,7 @@ int hdr_encode(struct hdr *h, void *buf, size_t len)
 	 * NOLINTNEXTLINE(bugprone-not-null-terminated-result) */
 	memcpy(c.buf + HDR_STATE_OFF,
 	       h->sealed ? HDR_STATE_SEALED : HDR_STATE_BUILDING, STATE_LEN);
-	dict = dict_of(h, (char *)c.buf + NPY_PRE_V1, NPY_DICT_MAX);
+	dict = dict_of(h, (char *)c.buf + NPY_PRE_V1, size - NPY_PRE_V1 - 1);
 	if (dict == 0)
 		return -EINVAL;
 	c.buf[NPY_PRE_V1 + dict] = '\n';	/* over the dict's NUL */
@@ -418,7 +471,8 @@ static int decode(const void *buf, size_t len, struct hdr *h, bool whole)
 	hex(&c, &version, 4);
 	if (c.bad)
 		return -EBADMSG;
-	if (version != FORMAT_VERSION && version != 2)
+	if (version != FORMAT_VERSION && version != 2 &&
+	    version != FORMAT_DESCR)
 		return -ENOTSUP;
 
 	memset(h, 0, sizeof(*h));
@@ -439,11 +493,48 @@ static int decode(const void *buf, size_t len, struct hdr *h, bool whole)
 	if (!all_spaces(p + c.pos, c.len - c.pos) || (all && p[c.len] != '\n'))
 		return -EBADMSG;
 	/* The NumPy dict must say exactly what the control block says. */
+	if (version == FORMAT_DESCR)
+		return check_descr_dict(p + NPY_PRE_V1,
+					(size_t)(nl - p) - NPY_PRE_V1, h);
+	/* Before format 4, only the plain dtypes. */
+	if (h->layout.dtype.kind == 'M' || h->layout.dtype.kind == 'm')
+		return -EBADMSG;
 	n = dict_of(h, dict, sizeof(dict));
 	if (n == 0 || n != (size_t)(nl - p) - NPY_PRE_V1 ||
 	    memcmp(p + NPY_PRE_V1, dict, n) != 0)
 		return -EBADMSG;
 	return 0;
+}
+
+/* Bytes of the control block of h, separator after the checksum
+ * included: the walk that writes it, into a scratch buffer. */
+static size_t ctl_len(const struct hdr *h)
+{
+	unsigned char buf[CTL_MAX];
+	struct codec c = { .buf = buf, .len = sizeof(buf), .enc = true };
+	struct hdr copy = *h;
+	uint64_t version = FORMAT_DESCR, crc = 0;
+
+	(void)walk(&c, &copy, &version, &crc);
+	return c.bad ? CTL_MAX : c.pos;
+}
+
+uint64_t hdr_size_needed(const struct hdr *h)
+{
+	char tail[NPY_DICT_MAX];
+	size_t t;
+	uint64_t n;
+
+	/* A plain dtype's header fits in the smallest. */
+	if (!h->descr)
+		return HDR_MIN;
+	t = dict_tail(h, tail, sizeof(tail));
+	if (t == 0)
+		return UINT64_MAX;
+	/* The dict, its newline, the control block as it will be written
+	 * (its length does not depend on the values), the final newline. */
+	n = NPY_PRE_V1 + t + h->descr_len + 1 + ctl_len(h) + 1;
+	return (n + HDR_MIN - 1) / HDR_MIN * HDR_MIN;
 }
 
 int hdr_decode(const void *buf, size_t len, struct hdr *h)

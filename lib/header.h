@@ -26,6 +26,9 @@ struct hdr {
 	uint64_t pid_start;		/* creator start time; 0 = unknown */
 	uint64_t pid_ns;		/* creator pid namespace; 0 = none */
 	bool sealed;
+	const char *descr;		/* format 4: NumPy's descr, canonical
+					   (descr_len bytes); else NULL */
+	size_t descr_len;
 };
 
 /* Size of the whole object: header and data, and a byte more when there
@@ -41,8 +44,8 @@ static inline uint64_t hdr_object_size(const struct hdr *h)
  * announce, or -EBADMSG. Needs at least 10 bytes. */
 long hdr_size_announced(const void *buf, size_t len);
 
-/* Validate the header in buf (len >= its size) and decode it into h.
- * Returns 0, -EBADMSG or -ENOTSUP. */
+/* Validate the header in buf (len >= its size) and decode it into h; in
+ * format 4, h->descr points into buf. Returns 0, -EBADMSG or -ENOTSUP. */
 int hdr_decode(const void *buf, size_t len, struct hdr *h);
 /* The same check on the first len bytes of a header, which may be fewer
  * than its size: all of the control block, with its checksum, must be
@@ -50,6 +53,10 @@ int hdr_decode(const void *buf, size_t len, struct hdr *h);
  * where reading and checking a whole page each time cost 10%. */
 #define HDR_PEEK 1024
 int hdr_peek(const void *buf, size_t len, struct hdr *h);
+
+/* The fewest bytes a header for h takes (a multiple of HDR_MIN), which may
+ * be more than HDR_MAX; h->data_offset need not be set. */
+uint64_t hdr_size_needed(const struct hdr *h);
 
 /* Encode h into buf of h->data_offset bytes. Returns 0 or -EINVAL. */
 int hdr_encode(struct hdr *h, void *buf, size_t len);

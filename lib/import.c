@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fields.h"
+#include "header.h"
 #include "layout.h"
 #include "npy.h"
 #include "os.h"
@@ -45,11 +47,23 @@ static int read_input(int fd, void *buf, size_t len)
 	return (size_t)n < len ? -ENODATA : 0;
 }
 
+/* The descr of a header just parsed, checked whole: no name used twice. */
+static int checked_whole(struct npy_hdr *h)
+{
+	struct descr d;
+	int ret = descr_canonical(h->descr, NULL, &d);
+
+	if (ret == -EILSEQ || ret == -ENOTSUP)
+		snprintf(h->why, sizeof(h->why), "%s", d.why);
+	return ret;
+}
+
 /* Read and parse the .npy header at fd's offset. Its errors are the
  * input's, but for an array too large to be stored (-EOVERFLOW), which is
  * the segment's as when the header is right and the segment too large. A
  * header cut short is a malformed one. */
-static int read_npy_header(int fd, struct npy_hdr *h, const struct why *w)
+static int read_npy_header(int fd, struct npy_hdr *h, char *descr,
+			   size_t descr_cap, const struct why *w)
 {
 	unsigned char pre[NPY_PRE_MAX], *text;
 	size_t have;
@@ -80,12 +94,21 @@ static int read_npy_header(int fd, struct npy_hdr *h, const struct why *w)
 	else if (ret)
 		ret = read_failed(w, ret);
 	else
-		ret = npy_parse(text, (size_t)size, h);
+		ret = npy_parse_descr(text, (size_t)size, h, descr, descr_cap);
 	free(text);
+	if (ret == -ERANGE) {
+		snprintf(h->why, sizeof(h->why), "the dtype's description is "
+			 "longer than a segment's header holds (%d bytes)",
+			 HDR_MAX);
+		ret = -ENOTSUP;
+	}
+	if (ret == 0 && !h->plain)
+		ret = checked_whole(h);
 	if (ret == -ENOTSUP)
 		return blame_input(w, ret, h->why);
 	if (ret == -EILSEQ)
-		return blame_input(w, ret, shmseg_strerror(ret));
+		return blame_input(w, ret, h->why[0] ? h->why :
+				   shmseg_strerror(ret));
 	return ret;
 }
 
@@ -151,14 +174,14 @@ static int fill(struct shmseg *seg, int fd, uint64_t nbytes, bool exact,
  * derived in the order of flags), to be filled and then handed to
  * finish(). */
 static int start(const char *name, const struct shmseg_layout *layout,
-		 int flags, mode_t mode, struct shmseg **seg)
+		 const char *descr, int flags, mode_t mode, struct shmseg **seg)
 {
 	/* Sparse: the writes that fill it allocate the memory, and say
 	 * -ENOSPC cleanly when there is none, at no cost of zeroing it
 	 * first (unless huge pages need it faulted in: SEG_WRITTEN). Hidden:
 	 * named only once sealed, so that a failure, or the death of this
 	 * process, leaves nothing behind. */
-	return seg_create(name, layout,
+	return seg_create(name, layout, descr,
 			  flags | SHMSEG_SPARSE | SHMSEG_HIDDEN | SEG_WRITTEN,
 			  mode, seg);
 }
@@ -183,12 +206,12 @@ static int finish(const char *name, struct shmseg *seg, int ret,
 
 /* The path of the imports from a descriptor: filled from fd; with exact,
  * the input must end with the array. */
-static int import(const char *name, struct shmseg_layout *layout, int flags,
-		  int fd, mode_t mode, bool exact, struct shmseg **segp,
-		  const struct why *w)
+static int import(const char *name, struct shmseg_layout *layout,
+		  const char *descr, int flags, int fd, mode_t mode, bool exact,
+		  struct shmseg **segp, const struct why *w)
 {
 	struct shmseg *seg;
-	int ret = start(name, layout, flags, mode, &seg);
+	int ret = start(name, layout, descr, flags, mode, &seg);
 
 	if (ret)
 		return ret;
@@ -218,18 +241,24 @@ EXPORT int shmseg_npy_import_why(const char *name, int fd, mode_t mode,
 {
 	const struct why w = { why, len };
 	struct npy_hdr h = { 0 };
+	/* Room for the longest descr a segment's header holds. */
+	char *descr = malloc(HDR_MAX);
 	int ret;
 
 	if (why && len)
 		why[0] = '\0';
+	if (!descr)
+		return -ENOMEM;
 	/* The header comes first, read as a stream: fd may be a pipe. */
-	ret = read_npy_header(fd, &h, &w);
-	if (ret)
-		return ret;
+	ret = read_npy_header(fd, &h, descr, HDR_MAX, &w);
 	/* Strides all zero: derived again, in the file's order. */
 	memset(h.layout.strides, 0, sizeof(h.layout.strides));
-	return import(name, &h.layout, h.fortran ? SHMSEG_FORTRAN : 0, fd,
-		      mode, false, segp, &w);
+	if (!ret)
+		ret = import(name, &h.layout, h.plain ? NULL : descr,
+			     h.fortran ? SHMSEG_FORTRAN : 0, fd, mode, false,
+			     segp, &w);
+	free(descr);
+	return ret;
 }
 
 EXPORT int shmseg_npy_import(const char *name, int fd, mode_t mode,
@@ -238,19 +267,34 @@ EXPORT int shmseg_npy_import(const char *name, int fd, mode_t mode,
 	return shmseg_npy_import_why(name, fd, mode, segp, NULL, 0);
 }
 
-EXPORT int shmseg_raw_import(const char *name,
-			     const struct shmseg_layout *layout, int flags,
-			     int fd, mode_t mode, struct shmseg **segp,
-			     char *why, size_t len)
+EXPORT int shmseg_raw_import_descr(const char *name, const char *descr,
+				   const struct shmseg_layout *layout,
+				   int flags, int fd, mode_t mode,
+				   struct shmseg **segp, char *why, size_t len)
 {
 	const struct why w = { why, len };
 	struct shmseg_layout l;
+	char *canon = NULL;
 	int ret;
 
 	if (why && len)
 		why[0] = '\0';
 	ret = packed_layout(layout, flags, &l);
-	return ret ? ret : import(name, &l, flags, fd, mode, true, segp, &w);
+	if (!ret)
+		ret = seg_descr_layout(descr, &l, &l, &canon, why, len);
+	if (!ret)
+		ret = import(name, &l, canon, flags, fd, mode, true, segp, &w);
+	free(canon);
+	return ret;
+}
+
+EXPORT int shmseg_raw_import(const char *name,
+			     const struct shmseg_layout *layout, int flags,
+			     int fd, mode_t mode, struct shmseg **segp,
+			     char *why, size_t len)
+{
+	return shmseg_raw_import_descr(name, NULL, layout, flags, fd, mode,
+				       segp, why, len);
 }
 
 EXPORT int shmseg_mem_import(const char *name,
@@ -258,11 +302,23 @@ EXPORT int shmseg_mem_import(const char *name,
 			     const void *data, mode_t mode,
 			     struct shmseg **segp)
 {
+	return shmseg_mem_import_descr(name, NULL, layout, flags, data, mode,
+				       segp);
+}
+
+EXPORT int shmseg_mem_import_descr(const char *name, const char *descr,
+				   const struct shmseg_layout *layout,
+				   int flags, const void *data, mode_t mode,
+				   struct shmseg **segp)
+{
 	struct shmseg_layout l, sized;
 	struct shmseg *seg;
+	char *canon = NULL;
 	uint64_t nbytes;
 	int ret = packed_layout(layout, flags, &l);
 
+	if (!ret)
+		ret = seg_descr_layout(descr, &l, &l, &canon, NULL, 0);
 	if (ret)
 		return ret;
 	/* data may be NULL only for an array of no bytes, which the layout
@@ -270,11 +326,11 @@ EXPORT int shmseg_mem_import(const char *name,
 	 * goes to the create with its strides zero. */
 	sized = l;
 	ret = layout_complete(&sized, flags & SHMSEG_FORTRAN, &nbytes);
-	if (ret)
-		return ret;
-	if (!data && nbytes > 0)
-		return -EINVAL;
-	ret = start(name, &l, flags, mode, &seg);
+	if (!ret && !data && nbytes > 0)
+		ret = -EINVAL;
+	if (!ret)
+		ret = start(name, &l, canon, flags, mode, &seg);
+	free(canon);
 	if (ret)
 		return ret;
 	return finish(name, seg, seg_fill_from_memory(seg, data, nbytes),

@@ -9,13 +9,15 @@
  * only files on lines above its own in this table; make lint checks it on
  * the built objects (test/layers.sh reads the lines that start "@"):
  *
- * @pure name.c dtype.c		names, dtype strings
+ * @pure name.c dtype.c pylit.c	names, dtype strings, Python literals
+ * @pure descr.c			NumPy's description of a dtype
  * @pure layout.c			shapes, strides and sizes
  * @pure npy.c			the .npy header: parse and format
  * @pure header.c			the segment header: encode, validate
  * @os   io.c os_linux.c os_posix.c	reads, writes, the platform
  * @os   copy.c			bulk copies, in two threads
- * @io   error.c			messages (strerror may read catalogs)
+ * @io   error.c fields.c		messages (strerror may read catalogs);
+ *				descriptions checked whole, in memory
  * @io   segment.c			create, seal, attach, stat, unlink
  * @io   list.c import.c export.c	listing; .npy and raw files
  *

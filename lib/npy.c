@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "descr.h"
 #include "layout.h"
 #include "npy.h"
 
@@ -33,16 +34,16 @@ static bool put_u64(char *buf, size_t len, size_t *pos, uint64_t v)
 
 #define PUT(lit) put(buf, len, &pos, lit, sizeof(lit) - 1)
 
-size_t npy_dict_text(const char *descr, bool fortran, uint32_t ndim,
-		     const uint64_t *shape, char *buf, size_t len)
+size_t npy_dict_text(const char *descr, size_t descr_len, bool fortran,
+		     uint32_t ndim, const uint64_t *shape, char *buf, size_t len)
 {
 	size_t pos = 0;
 	bool ok;
 	uint32_t i;
 
-	ok = len > 0 && PUT("{'descr': '") &&
-	     put(buf, len, &pos, descr, strlen(descr)) &&
-	     PUT("', 'fortran_order': ") &&
+	ok = len > 0 && PUT("{'descr': ") &&
+	     put(buf, len, &pos, descr, descr_len) &&
+	     PUT(", 'fortran_order': ") &&
 	     (fortran ? PUT("True") : PUT("False")) && PUT(", 'shape': (");
 	for (i = 0; ok && i < ndim; i++)
 		ok = (i == 0 || PUT(", ")) && put_u64(buf, len, &pos, shape[i]);
@@ -94,243 +95,6 @@ long npy_size_announced(const void *buf, size_t len)
 	return (long)(npy_preamble_len(p[6]) + text);
 }
 
-struct lex {
-	const char *p, *end;
-	bool py2_long;		/* versions 1 and 2: 2L is read as 2 */
-};
-
-/* The length of the line end at p: "\n", "\r\n" or a lone "\r", all of
- * which Python takes for a line end in source text; 0 if none. */
-static size_t line_end(const struct lex *x, const char *p)
-{
-	if (p >= x->end || (*p != '\n' && *p != '\r'))
-		return 0;
-	return *p == '\r' && p + 1 < x->end && p[1] == '\n' ? 2 : 1;
-}
-
-/* Blanks within a line: Python's are space, tab and form feed. */
-static void skip_blanks(struct lex *x)
-{
-	while (x->p < x->end && (*x->p == ' ' || *x->p == '\t' ||
-				 *x->p == '\f'))
-		x->p++;
-}
-
-/* A comment runs to the line end; a NUL stops it, for the caller to
- * refuse (Python refuses NUL anywhere in source). */
-static void skip_comment(struct lex *x)
-{
-	if (x->p < x->end && *x->p == '#')
-		while (x->p < x->end && *x->p != '\n' && *x->p != '\r' &&
-		       *x->p != '\0')
-			x->p++;
-}
-
-/* A backslash joining the next line to this one. Python refuses one
- * with nothing after it, at the very end of the text. */
-static bool skip_join(struct lex *x)
-{
-	size_t n;
-
-	if (x->p >= x->end || *x->p != '\\')
-		return false;
-	n = line_end(x, x->p + 1);
-	if (n == 0 || x->p + 1 + n == x->end)
-		return false;
-	x->p += 1 + n;
-	return true;
-}
-
-/* Blanks and line joins, then a comment: what may fill the rest of a
- * line. Whether a comment was there. */
-static bool skip_rest_of_line(struct lex *x)
-{
-	const char *at;
-
-	do
-		skip_blanks(x);
-	while (skip_join(x));
-	at = x->p;
-	skip_comment(x);
-	return x->p != at;
-}
-
-/* What Python allows between the tokens of the dict, as NumPy reads the
- * header with ast.literal_eval: blanks, comments, line joins and, within
- * brackets, line ends. */
-static void skip_ws(struct lex *x)
-{
-	size_t n;
-
-	do {
-		skip_rest_of_line(x);
-		n = line_end(x, x->p);
-		x->p += n;
-	} while (n);
-}
-
-/* After the dict: the rest of its line, then whole lines of blanks and
- * comments (a file copied from a segment has the segment's '#' lines
- * there). A last line that the text ends in without a line end must be
- * empty or have a comment: Python refuses "}\n  " in a version 3 header
- * (an unexpected indent), and "}\n\\\n\f" in a version 1 header. */
-static bool skip_tail(struct lex *x)
-{
-	size_t n;
-
-	skip_rest_of_line(x);
-	while ((n = line_end(x, x->p)) != 0) {
-		const char *line = x->p + n;
-
-		x->p = line;
-		if (!skip_rest_of_line(x) && x->p == x->end && x->p != line)
-			return false;
-	}
-	return x->p == x->end;
-}
-
-/* Before the dict: the spaces and tabs ast.literal_eval strips, then
- * whole blank or comment lines. The dict's own line may not be indented:
- * Python refuses "\n {". A form feed on the dict's line and line joins,
- * which NumPy reads differently in versions 1 and 3 and no writer puts
- * there, are refused. */
-static void skip_lead(struct lex *x)
-{
-	while (x->p < x->end && (*x->p == ' ' || *x->p == '\t'))
-		x->p++;
-	for (;;) {
-		const char *line = x->p;
-		size_t n;
-
-		skip_blanks(x);
-		skip_comment(x);
-		n = line_end(x, x->p);
-		if (n == 0) {
-			x->p = line;
-			return;
-		}
-		x->p += n;
-	}
-}
-
-static bool eat(struct lex *x, char c)
-{
-	skip_ws(x);
-	if (x->p < x->end && *x->p == c) {
-		x->p++;
-		return true;
-	}
-	return false;
-}
-
-static bool eat_word(struct lex *x, const char *w)
-{
-	size_t n = strlen(w);
-
-	skip_ws(x);
-	if ((size_t)(x->end - x->p) >= n && memcmp(x->p, w, n) == 0) {
-		x->p += n;
-		return true;
-	}
-	return false;
-}
-
-/* A quoted string without escapes or NUL bytes, copied into out. */
-static bool string(struct lex *x, char *out, size_t len)
-{
-	const char *start;
-	char q;
-
-	skip_ws(x);
-	if (x->p >= x->end || (*x->p != '\'' && *x->p != '"'))
-		return false;
-	q = *x->p++;
-	start = x->p;
-	/* No escapes, and no NUL, which Python refuses in source and
-	 * which would end the copy early as a C string. */
-	while (x->p < x->end && *x->p != q && *x->p != '\\' && *x->p != '\0')
-		x->p++;
-	if (x->p >= x->end || *x->p != q || (size_t)(x->p - start) >= len)
-		return false;
-	memcpy(out, start, (size_t)(x->p - start));
-	out[x->p - start] = '\0';
-	x->p++;
-	return true;
-}
-
-static bool number(struct lex *x, uint64_t *v)
-{
-	uint64_t n = 0;
-	const char *start;
-
-	skip_ws(x);
-	start = x->p;
-	while (x->p < x->end && *x->p >= '0' && *x->p <= '9') {
-		unsigned d = (unsigned)(*x->p - '0');
-
-		if (n > (UINT64_MAX - d) / 10)
-			return false;
-		n = n * 10 + d;
-		x->p++;
-	}
-	/* Python 3 refuses leading zeros ("0003"), and so does NumPy. */
-	if (x->p == start || (*start == '0' && x->p - start > 1))
-		return false;
-	*v = n;
-	return true;
-}
-
-/* Python 2 wrote long integers with an L: (2L, 3L). In versions 1 and
- * 2, NumPy drops an L that follows a number, also one set apart by
- * blanks or a line join (not by a line end or a comment). */
-static void skip_long(struct lex *x)
-{
-	const char *was = x->p;
-
-	do
-		skip_blanks(x);
-	while (skip_join(x));
-	if (x->p < x->end && *x->p == 'L')
-		x->p++;
-	else
-		x->p = was;
-}
-
-/* Whether s holds only well-formed UTF-8, as Python's strict decoder
- * takes it: no overlong forms, no surrogates, nothing past U+10FFFF. */
-static bool utf8_valid(const unsigned char *s, size_t len)
-{
-	size_t i = 0, n, k;
-	uint32_t c;
-
-	while (i < len) {
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if (s[i] >= 0xc2 && s[i] <= 0xdf)
-			n = 2, c = s[i] & 0x1fu;
-		else if (s[i] >= 0xe0 && s[i] <= 0xef)
-			n = 3, c = s[i] & 0x0fu;
-		else if (s[i] >= 0xf0 && s[i] <= 0xf4)
-			n = 4, c = s[i] & 0x07u;
-		else
-			return false;
-		if (len - i < n)
-			return false;
-		for (k = 1; k < n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-			c = c << 6 | (s[i + k] & 0x3fu);
-		}
-		if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
-		    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-			return false;
-		i += n;
-	}
-	return true;
-}
-
 void npy_version_why(const void *buf, char *why, size_t len)
 {
 	const unsigned char *p = buf;
@@ -339,53 +103,70 @@ void npy_version_why(const void *buf, char *why, size_t len)
 		 "(1.0, 2.0 and 3.0 are)", p[6], p[7]);
 }
 
-/* Why a descr that parses as a string is not a dtype we carry. */
-static void dtype_why(const char *descr, char *why, size_t len)
-{
-	const char *k = descr + (descr[0] && strchr("<>|=", descr[0]));
-
-	if (*k == 'O')
-		snprintf(why, len, "dtype '%.40s': object arrays hold "
-			 "pointers, not data", descr);
-	else if (*k == 'M' || *k == 'm')
-		snprintf(why, len, "dtype '%.40s': %s is not supported",
-			 descr, *k == 'M' ? "datetime64" : "timedelta64");
-	else
-		snprintf(why, len, "dtype '%.40s': not a NumPy type a "
-			 "segment can carry (see shmseg(5), Dtypes)", descr);
-}
-
 /* "(3, 4)", "(5,)", "()" */
 static int shape(struct lex *x, struct shmseg_layout *l)
 {
-	if (!eat(x, '('))
+	if (!lex_eat(x, '('))
 		return -EILSEQ;
 	l->ndim = 0;
-	if (eat(x, ')'))
+	if (lex_eat(x, ')'))
 		return 0;
 	for (;;) {
 		if (l->ndim == SHMSEG_MAX_NDIM)
 			return -ENOTSUP;	/* more dimensions than we carry */
-		if (!number(x, &l->shape[l->ndim++]))
+		if (!lex_number(x, &l->shape[l->ndim++]))
 			return -EILSEQ;
 		if (x->py2_long)
-			skip_long(x);
-		if (eat(x, ')'))
+			lex_long(x);
+		if (lex_eat(x, ')'))
 			return l->ndim == 1 ? -EILSEQ : 0;	/* (5) is no tuple */
-		if (!eat(x, ','))
+		if (!lex_eat(x, ','))
 			return -EILSEQ;
-		if (eat(x, ')'))
+		if (lex_eat(x, ')'))
 			return 0;
 	}
 }
 
+/* The descr: its canonical text into h->descr (if given), its dtype into
+ * the layout. A dtype string a segment does not carry is said in *later,
+ * once the rest of the header is known to be well formed; within a list,
+ * at once. */
+static int descr(struct lex *x, struct npy_hdr *h, int *later)
+{
+	struct descr d = { .out = h->descr, .out_cap = h->descr_cap };
+	bool string;
+	int ret;
+
+	lex_ws(x);
+	string = x->p < x->end && (*x->p == '\'' || *x->p == '"');
+	ret = descr_parse(x, &d);
+	if (ret == -ENOTSUP || (ret == -EILSEQ && d.why[0]))
+		snprintf(h->why, sizeof(h->why), "%s", d.why);
+	if (ret == -ENOTSUP && string) {
+		*later = ret;
+		return 0;
+	}
+	if (ret)
+		return ret;
+	h->layout.dtype = d.dtype;
+	h->plain = d.plain;
+	h->descr_len = d.out_len;
+	return 0;
+}
+
 int npy_parse(const void *buf, size_t len, struct npy_hdr *h)
+{
+	return npy_parse_descr(buf, len, h, NULL, 0);
+}
+
+int npy_parse_descr(const void *buf, size_t len, struct npy_hdr *h,
+		    char *out, size_t out_cap)
 {
 	enum { DESCR = 1, FORTRAN = 2, SHAPE = 4 };
 	long size = npy_size_announced(buf, len);
 	const unsigned char *p = buf;
 	struct lex x;
-	char key[16], descr[64];
+	char key[16];
 	unsigned seen = 0;
 	int ret, dtype_err = 0;
 
@@ -397,44 +178,34 @@ int npy_parse(const void *buf, size_t len, struct npy_hdr *h)
 	if ((size_t)size > len)
 		return -EILSEQ;
 	memset(h, 0, sizeof(*h));
+	h->descr = out;
+	h->descr_cap = out_cap;
 	h->header_size = (uint64_t)size;
 	x.p = (const char *)p + npy_preamble_len(p[6]);
 	x.end = (const char *)p + size;
 	x.py2_long = p[6] != 3;
+	x.latin1 = p[6] != 3;
 	/* Versions 1 and 2 are Latin-1, where every byte is a character. */
-	if (p[6] == 3 && !utf8_valid((const unsigned char *)x.p,
+	if (p[6] == 3 && !lex_utf8_valid((const unsigned char *)x.p,
 				     (size_t)(x.end - x.p)))
 		return -EILSEQ;
-	skip_lead(&x);
+	lex_lead(&x);
 	if (x.p >= x.end || *x.p++ != '{')
 		return -EILSEQ;
-	while (!eat(&x, '}')) {
-		if (!string(&x, key, sizeof(key)) || !eat(&x, ':'))
+	while (!lex_eat(&x, '}')) {
+		if (!lex_key(&x, key, sizeof(key)) || !lex_eat(&x, ':'))
 			return -EILSEQ;
 		if (strcmp(key, "descr") == 0 && !(seen & DESCR)) {
 			seen |= DESCR;
-			skip_ws(&x);
-			/* A list describes a structured dtype. */
-			if (x.p < x.end && *x.p == '[') {
-				snprintf(h->why, sizeof(h->why),
-					 "structured dtypes (a list of fields) "
-					 "are not supported");
-				return -ENOTSUP;
-			}
-			if (!string(&x, descr, sizeof(descr)))
-				return -EILSEQ;
-			/* object, datetime...: said once the syntax is known
-			 * to be right */
-			if (shmseg_dtype_parse(descr, &h->layout.dtype)) {
-				dtype_err = -ENOTSUP;
-				dtype_why(descr, h->why, sizeof(h->why));
-			}
+			ret = descr(&x, h, &dtype_err);
+			if (ret)
+				return ret;
 		} else if (strcmp(key, "fortran_order") == 0 &&
 			   !(seen & FORTRAN)) {
 			seen |= FORTRAN;
-			if (eat_word(&x, "True"))
+			if (lex_word(&x, "True"))
 				h->fortran = true;
-			else if (!eat_word(&x, "False"))
+			else if (!lex_word(&x, "False"))
 				return -EILSEQ;
 		} else if (strcmp(key, "shape") == 0 && !(seen & SHAPE)) {
 			seen |= SHAPE;
@@ -448,13 +219,13 @@ int npy_parse(const void *buf, size_t len, struct npy_hdr *h)
 		} else {
 			return -EILSEQ;	/* unknown or repeated key */
 		}
-		if (!eat(&x, ',')) {
-			if (!eat(&x, '}'))
+		if (!lex_eat(&x, ',')) {
+			if (!lex_eat(&x, '}'))
 				return -EILSEQ;
 			break;
 		}
 	}
-	if (!skip_tail(&x) || seen != (DESCR | FORTRAN | SHAPE))
+	if (!lex_tail(&x) || seen != (DESCR | FORTRAN | SHAPE))
 		return -EILSEQ;
 	if (dtype_err)
 		return dtype_err;
@@ -464,20 +235,28 @@ int npy_parse(const void *buf, size_t len, struct npy_hdr *h)
 
 /* ---- formatting --------------------------------------------------------- */
 
-long npy_format(const struct shmseg_layout *l, bool fortran, char *buf,
-		size_t len)
+long npy_format(const struct shmseg_layout *l, const char *descr,
+		bool fortran, char *buf, size_t len)
 {
-	char descr[SHMSEG_DTYPE_STRLEN], dict[NPY_DICT_MAX];
-	size_t n, pre, total;
+	char plain[SHMSEG_DTYPE_STRLEN + 2];
+	size_t n, pre, total, dlen;
 
-	if (shmseg_dtype_format(&l->dtype, descr, sizeof(descr)) < 0)
-		return -EINVAL;
+	if (!descr) {
+		if (descr_of_dtype(&l->dtype, plain, sizeof(plain)) < 0)
+			return -EINVAL;
+		descr = plain;
+	}
 	if (!layout_numpy_sized(l))
 		return -EOVERFLOW;
-	n = npy_dict_text(descr, fortran, l->ndim, l->shape, dict,
-			  sizeof(dict));
+	/* Written in place after the longest preamble, and moved back by
+	 * two bytes for version 1.0, whose length field is two bytes. */
+	if (len < NPY_PRE_MAX)
+		return -ERANGE;
+	dlen = strlen(descr);
+	n = npy_dict_text(descr, dlen, fortran, l->ndim, l->shape,
+			  buf + NPY_PRE_MAX, len - NPY_PRE_MAX);
 	if (n == 0)
-		return -EINVAL;
+		return -ERANGE;
 	/* Version 1.0 while the header length fits in 16 bits. */
 	pre = NPY_PRE_V1;
 	total = (pre + n + 1 + NPY_ALIGN - 1) / NPY_ALIGN * NPY_ALIGN;
@@ -487,9 +266,9 @@ long npy_format(const struct shmseg_layout *l, bool fortran, char *buf,
 	}
 	if (total > len)
 		return -ERANGE;
+	memmove(buf + pre, buf + NPY_PRE_MAX, n);
 	npy_put_preamble((unsigned char *)buf, pre == NPY_PRE_V1 ? 1 : 2,
 			 total - pre);
-	memcpy(buf + pre, dict, n);
 	memset(buf + pre + n, ' ', total - pre - n - 1);
 	buf[total - 1] = '\n';
 	return (long)total;

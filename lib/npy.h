@@ -12,7 +12,7 @@
 #define NPY_MAGIC_LEN	6
 #define NPY_PRE_V1	10
 #define NPY_PRE_MAX	12
-#define NPY_DICT_MAX	1024	/* longer than any dict this library writes */
+#define NPY_DICT_MAX	1024	/* longer than any dict of a plain dtype */
 
 /* Bytes of the preamble of a file whose major version is major. */
 static inline size_t npy_preamble_len(unsigned char major)
@@ -30,17 +30,27 @@ void npy_put_preamble(unsigned char *buf, unsigned char major,
 		      uint64_t textlen);
 
 struct npy_hdr {
-	struct shmseg_layout layout;	/* strides filled in */
+	struct shmseg_layout layout;	/* strides filled in; the dtype's
+					   summary where not plain */
 	bool fortran;
+	bool plain;			/* the dtype says all of the descr */
+	char *descr;			/* the canonical descr (if asked for:
+					   npy_parse_descr()), of */
+	size_t descr_cap;		/* this room, */
+	size_t descr_len;		/* and this length */
 	uint64_t header_size;		/* preamble and text: data offset */
 	uint64_t nbytes;
-	char why[128];			/* on -ENOTSUP: what is not carried */
+	char why[128];			/* on -ENOTSUP: what is not carried;
+					   on -EILSEQ, if known, what is
+					   wrong */
 };
 
 /* "{'descr': ..., 'fortran_order': ..., 'shape': (...), }" for the given
- * fields, into buf; returns its length, or 0 when it does not fit. */
-size_t npy_dict_text(const char *descr, bool fortran, uint32_t ndim,
-		     const uint64_t *shape, char *buf, size_t len);
+ * fields (descr as the Python literal, "'<f8'"), into buf; returns its
+ * length, or 0 when it does not fit. */
+size_t npy_dict_text(const char *descr, size_t descr_len, bool fortran,
+		     uint32_t ndim, const uint64_t *shape, char *buf,
+		     size_t len);
 /* Bytes of the whole .npy header (preamble and text) that its preamble
  * announces; needs npy_preamble_len() bytes. -EILSEQ if it is no .npy
  * preamble, -ENOTSUP for a version we do not know. */
@@ -50,8 +60,14 @@ void npy_version_why(const void *buf, char *why, size_t len);
 /* Parse a whole .npy header: 0, -EILSEQ (malformed), -ENOTSUP (a dtype
  * or version we do not carry, said in h->why) or -EOVERFLOW. */
 int npy_parse(const void *buf, size_t len, struct npy_hdr *h);
-/* A .npy header for the layout, padded as NumPy pads; its length. */
-long npy_format(const struct shmseg_layout *l, bool fortran, char *buf,
-		size_t len);
+/* The same, with the canonical text of the descr into out (out_cap bytes,
+ * NUL after), also -ERANGE if that is too small. */
+int npy_parse_descr(const void *buf, size_t len, struct npy_hdr *h,
+		    char *out, size_t out_cap);
+/* A .npy header for the layout, padded as NumPy pads; its length, or
+ * -ERANGE if it does not fit. descr is the canonical descr, or NULL for
+ * the layout's plain dtype. */
+long npy_format(const struct shmseg_layout *l, const char *descr,
+		bool fortran, char *buf, size_t len);
 
 #endif

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <uuid/uuid.h>
 
+#include "fields.h"
 #include "header.h"
 #include "layout.h"
 #include "name.h"
@@ -21,6 +22,7 @@ struct shmseg {
 	unsigned char *base;		/* the whole object, header first */
 	size_t size;
 	struct hdr hdr;			/* as validated or written by us */
+	char *descr;			/* its descr (format 4), or NULL */
 	uid_t uid;
 	gid_t gid;
 	mode_t mode;
@@ -61,6 +63,7 @@ static int release(struct shmseg *seg)
 		ret = neg_errno();
 	if (seg->fd >= 0)
 		close(seg->fd);
+	free(seg->descr);
 	free(seg);
 	return ret;
 }
@@ -89,11 +92,34 @@ static int read_exact(int fd, void *buf, size_t len, off_t off)
 	return (size_t)n < len ? -EBADMSG : 0;
 }
 
+/* Where the header decoded into h has a descr (format 4), in the buffer
+ * that is about to go: a copy of it into *descr if asked for, checked
+ * whole (no name used twice), and h->descr pointing there; or NULL. */
+static int keep_descr(struct hdr *h, char **descr)
+{
+	struct descr d;
+	char *copy;
+	int ret;
+
+	if (!h->descr || !descr) {
+		h->descr = NULL;
+		return 0;
+	}
+	copy = malloc(h->descr_len + 1);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, h->descr, h->descr_len);
+	copy[h->descr_len] = '\0';
+	h->descr = *descr = copy;
+	ret = descr_canonical(copy, NULL, &d);
+	return ret == -ENOMEM ? ret : ret ? -EBADMSG : 0;
+}
+
 /* Read the whole header of fd, an object of fsize bytes, and decode it
  * into h; its first have bytes are in first already. One pread covers
  * every header a creator writes; larger ones take a second. */
 static int read_header(int fd, off_t fsize, unsigned char first[HDR_MIN],
-		       size_t have, struct hdr *h)
+		       size_t have, struct hdr *h, char **descr)
 {
 	unsigned char *buf = first;
 	long size;
@@ -117,6 +143,8 @@ static int read_header(int fd, off_t fsize, unsigned char first[HDR_MIN],
 	}
 	if (!ret)
 		ret = hdr_decode(buf, (size_t)size, h);
+	if (!ret)
+		ret = keep_descr(h, descr);
 	if (buf != first)
 		free(buf);
 	return ret;
@@ -126,7 +154,8 @@ static int read_header(int fd, off_t fsize, unsigned char first[HDR_MIN],
  * it for an attach; for stat and list (peek), the first HDR_PEEK bytes
  * where they hold all of the control block (see hdr_peek()), and the rest
  * only where they do not. */
-static int load_header(int fd, struct stat *sb, struct hdr *h, bool peek)
+static int load_header(int fd, struct stat *sb, struct hdr *h, bool peek,
+		       char **descr)
 {
 	unsigned char first[HDR_MIN];
 	int ret;
@@ -137,11 +166,14 @@ static int load_header(int fd, struct stat *sb, struct hdr *h, bool peek)
 		return -EBADMSG;
 	_Static_assert(HDR_PEEK <= HDR_MIN, "a peek reads part of a block");
 	if (!peek) {
-		ret = read_header(fd, sb->st_size, first, 0, h);
+		ret = read_header(fd, sb->st_size, first, 0, h, descr);
 	} else {
 		ret = read_exact(fd, first, HDR_PEEK, 0);
-		if (!ret && hdr_peek(first, HDR_PEEK, h) != 0)
-			ret = read_header(fd, sb->st_size, first, HDR_PEEK, h);
+		if (!ret && hdr_peek(first, HDR_PEEK, h) == 0)
+			h->descr = NULL;	/* in first, about to go */
+		else if (!ret)
+			ret = read_header(fd, sb->st_size, first, HDR_PEEK, h,
+					  NULL);
 	}
 	if (ret)
 		return ret;
@@ -175,13 +207,15 @@ static void fill_stat(const struct hdr *h, uint64_t size, uid_t uid,
 	st->mode = mode & 07777;
 }
 
-int seg_stat_fd(int fd, struct shmseg_stat *st)
+/* seg_stat_fd(), and with descr the descr too (malloc'd, or NULL for a
+ * plain dtype), for which the whole header is read. */
+static int stat_fd(int fd, struct shmseg_stat *st, char **descr)
 {
 	struct stat sb;
 	struct hdr h;
 	int ret;
 
-	ret = load_header(fd, &sb, &h, true);
+	ret = load_header(fd, &sb, &h, !descr, descr);
 	if (ret)
 		return ret;
 	/* h is whole when load_header() returns 0; the analyzer of make lint
@@ -192,6 +226,11 @@ int seg_stat_fd(int fd, struct shmseg_stat *st)
 		  SHMSEG_STALE : SHMSEG_BUILDING, st);
 	/* NOLINTEND(clang-analyzer-core.CallAndMessage,clang-analyzer-core.uninitialized.Branch) */
 	return 0;
+}
+
+int seg_stat_fd(int fd, struct shmseg_stat *st)
+{
+	return stat_fd(fd, st, NULL);
 }
 
 /* Large objects are mapped at an address aligned to 1 GiB, in address
@@ -312,15 +351,27 @@ static int write_header(struct shmseg *seg)
 /* The header of a new segment: its layout completed, its sizes, and the
  * identity of the segment and of its creator. */
 static int new_header(struct hdr *h, const struct shmseg_layout *layout,
-		      bool fortran)
+		      const char *descr, bool fortran)
 {
-	uint64_t hsize = new_header_size();
+	uint64_t hsize = new_header_size(), need;
 	int ret;
 
 	h->layout = *layout;
 	ret = layout_complete(&h->layout, fortran, &h->nbytes);
 	if (ret)
 		return ret;
+	h->descr = descr;
+	h->descr_len = descr ? strlen(descr) : 0;
+	/* A dtype that needs its descr is in C or Fortran order: NumPy
+	 * would see other strides as bytes, and lose it. */
+	if (descr && layout_order(&h->layout) == SHMSEG_ORDER_NONE)
+		return -EINVAL;
+	need = hdr_size_needed(h);
+	if (need > HDR_MAX)
+		return -ENOTSUP;
+	hsize = need > hsize ? (need + hsize - 1) / hsize * hsize : hsize;
+	if (hsize > HDR_MAX)
+		return -ENOTSUP;
 	h->data_offset = hsize;
 	if (h->nbytes > (uint64_t)INT64_MAX - hsize ||
 	    h->nbytes > SIZE_MAX - hsize)
@@ -422,8 +473,9 @@ static int build_object(struct shmseg *seg, const char *path, int flags,
 
 
 int seg_create(const char *name, const struct shmseg_layout *layout,
-	       int flags, mode_t mode, struct shmseg **segp)
+	       const char *descr, int flags, mode_t mode, struct shmseg **segp)
 {
+	char generic[8];
 	char path[NAME_BUF];
 	struct shmseg *seg;
 	bool by_name = false;
@@ -436,7 +488,16 @@ int seg_create(const char *name, const struct shmseg_layout *layout,
 	if (ret)
 		return ret;
 	seg->writable = true;
-	ret = new_header(&seg->hdr, layout, flags & SHMSEG_FORTRAN);
+	/* A datetime given by its struct shmseg_dtype alone: generic. */
+	if (!descr && (layout->dtype.kind == 'M' || layout->dtype.kind == 'm') &&
+	    descr_of_dtype(&layout->dtype, generic, sizeof(generic)) > 0)
+		descr = generic;
+	seg->descr = descr ? strdup(descr) : NULL;
+	if (descr && !seg->descr)
+		ret = -ENOMEM;
+	else
+		ret = new_header(&seg->hdr, layout, seg->descr,
+				 flags & SHMSEG_FORTRAN);
 	/* Past RLIMIT_FSIZE, sizing the object would raise SIGXFSZ, which
 	 * kills by default: refuse before trying. */
 	if (!ret) {
@@ -474,7 +535,84 @@ EXPORT int shmseg_create(const char *name, const struct shmseg_layout *layout,
 {
 	if (flags & SEG_WRITTEN)
 		return -EINVAL;
-	return seg_create(name, layout, flags, mode, segp);
+	return seg_create(name, layout, NULL, flags, mode, segp);
+}
+
+int seg_descr_layout(const char *descr, const struct shmseg_layout *layout,
+		     struct shmseg_layout *l, char **canon, char *why,
+		     size_t len)
+{
+	struct descr d;
+	int ret;
+
+	*canon = NULL;
+	if (!layout)
+		return -EINVAL;
+	*l = *layout;
+	if (!descr)
+		return 0;
+	/* Checked first, for the reason in why; then read into its
+	 * canonical text. */
+	ret = shmseg_descr_check(descr, why, len);
+	if (!ret)
+		ret = descr_canonical(descr, canon, &d);
+	if (ret)
+		return ret;
+	l->dtype = d.dtype;
+	return 0;
+}
+
+EXPORT int shmseg_create_descr(const char *name, const char *descr,
+			       const struct shmseg_layout *layout, int flags,
+			       mode_t mode, struct shmseg **segp)
+{
+	struct shmseg_layout l;
+	char *canon;
+	int ret;
+
+	if (flags & SEG_WRITTEN)
+		return -EINVAL;
+	ret = seg_descr_layout(descr, layout, &l, &canon, NULL, 0);
+	if (!ret)
+		ret = seg_create(name, &l, canon, flags, mode, segp);
+	free(canon);
+	return ret;
+}
+
+/* The descr of a plain dtype, or the one given, as a C string into buf;
+ * its length, or -ERANGE. With buf NULL and len 0, only its length. */
+static int put_descr(const struct hdr *h, const char *descr, char *buf,
+		     size_t len)
+{
+	char plain[SHMSEG_DTYPE_STRLEN + 2];
+	size_t n;
+
+	if (!descr) {
+		if (descr_of_dtype(&h->layout.dtype, plain, sizeof(plain)) < 0)
+			return -EINVAL;
+		descr = plain;
+	}
+	n = strlen(descr);
+	if (n > INT32_MAX)
+		return -EOVERFLOW;
+	if (!buf && len == 0)
+		return (int)n;
+	if (!buf || n >= len)
+		return -ERANGE;
+	memcpy(buf, descr, n + 1);
+	return (int)n;
+}
+
+const char *seg_descr(const struct shmseg *seg)
+{
+	return seg ? seg->descr : NULL;
+}
+
+EXPORT int shmseg_descr(const struct shmseg *seg, char *buf, size_t len)
+{
+	if (!seg)
+		return -EINVAL;
+	return put_descr(&seg->hdr, seg->descr, buf, len);
 }
 
 int seg_fill_from_fd(struct shmseg *seg, int fd, uint64_t len,
@@ -606,7 +744,7 @@ static int why_not_writable(const char *path)
 
 	if (fd < 0)
 		return -EACCES;
-	if (load_header(fd, &sb, &h, false) == 0 && h.sealed)
+	if (load_header(fd, &sb, &h, false, NULL) == 0 && h.sealed)
 		ret = -EPERM;
 	close(fd);
 	return ret;
@@ -626,7 +764,7 @@ static int open_segment(struct shmseg *seg, const char *path)
 		seg->fd = -1;
 		return ret;
 	}
-	ret = load_header(seg->fd, &sb, &seg->hdr, false);
+	ret = load_header(seg->fd, &sb, &seg->hdr, false, &seg->descr);
 	if (ret)
 		return ret;
 	if (seg->writable && seg->hdr.sealed)
@@ -865,6 +1003,37 @@ EXPORT int shmseg_stat(const char *name, struct shmseg_stat *st)
 	return ret ? ret : stat_path(path, st);
 }
 
+/* The object called name, opened read-only; its descriptor, or -errno. */
+static int open_name(const char *name)
+{
+	char path[NAME_BUF];
+	int ret = name_normalize(name, path);
+
+	return ret ? ret : open_object(path, false);
+}
+
+EXPORT int shmseg_stat_descr(const char *name, struct shmseg_stat *st,
+			     char *buf, size_t len)
+{
+	struct shmseg_stat own;
+	char *descr = NULL;
+	struct hdr h;
+	int fd = open_name(name), ret;
+
+	if (fd < 0)
+		return fd;
+	if (!st)
+		st = &own;
+	ret = stat_fd(fd, st, &descr);
+	close(fd);
+	if (!ret) {
+		h.layout = st->layout;
+		ret = put_descr(&h, descr, buf, len);
+	}
+	free(descr);
+	return ret;
+}
+
 /* The pages behind the object fd (see shmseg_pages()). */
 static int pages_of(int fd, int flags, struct shmseg_pages *pg)
 {
@@ -911,16 +1080,12 @@ static int pages_of(int fd, int flags, struct shmseg_pages *pg)
 EXPORT int shmseg_pages(const char *name, int flags, struct shmseg_stat *st,
 			struct shmseg_pages *pg)
 {
-	char path[NAME_BUF];
 	struct shmseg_stat own;
 	int fd, ret;
 
 	if (!pg || (flags & ~SHMSEG_PAGES_MEASURE))
 		return -EINVAL;
-	ret = name_normalize(name, path);
-	if (ret)
-		return ret;
-	fd = open_object(path, false);
+	fd = open_name(name);
 	if (fd < 0)
 		return fd;
 	/* A segment, and one that can be told about. */

@@ -11,7 +11,17 @@
  * those writes, unless huge pages need it faulted in first. */
 #define SEG_WRITTEN 0x10000
 int seg_create(const char *name, const struct shmseg_layout *layout,
-	       int flags, mode_t mode, struct shmseg **segp);
+	       const char *descr, int flags, mode_t mode, struct shmseg **segp);
+/* The layout for a create from a description given by a caller (or NULL):
+ * layout's, with the dtype the description says, into l; its canonical
+ * text into *canon (malloc'd), NULL for a plain dtype. -EINVAL for a
+ * malformed one, -ENOTSUP for one a segment does not carry, said in why
+ * (len bytes) unless it is NULL. */
+int seg_descr_layout(const char *descr, const struct shmseg_layout *layout,
+		     struct shmseg_layout *l, char **canon, char *why,
+		     size_t len);
+/* The canonical descr of seg's dtype (format 4), or NULL for a plain one. */
+const char *seg_descr(const struct shmseg *seg);
 /* stat of an already opened object: fstat, header read and validation. */
 int seg_stat_fd(int fd, struct shmseg_stat *st);
 /* Fill the data of a writable segment with len bytes read from fd, through

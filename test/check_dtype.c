@@ -28,6 +28,10 @@ static const struct {
 	{ "uint64", NATIVE "u8" },	{ "complex64", NATIVE "c8" },
 	{ "complex128", NATIVE "c16" },	{ "bool", "|b1" },
 	{ "S4294967295", "|S4294967295" },
+	/* datetime64 and timedelta64 without a unit (generic): a unit needs
+	 * the description (shmseg_create_descr()) */
+	{ "M8", NATIVE "M8" },		{ ">M8", ">M8" },
+	{ "<m8", "<m8" },
 };
 
 START_TEST(parse_then_format_is_canonical)
@@ -53,7 +57,8 @@ static const char *const bad[] = {
 	"", "<", "f", "f0", "f3", "f08", "i3", "i16", "u0", "b2", "c4", "S",
 	"S0", "V0", "U0", "U", "x8", "<<f8", "f8 ", " f8", "|f8", "|i4",
 	"float", "Float64", "int", "f-8", "f+8", "S4294967296",
-	"U1073741824", "S99999999999", "?1", "<?x", "M8", "O", "f8\n",
+	"U1073741824", "S99999999999", "?1", "<?x", "O", "f8\n",
+	"<M8[ns]", "M4", "|M8", "m16", "M",
 };
 
 START_TEST(bad_strings_are_einval)

@@ -265,15 +265,17 @@ START_TEST(larger_header_sizes_decode)
 END_TEST
 
 /* Changing any one byte of a header is detected. */
-START_TEST(every_single_byte_change_is_refused)
+/* Flip, zero and blank each byte of the header of h in turn: every change
+ * is refused (another version number may be unsupported instead). */
+static void each_byte_change_refused(struct hdr *h)
 {
-	struct hdr h = sample("<f8", false, 2, 10ull, 20ull), out;
 	static unsigned char orig[HDR_MIN];
 	const unsigned char deltas[] = { 0x01, 0x04, 0x20, 0x80, 0xff };
+	struct hdr out;
 	size_t ver, i, d;
 	int ret;
 
-	ck_assert_int_eq(hdr_encode(&h, buf, sizeof(buf)), 0);
+	ck_assert_int_eq(hdr_encode(h, buf, sizeof(buf)), 0);
 	ver = field("#shmseg=");
 	memcpy(orig, buf, HDR_MIN);
 	for (i = 0; i < HDR_MIN; i++) {
@@ -294,6 +296,129 @@ START_TEST(every_single_byte_change_is_refused)
 		buf[i] = orig[i];
 	}
 	ck_assert_int_eq(hdr_decode(buf, HDR_MIN, &out), 0);
+}
+
+START_TEST(every_single_byte_change_is_refused)
+{
+	struct hdr h = sample("<f8", false, 2, 10ull, 20ull);
+
+	each_byte_change_refused(&h);
+}
+END_TEST
+
+#define REC "[('t', '<M8[ns]'), ('x', '<f8', (2,)), (('T', 'n'), '|u1')]"
+
+/* A header of format 4: a record's description in the dict. */
+static struct hdr record_sample(const char *descr)
+{
+	struct hdr h = sample("|V25", false, 1, 3ull);
+
+	h.descr = descr;
+	h.descr_len = strlen(descr);
+	return h;
+}
+
+START_TEST(every_single_byte_change_of_format_4_is_refused)
+{
+	struct hdr h = record_sample(REC);
+
+	each_byte_change_refused(&h);
+}
+END_TEST
+
+START_TEST(format_4_carries_the_description)
+{
+	struct hdr h = record_sample(REC), out;
+
+	ck_assert_int_eq(hdr_encode(&h, buf, sizeof(buf)), 0);
+	ck_assert_ptr_nonnull(memmem(buf, HDR_MIN, "{'descr': " REC
+				     ", 'fortran_order': False, 'shape': (3,), }"
+				     "\n#shmseg=0004 ", strlen(REC) + 66));
+	ck_assert_ptr_nonnull(memmem(buf, HDR_MIN, "#dtype=|V00000019 ", 18));
+	ck_assert_int_eq(hdr_decode(buf, HDR_MIN, &out), 0);
+	ck_assert_uint_eq(out.descr_len, strlen(REC));
+	ck_assert_ptr_eq(out.descr, (const char *)buf + 20);
+	ck_assert_mem_eq(out.descr, REC, strlen(REC));
+	ck_assert_int_eq(out.layout.dtype.kind, 'V');
+	ck_assert_uint_eq(out.nbytes, 75);
+	/* a peek says the same, and leaves descr pointing into its buffer */
+	ck_assert_int_eq(hdr_peek(buf, HDR_PEEK, &out), 0);
+	ck_assert_uint_eq(out.descr_len, strlen(REC));
+}
+END_TEST
+
+/* Bytes changed with the checksum made right again: only the checks of
+ * the description itself can refuse them. */
+START_TEST(format_4_description_is_checked)
+{
+	static const struct {
+		const char *from, *to;
+	} edits[] = {
+		{ "('x', '<f8'", "(\"x\", '<f8'" },	/* not canonical */
+		{ "', '<f8', (2,)", "','<f8' , (2,)" },	/* spacing */
+		{ "'<f8', (2,)", "'<f4', (2,)" },	/* not 25 bytes */
+		{ "'|u1')]", "'|O' )]" },		/* an object */
+		{ "[('t', '<M8[ns]'), ('x', '<f8', (2,)), (('T', 'n'), '|u1')]",
+		  "'<f8'                                                      " },
+	};
+	struct hdr h = record_sample(REC), out;
+	size_t i;
+
+	for (i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
+		char *p;
+
+		ck_assert_int_eq(hdr_encode(&h, buf, sizeof(buf)), 0);
+		ck_assert_uint_eq(strlen(edits[i].from), strlen(edits[i].to));
+		p = memmem(buf, HDR_MIN, edits[i].from, strlen(edits[i].from));
+		ck_assert_ptr_nonnull(p);
+		memcpy(p, edits[i].to, strlen(edits[i].to));
+		fix_crc();
+		ck_assert_msg(hdr_decode(buf, HDR_MIN, &out) == -EBADMSG,
+			      "%s", edits[i].to);
+	}
+	/* #dtype saying another kind, or order, of the same size */
+	ck_assert_int_eq(hdr_encode(&h, buf, sizeof(buf)), 0);
+	patch("#dtype=", "|S");
+	ck_assert_int_eq(hdr_decode(buf, HDR_MIN, &out), -EBADMSG);
+	h = sample("<M8", false, 1, 3ull);
+	h.descr = "'<M8[ns]'";
+	h.descr_len = strlen(h.descr);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(hdr_encode(&h, buf, sizeof(buf)), 0);
+		if (i == 0)
+			ck_assert_int_eq(hdr_decode(buf, HDR_MIN, &out), 0);
+		patch("#dtype=", i == 1 ? ">M" : "<m");
+		if (i)
+			ck_assert_int_eq(hdr_decode(buf, HDR_MIN, &out),
+					 -EBADMSG);
+	}
+	h = record_sample(REC);
+	/* the same type of the same size: another dtype, still consistent */
+	ck_assert_int_eq(hdr_encode(&h, buf, sizeof(buf)), 0);
+	memcpy(memmem(buf, HDR_MIN, "'<f8'", 5), "'<i8'", 5);
+	fix_crc();
+	ck_assert_int_eq(hdr_decode(buf, HDR_MIN, &out), 0);
+}
+END_TEST
+
+/* Format 3 carries no datetime (a unit needs the description), and
+ * format 4 no plain dtype; nor may a description go with strides of
+ * neither order, which NumPy would see as bytes. */
+START_TEST(formats_keep_to_their_dtypes)
+{
+	struct hdr h = sample("<M8", false, 1, 3ull), out;
+
+	ck_assert_int_eq(hdr_encode(&h, buf, sizeof(buf)), 0);
+	ck_assert_int_eq(hdr_decode(buf, HDR_MIN, &out), -EBADMSG);
+	h = sample("<f8", false, 1, 3ull);
+	h.descr = "'<f8'";
+	h.descr_len = 5;
+	ck_assert_int_eq(hdr_encode(&h, buf, sizeof(buf)), 0);
+	ck_assert_int_eq(hdr_decode(buf, HDR_MIN, &out), -EBADMSG);
+	h = record_sample(REC);
+	h.layout.strides[0] = 32;
+	h.nbytes = 25 + 2 * 32;
+	ck_assert_int_eq(hdr_encode(&h, buf, sizeof(buf)), -EINVAL);
 }
 END_TEST
 
@@ -329,7 +454,7 @@ START_TEST(other_format_version_is_enotsup)
 	ck_assert_int_eq(hdr_encode(&h, buf, sizeof(buf)), 0);
 	patch("#shmseg=", "0001");	/* the first, different format */
 	ck_assert_int_eq(hdr_decode(buf, HDR_MIN, &out), -ENOTSUP);
-	patch("#shmseg=", "0004");	/* one to come */
+	patch("#shmseg=", "0005");	/* one to come */
 	ck_assert_int_eq(hdr_decode(buf, HDR_MIN, &out), -ENOTSUP);
 	patch("#shmseg=", "0000");
 	ck_assert_int_eq(hdr_decode(buf, HDR_MIN, &out), -ENOTSUP);
@@ -504,6 +629,30 @@ static void store_segment(char name[TU_NAME_LEN], struct hdr *h)
 
 /* shmseg(5) allows 16 digits of pid; pid_t (32 bits on Linux) cannot hold
  * them all, and a wrapped number would name some other process. */
+/* A description that NumPy refuses for a name used twice passes the
+ * header's own check, which keeps no table; attaching such a segment, or
+ * reading its description, is refused whole: another writer made it. */
+START_TEST(name_used_twice_is_refused_at_attach)
+{
+	struct hdr h = record_sample("[('t', '<M8[ns]'), ('t', '<f8', (2,)), "
+				     "(('T', 'n'), '|u1')]"), out;
+	struct shmseg *seg;
+	char name[TU_NAME_LEN], descr[256];
+
+	store_segment(name, &h);
+	ck_assert_int_eq(hdr_decode(buf, HDR_MIN, &out), 0);
+	ck_assert_int_eq(shmseg_attach(name, 0, &seg), -EBADMSG);
+	ck_assert_int_eq(shmseg_stat_descr(name, NULL, descr, sizeof(descr)),
+			 -EBADMSG);
+	ck_assert_int_eq(shmseg_unlink(name), 0);
+	h = record_sample(REC);
+	store_segment(name, &h);
+	ck_assert_int_eq(shmseg_attach(name, 0, &seg), 0);
+	shmseg_detach(seg);
+	ck_assert_int_eq(shmseg_unlink(name), 0);
+}
+END_TEST
+
 START_TEST(stat_says_0_for_a_pid_that_pid_t_cannot_hold)
 {
 	static const struct {
@@ -574,6 +723,11 @@ int main(void)
 	tcase_add_test(tc, widest_header_fits);
 	tcase_add_test(tc, larger_header_sizes_decode);
 	tcase_add_test(tc, every_single_byte_change_is_refused);
+	tcase_add_test(tc, every_single_byte_change_of_format_4_is_refused);
+	tcase_add_test(tc, format_4_carries_the_description);
+	tcase_add_test(tc, format_4_description_is_checked);
+	tcase_add_test(tc, formats_keep_to_their_dtypes);
+	tcase_add_test(tc, name_used_twice_is_refused_at_attach);
 	tcase_add_test(tc, version_zero_is_enotsup);
 	tcase_add_test(tc, zero_checksum_is_checked);
 	tcase_add_test(tc, other_format_version_is_enotsup);

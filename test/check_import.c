@@ -353,12 +353,13 @@ static const struct {
 	  "Dtypes)" },
 	{ "{'descr': '|O', 'fortran_order': False, 'shape': (2,), }", 1,
 	  "dtype '|O': object arrays hold pointers, not data" },
-	{ "{'descr': '<M8[ns]', 'fortran_order': False, 'shape': (2,), }", 2,
-	  "dtype '<M8[ns]': datetime64 is not supported" },
-	{ "{'descr': '>m8[s]', 'fortran_order': False, 'shape': (2,), }", 3,
-	  "dtype '>m8[s]': timedelta64 is not supported" },
-	{ "{'descr': [('a', '<i4')], 'fortran_order': False, 'shape': (2,), }",
-	  1, "structured dtypes (a list of fields) are not supported" },
+	{ "{'descr': '|V0', 'fortran_order': False, 'shape': (2,), }", 2,
+	  "dtype '|V0': a dtype of no bytes" },
+	{ "{'descr': [('t', '<M8[ns]'), ('o', '|O')], 'fortran_order': False, "
+	  "'shape': (2,), }", 3,
+	  "dtype '|O': object arrays hold pointers, not data" },
+	{ "{'descr': [('b', ('|S3', {'a': 'b'}))], 'fortran_order': False, "
+	  "'shape': (2,), }", 1, "a dtype with metadata" },
 	{ "{'descr': '<f8', 'fortran_order': False, 'shape': (1, 1, 1, 1, 1, "
 	  "1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, "
 	  "1, 1, 1, 1, 1), }", 1, "more than 32 dimensions" },

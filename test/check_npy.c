@@ -89,18 +89,34 @@ static const struct {
 	{ "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), ,}",
 	  -EILSEQ },
 	{ "{'descr': '<f8' 'fortran_order': False, 'shape': (3,)}", -EILSEQ },
+	/* An unknown escape keeps its backslash, as in Python: a string,
+	 * but no dtype */
 	{ "{'descr': '<f\\8', 'fortran_order': False, 'shape': (3,)}",
-	  -EILSEQ },
+	  -ENOTSUP },
 	{ "{'descr': '<f8, 'fortran_order': False, 'shape': (3,)}", -EILSEQ },
 	{ "{'descr': '<f3', 'fortran_order': False, 'shape': (3,)}", -ENOTSUP },
 	{ "{'descr': '|O', 'fortran_order': False, 'shape': (3}", -EILSEQ },
 	{ "{'descr': '<f8', 'fortran_order': False, "
 	  "'shape': (99999999999999999999,)}", -EILSEQ },
 	{ "{'descr': '|O', 'fortran_order': False, 'shape': (3,)}", -ENOTSUP },
-	{ "{'descr': '<M8[ns]', 'fortran_order': False, 'shape': (3,)}",
+	{ "{'descr': '|V0', 'fortran_order': False, 'shape': (3,)}",
 	  -ENOTSUP },
-	{ "{'descr': [('a', '<i4')], 'fortran_order': False, 'shape': (3,)}",
+	{ "{'descr': '<M8[3ns/2]', 'fortran_order': False, 'shape': (3,)}",
 	  -ENOTSUP },
+	{ "{'descr': [('a', '<i4'), ('o', '|O')], 'fortran_order': False, "
+	  "'shape': (3,)}", -ENOTSUP },
+	{ "{'descr': [('b', ('|S3', {'a': 'b'}))], 'fortran_order': False, "
+	  "'shape': (3,)}", -ENOTSUP },
+	{ "{'descr': [('a' '<i4')], 'fortran_order': False, 'shape': (3,)}",
+	  -EILSEQ },
+	{ "{'descr': [('a', '<i4', (3))], 'fortran_order': False, "
+	  "'shape': (3,)}", -EILSEQ },
+	{ "{'descr': [('a',)], 'fortran_order': False, 'shape': (3,)}",
+	  -EILSEQ },
+	{ "{'descr': [(b'a', '<i4')], 'fortran_order': False, 'shape': (3,)}",
+	  -EILSEQ },
+	{ "{'descr': [('a', '<i4', (2,), 1)], 'fortran_order': False, "
+	  "'shape': (3,)}", -EILSEQ },
 	{ "{'descr': '<f8', 'fortran_order': False, "
 	  "'shape': (1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,"
 	  "1,1,1,1)}", -ENOTSUP },
@@ -288,14 +304,14 @@ START_TEST(format_matches_numpy)
 	const char *want = "{'descr': '<f8', 'fortran_order': True, "
 			   "'shape': (3, 4), }";
 	char out[256];
-	long n = npy_format(&l, true, out, sizeof(out));
+	long n = npy_format(&l, NULL, true, out, sizeof(out));
 
 	ck_assert_int_eq(n, 128);
 	ck_assert_int_eq(memcmp(out, "\x93NUMPY\x01\x00\x76\x00", 10), 0);
 	ck_assert_int_eq(memcmp(out + 10, want, strlen(want)), 0);
 	ck_assert_int_eq(out[127], '\n');
 	ck_assert_int_eq(out[126], ' ');
-	ck_assert_int_eq(npy_format(&l, true, out, 100), -ERANGE);
+	ck_assert_int_eq(npy_format(&l, NULL, true, out, 100), -ERANGE);
 }
 END_TEST
 

@@ -117,7 +117,7 @@ root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 make --no-print-directory -s install B="$B" DESTDIR="$root" PREFIX=/opt/shmseg \
 	>/dev/null || nok "make install"
-for f in opt/shmseg/include/shmseg.h opt/shmseg/lib/libshmseg.so.1.3.0 opt/shmseg/lib/libshmseg.so.1 \
+for f in opt/shmseg/include/shmseg.h opt/shmseg/lib/libshmseg.so.1.4.0 opt/shmseg/lib/libshmseg.so.1 \
 	 opt/shmseg/lib/libshmseg.so opt/shmseg/lib/libshmseg.a opt/shmseg/lib/pkgconfig/shmseg.pc \
 	 opt/shmseg/share/man/man3/shmseg_create.3 opt/shmseg/share/man/man5/shmseg.5 \
 	 opt/shmseg/bin/shmctl opt/shmseg/share/man/man1/shmctl.1; do
@@ -139,7 +139,7 @@ int main(void)
 }
 EOC
 [ "$(LD_LIBRARY_PATH=$root/opt/shmseg/lib "$root/opt/shmseg/bin/shmctl" --version)" = \
-  "shmctl (shmseg) 1.3.0" ] && ok "installed shmctl runs" || nok "installed shmctl"
+  "shmctl (shmseg) 1.4.0" ] && ok "installed shmctl runs" || nok "installed shmctl"
 export PKG_CONFIG_PATH="$root/opt/shmseg/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$root"
 if cc -o "$root/prog" "$root/prog.c" $(pkg-config --cflags --libs shmseg) &&
    [ "$(LD_LIBRARY_PATH=$root/opt/shmseg/lib "$root/prog")" = "<f8" ]; then
@@ -200,7 +200,7 @@ shmseg.unlink(n)'
 	[ "$exported" = PyInit__ext ] &&
 		ok "the extension exports PyInit__ext alone (the library linked in stays inside)" ||
 		nok "the extension exports: $exported"
-	[ "$(cd / && PYTHONPATH=$site "$PY" -c "$code" shmseg-b$$-py 2>&1)" = "15.0 1.3.0" ] &&
+	[ "$(cd / && PYTHONPATH=$site "$PY" -c "$code" shmseg-b$$-py 2>&1)" = "15.0 1.4.0" ] &&
 		ok "installed Python package imports and works ($site)" ||
 		nok "installed Python package in '$site'"
 	# As README says: a venv that sees Debian's NumPy and setuptools.
@@ -209,7 +209,7 @@ shmseg.unlink(n)'
 		if "$PY" -m venv --system-site-packages "$root/env" >"$root/pip.log" 2>&1 &&
 		   "$root/env/bin/pip" install -q --no-build-isolation --no-index \
 			"$root/src" >>"$root/pip.log" 2>&1 &&
-		   [ "$(cd / && "$root/env/bin/python" -c "$code" shmseg-b$$-pip 2>&1)" = "15.0 1.3.0" ]; then
+		   [ "$(cd / && "$root/env/bin/python" -c "$code" shmseg-b$$-pip 2>&1)" = "15.0 1.4.0" ]; then
 			ok "pip builds the package offline in a venv, as README says"
 		else
 			nok "pip install of bindings/python: $(tail -5 "$root/pip.log")"
@@ -219,6 +219,47 @@ shmseg.unlink(n)'
 	fi
 else
 	echo "SKIP: installed Python package: not built, or no numpy"
+fi
+
+# A reader of the format before version 4, built from release 1.3.0 (the
+# last commit of it in this repository's history), refuses the segments of
+# format 4 that a record or datetime dtype makes as unsupported, never as
+# damaged and never misread; and still reads what the new library writes
+# for a plain dtype (format 3).
+old=6b8707b
+if ! command -v git >/dev/null 2>&1 ||
+   ! git rev-parse -q --verify "$old^{commit}" >/dev/null 2>&1; then
+	echo "SKIP: a reader of release 1.3.0: its commit $old is not in this clone (git history needed)"
+else
+	oldsrc=$(mktemp -d)
+	seg=shmseg-b$$-v4
+	if git archive "$old" | tar -x -C "$oldsrc" &&
+	   make -C "$oldsrc" -s -j2 build/shmctl >"$oldsrc/make.log" 2>&1; then
+		olds=$oldsrc/build/shmctl
+		head -c 48 /dev/zero | "$B/shmctl" create "$seg-rec" --raw - \
+			--shape 2 --dtype "[('t', '<M8[ns]'), ('x', '<f8'), ('n', '<i4'), ('', '|V4')]"
+		head -c 16 /dev/zero | "$B/shmctl" create "$seg-dt" --raw - \
+			--shape 2 --dtype "<M8[ns]"
+		head -c 16 /dev/zero | "$B/shmctl" create "$seg-f8" --raw - \
+			--shape 2 --dtype "<f8"
+		rec=$("$olds" info "$seg-rec" 2>&1); rrec=$?
+		dt=$("$olds" info "$seg-dt" 2>&1); rdt=$?
+		attach=$("$olds" dump "$seg-rec" -o /dev/null 2>&1); ratt=$?
+		plain=$("$olds" info "$seg-f8" 2>&1); rplain=$?
+		want="unsupported format version or dtype"
+		[ "$rrec" = 1 ] && [ "$rec" = "shmctl: info $seg-rec: $want" ] &&
+		[ "$rdt" = 1 ] && [ "$dt" = "shmctl: info $seg-dt: $want" ] &&
+		[ "$ratt" = 1 ] && [ "$attach" = "shmctl: dump $seg-rec: $want" ] &&
+			ok "a reader of release 1.3.0 refuses format 4 segments (record, datetime) as unsupported (ENOTSUP), to stat and to attach" ||
+			nok "release 1.3.0 reader on format 4: info $rrec '$rec', $rdt '$dt'; dump $ratt '$attach'"
+		[ "$rplain" = 0 ] && printf '%s\n' "$plain" | grep -q '^dtype: *<f8$' &&
+			ok "a reader of release 1.3.0 still reads a plain dtype's segment (format 3)" ||
+			nok "release 1.3.0 reader on a plain segment: $rplain '$plain'"
+		rm -f "/dev/shm/$seg-rec" "/dev/shm/$seg-dt" "/dev/shm/$seg-f8"
+	else
+		nok "build of release 1.3.0 from $old: $(tail -3 "$oldsrc/make.log")"
+	fi
+	rm -rf "$oldsrc"
 fi
 
 if command -v c++ >/dev/null; then

@@ -85,7 +85,7 @@ missing=$(awk '/^\.SH SECURITY/,/^\.SH EXAMPLES/' man/shmseg.3 |
 # The Python reader of shmseg(5), as printed, reads a sealed segment and
 # refuses a building one: what a third\-party implementer starts from.
 if /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
-	awk '/^import mmap/,/^\.EE/' man/shmseg.5 | grep -v '^\.EE' |
+	awk '/^import ast, mmap/,/^\.EE/' man/shmseg.5 | grep -v '^\.EE' |
 		sed -e 's/\\e/\\/g' -e 's/\\-/-/g' -e "s/\\\\(aq/'/g" \
 		    -e 's/\\(dq/"/g' -e 's/\\&//g' >"$tmp/attach.py"
 	seg=shmseg-m$$-ex
@@ -104,6 +104,15 @@ if /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
 	[ "$building" = "BlockingIOError: not sealed yet, try again" ] &&
 		ok "shmseg(5) Python reader reads a sealed segment, refuses a building one" ||
 		nok "shmseg(5) Python reader: sealed '$got', building '$building'"
+	# A record of format 0004, as in the worked example.
+	head -c 48 /dev/zero | "$B/shmctl" create "$seg" --raw - --shape 2 \
+		--dtype "[('ts', '<M8[ns]'), ('price', '<f8'), ('qty', '<i4'), ('', '|V4')]"
+	got=$(/usr/bin/python3 "$tmp/attach.py" "$seg" 2>&1 | head -n 1)
+	rm -f "/dev/shm/$seg"
+	want="{'names': ['ts', 'price', 'qty'], 'formats': ['<M8[ns]', '<f8', '<i4'], 'offsets': [0, 8, 16], 'itemsize': 24} (2,) (24,)"
+	[ "$got" = "$want" ] &&
+		ok "shmseg(5) Python reader reads a record segment of format 0004" ||
+		nok "shmseg(5) Python reader, record: '$got'"
 else
 	echo "SKIP: shmseg(5) Python reader: no numpy"
 fi

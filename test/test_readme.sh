@@ -36,6 +36,7 @@ site=$(echo "$tmp"/root/usr/local/lib/python3.*/dist-packages)
 block sh 2 >"$tmp/shell.sh"		# block 1 is the quick start: make itself
 block python 2 >"$tmp/producer.py"	# block 1 is numpy.load, in the shell one
 block python 3 >"$tmp/worker.py"
+block python 4 >"$tmp/trades.py"
 cat >"$tmp/run.sh" <<EOT
 set -e
 cd "$tmp"
@@ -45,17 +46,19 @@ sh -e "$tmp/shell.sh" >"$tmp/shell.out" 2>"$tmp/shell.err"
 echo "== python"
 python3 "$tmp/producer.py"
 python3 "$tmp/worker.py"
+python3 "$tmp/trades.py"
 ls /dev/shm
 EOT
 if [ -s "$tmp/shell.sh" ] && grep -q '^shmctl create weights' "$tmp/shell.sh" &&
    [ -s "$tmp/worker.py" ] && /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
 	if in_private_shm "$tmp/run.sh" "$B" "README's blocks" >"$tmp/out"; then
-		# The worker prints the sum; the shell block removed its
-		# segment, and the Python one leaves "weights", which its own
+		# The worker prints the sum, the record example what its
+		# comment says; the shell block removed its segment, and the
+		# Python ones leave "trades" and "weights", which their own
 		# /dev/shm takes away with it.
 		py=$(sed -n '/^== python/,$p' "$tmp/out" | sed 1d | tr '\n' ' ')
 		case $py in
-		[0-9]*.[0-9]*" weights ")
+		[0-9]*.[0-9]*" True [109.99] trades weights ")
 			if [ -s "$tmp/shell.out" ] && ! [ -s "$tmp/shell.err" ]; then
 				ok "README's shell block and Python producer and worker run as written"
 			else

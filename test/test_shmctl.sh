@@ -90,7 +90,7 @@ test_help_and_version() {
 	printf '%s' "$out" | grep -q 'create' || nok "--help lists create"
 	run "$S" --version
 	expect "shmctl --version" 0
-	[ "$out" = "shmctl (shmseg) 1.3.0" ] || nok "--version says $out"
+	[ "$out" = "shmctl (shmseg) 1.4.0" ] || nok "--version says $out"
 	run "$S"
 	expect "no command is a usage error" 2
 	run "$S" frob
@@ -176,19 +176,22 @@ test_create_refuses_bad_npy() {
 	sed "s/'<i2'/'<f3'/" "$T/a.npy" >"$T/f3.npy"
 	run sh -c '"$1" create "$2" --from - <"$3"' sh "$S" "${P}f3" "$T/f3.npy"
 	expect "no such float" 1 "-: dtype '<f3': not a NumPy type a segment can carry"
-	sed "s/'<i2'/'<M8'/" "$T/a.npy" >"$T/dt.npy"
+	sed "s/'<i2'/'|V0'/" "$T/a.npy" >"$T/dt.npy"
 	run "$S" create "${P}dt" --from "$T/dt.npy"
-	expect "datetime64" 1 "dtype '<M8': datetime64 is not supported"
-	sed "s/'<i2'/[('a', '<i2')]/" "$T/a.npy" >"$T/rec.npy"
+	expect "void of no bytes" 1 "dtype '|V0': a dtype of no bytes"
+	sed "s/'<i2'/[('t', '<M8[s]'), ('o', '|O')]/" "$T/a.npy" >"$T/rec.npy"
 	run "$S" create "${P}rec" --from "$T/rec.npy"
-	expect "structured dtype" 1 "structured dtypes (a list of fields) are not supported"
+	expect "record with an object field" 1 "dtype '|O': object arrays hold pointers, not data"
+	sed "s/'<i2'/[('a', '|i1'), ('a', '|i1')]/" "$T/a.npy" >"$T/twice.npy"
+	run "$S" create "${P}twice" --from "$T/twice.npy"
+	expect "record with a name used twice" 1 "twice.npy: a record in which a field name or title is used twice"
 	{ printf '\223NUMPY\001\001'; tail -c +9 "$T/a.npy"; } >"$T/v11.npy"
 	run "$S" create "${P}v11" --from "$T/v11.npy"
 	expect ".npy version 1.1" 1 ".npy format version 1.1 is not supported (1.0, 2.0 and 3.0 are)"
 	sed "s/'shape': (2, 3)/'shape': (2, 3/" "$T/a.npy" >"$T/sh.npy"
 	run "$S" create "${P}sh" --from "$T/sh.npy"
 	expect "malformed shape" 1 "malformed .npy header"
-	for n in bad short obj f3 dt rec v11 sh; do
+	for n in bad short obj f3 dt rec twice v11 sh; do
 		[ -e "/dev/shm/${P}$n" ] && nok "left /dev/shm/${P}$n"
 	done
 	ok "nothing left behind by refused .npy files"
@@ -1185,8 +1188,59 @@ test_owner_checked_on_what_was_attached() {
 	done
 }
 
+# Records and datetimes: create --raw --dtype takes NumPy's description;
+# info, list and --json show it (list shortened); dump writes it back.
+test_records_and_datetimes() {
+	rec="[('ts', '<M8[ns]'), ('price', '<f8'), ('qty', '<i4'), ('', '|V4')]"
+	head -c 72 /dev/zero >"$T/rec.raw"
+	run "$S" create "${P}rec" --raw "$T/rec.raw" --dtype "$rec" --shape 3
+	expect "create --raw --dtype with a record's description" 0
+	head -c 16 /dev/zero | "$S" create "${P}ts" --raw - --dtype '>m8[25s]' \
+		--shape 2
+	run "$S" info "${P}rec"
+	printf '%s\n' "$out" | grep -qxF "dtype:        $rec" &&
+	printf '%s\n' "$out" | grep -qx 'itemsize: *24' &&
+	printf '%s\n' "$out" | grep -qx 'shape: *(3,)' &&
+		ok "info shows a record's description in full, and its item size" ||
+		nok "info of a record: $out"
+	run "$S" info "${P}ts"
+	printf '%s\n' "$out" | grep -qx 'dtype: *>m8\[25s\]' &&
+		ok "info shows a timedelta with its unit" || nok "info of m8: $out"
+	run "$S" list
+	printf '%s\n' "$out" | grep -q "^${P}rec  *sealed  *\[('ts', '<M8\[ns\]'), ('price',\.\.\.  *3 " &&
+	printf '%s\n' "$out" | grep -q "^${P}ts  *sealed  *>m8\[25s\]  *2 " &&
+		ok "list shows the description, shortened to 32 characters" ||
+		nok "list: $out"
+	run "$S" list --json
+	printf '%s' "$out" | /usr/bin/python3 -c '
+import json, sys
+rows = {r["name"]: r for r in json.load(sys.stdin)}
+r, t = rows[sys.argv[1] + "rec"], rows[sys.argv[1] + "ts"]
+assert r["dtype"] == sys.argv[2] and r["itemsize"] == 24, r
+assert t["dtype"] == ">m8[25s]" and t["itemsize"] == 8, t' "$P" "$rec" &&
+		ok "list --json gives the description in full, and the item size" ||
+		nok "list --json: $out"
+	run "$S" dump "${P}rec" -o "$T/rec.npy"
+	head -c 128 "$T/rec.npy" | grep -qF "{'descr': $rec, 'fortran_order': False, 'shape': (3,), }" &&
+		ok "dump writes the description" || nok "dump of a record: rc $rc $err"
+	# What a segment cannot carry, named, with the reason; nothing left.
+	run "$S" create "${P}obj" --raw "$T/rec.raw" --dtype "[('o', '|O')]" \
+		--shape 9
+	expect "--dtype of an object field" 2 "shmctl: create: bad dtype '[('o', '|O')]': dtype '|O': object arrays hold pointers, not data"
+	run "$S" create "${P}obj" --raw "$T/rec.raw" --dtype "[('a', '<i4'" \
+		--shape 18
+	expect "--dtype malformed" 2 "malformed dtype description"
+	run "$S" create "${P}obj" --raw "$T/rec.raw" --dtype "<M8[ns]" \
+		--shape 10
+	expect "--raw with a datetime, shorter input" 1 "rec.raw: input is shorter than the array (72 of 80 bytes)"
+	[ ! -e "/dev/shm/${P}obj" ] && ok "nothing left by refused dtypes" ||
+		nok "left /dev/shm/${P}obj"
+	"$S" rm "${P}rec" "${P}ts"
+}
+
 test_help_and_version
 test_command_help
+test_records_and_datetimes
 test_command_help_write_error
 test_create_killed_leaves_nothing
 test_create_full_dev_shm

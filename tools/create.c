@@ -30,7 +30,9 @@ static void usage(void)
 	       "given dtype\nand shape (like 1000x3), then seal it.\n\n"
 	       "  -f, --from FILE   .npy file to load (- for standard input)\n"
 	       "  -r, --raw FILE    raw data to load (- for standard input)\n"
-	       "  -t, --dtype DTYPE NumPy dtype: <f8, float32, S10, ...\n"
+	       "  -t, --dtype DTYPE NumPy dtype: <f8, float32, <M8[ns], or a\n"
+	       "                    description: \"[('t', '<M8[ns]'), "
+	       "('x', '<f8')]\"\n"
 	       "  -s, --shape SHAPE dimensions, like 1000x3 (\"\" for a "
 	       "scalar)\n"
 	       "  -o, --order C|F   memory order of the raw data (default C)\n"
@@ -41,6 +43,8 @@ static void usage(void)
 /* The two sources and the options that go with each. */
 static void check_sources(struct config *cfg)
 {
+	char why[128];
+
 	if (!cfg->from == !cfg->raw)
 		usage_error("give one of --from and --raw");
 	if (cfg->from && (cfg->dtype || cfg->shape))
@@ -50,8 +54,8 @@ static void check_sources(struct config *cfg)
 		usage_error("--raw needs --dtype and --shape");
 	if (cfg->from && cfg->order)
 		usage_error("--order goes with --raw; a .npy file has its own");
-	if (cfg->raw && shmseg_dtype_parse(cfg->dtype, &cfg->layout.dtype))
-		usage_error("bad dtype '%s'", cfg->dtype);
+	if (cfg->raw && shmseg_descr_check(cfg->dtype, why, sizeof(why)))
+		usage_error("bad dtype '%s': %s", cfg->dtype, why);
 	if (cfg->raw && parse_shape(cfg->shape, &cfg->layout))
 		usage_error("bad shape '%s' (like 1000x3)", cfg->shape);
 }
@@ -138,9 +142,10 @@ int cmd_create(int argc, char **argv)
 	/* Straight from the input into a segment that gets its name only
 	 * once sealed: a failure, or a kill, leaves nothing. */
 	if (cfg.raw)
-		err = shmseg_raw_import(cfg.name, &cfg.layout,
-					cfg.fortran ? SHMSEG_FORTRAN : 0, fd,
-					cfg.mode, NULL, why, sizeof(why));
+		err = shmseg_raw_import_descr(cfg.name, cfg.dtype, &cfg.layout,
+					      cfg.fortran ? SHMSEG_FORTRAN : 0,
+					      fd, cfg.mode, NULL, why,
+					      sizeof(why));
 	else
 		err = shmseg_npy_import_why(cfg.name, fd, cfg.mode, NULL, why,
 					    sizeof(why));

@@ -13,6 +13,7 @@ struct row {
 	struct shmseg_stat st;
 	bool paged;			/* pg was found */
 	struct shmseg_pages pg;
+	char *dtype;			/* as shown (find_dtype()), or NULL */
 };
 
 struct rows {
@@ -39,6 +40,7 @@ static int add_row(const char *name, const struct shmseg_stat *st, void *arg)
 		return 1;	/* nothing to free: not counted yet */
 	v->foreign = !st;
 	v->paged = false;	/* until find_pages() */
+	v->dtype = NULL;	/* until find_dtype() */
 	if (st)
 		v->st = *st;
 	r->n++;
@@ -49,8 +51,10 @@ static void free_rows(struct rows *r)
 {
 	size_t i;
 
-	for (i = 0; i < r->n; i++)
+	for (i = 0; i < r->n; i++) {
 		free((char *)r->v[i].name);
+		free(r->v[i].dtype);
+	}
 	free(r->v);
 }
 
@@ -112,7 +116,8 @@ static void json_row(const struct row *r)
 	}
 	shmseg_dtype_format(&st->layout.dtype, dt, sizeof(dt));
 	printf(", \"state\": \"%s\", \"dtype\": ", state_name(st->state));
-	json_string(stdout, dt);
+	json_string(stdout, r->dtype ? r->dtype : dt);
+	printf(", \"itemsize\": %" PRIu32, st->layout.dtype.itemsize);
 	printf(", \"shape\": [");
 	for (i = 0; i < st->layout.ndim; i++)
 		printf("%s%" PRIu64, i ? ", " : "", st->layout.shape[i]);
@@ -154,6 +159,49 @@ static void find_pages(struct row *r)
 		   shmseg_pages(r->name, SHMSEG_PAGES_MEASURE, &now,
 				&r->pg) == 0 &&
 		   memcmp(now.uuid, r->st.uuid, sizeof(now.uuid)) == 0;
+}
+
+/* The dtype of r as shown: NumPy's dtype string ("<f8", "<M8[ns]"), or a
+ * record's description ("[('t', '<M8[ns]'), ('x', '<f8')]"), which the
+ * segment's header holds where the summary in its stat does not say all.
+ * Left NULL where it cannot be told, the summary then shown: the segment
+ * went meanwhile, or its name now holds another. */
+static void find_dtype(struct row *r)
+{
+	const char kind = r->st.layout.dtype.kind;
+	struct shmseg_stat now;
+	size_t n;
+	int len;
+
+	if (r->foreign || (kind != 'V' && kind != 'M' && kind != 'm'))
+		return;
+	len = shmseg_stat_descr(r->name, &now, NULL, 0);
+	if (len < 0 || !(r->dtype = malloc((size_t)len + 1)))
+		return;
+	if (shmseg_stat_descr(r->name, &now, r->dtype, (size_t)len + 1) < 0 ||
+	    memcmp(now.uuid, r->st.uuid, sizeof(now.uuid)) != 0) {
+		free(r->dtype);
+		r->dtype = NULL;
+		return;
+	}
+	/* A dtype string without its quotes. */
+	n = strlen(r->dtype);
+	if (n >= 2 && r->dtype[0] == '\'') {
+		memmove(r->dtype, r->dtype + 1, n - 2);
+		r->dtype[n - 2] = '\0';
+	}
+}
+
+/* The dtype of r as shown, into buf (at most len bytes): find_dtype()'s,
+ * or the summary; shortened with "..." past len. */
+static void fmt_dtype(const struct row *r, char *buf, size_t len)
+{
+	if (!r->dtype) {
+		shmseg_dtype_format(&r->st.layout.dtype, buf, len);
+		return;
+	}
+	if (snprintf(buf, len, "%s", r->dtype) >= (int)len && len > 4)
+		memcpy(buf + len - 4, "...", 4);
 }
 
 /* ---- shmctl list ------------------------------------------------------ */
@@ -229,6 +277,8 @@ static int collect(bool all, bool pages, struct rows *r)
 		return 1;
 	}
 	qsort(r->v, r->n, sizeof(*r->v), by_name);
+	for (i = 0; i < r->n; i++)
+		find_dtype(&r->v[i]);
 	for (i = 0; pages && i < r->n; i++)
 		find_pages(&r->v[i]);
 	return 0;
@@ -245,6 +295,9 @@ static void print_json(const struct rows *r)
 	}
 	printf("]\n");
 }
+
+/* Bytes of the dtype shown in a table, "..." counted. */
+#define DTYPE_CELL 33
 
 /* A cell fits a name of control characters, \ooo for each byte, and 32
  * dimensions of 20 digits and an x. */
@@ -265,7 +318,8 @@ static int cells(const struct row *r, const struct list_config *cfg,
 		snprintf(b[1], CELL, "foreign");
 	} else {
 		snprintf(b[1], CELL, "%s", state_name(st->state));
-		shmseg_dtype_format(&st->layout.dtype, b[2], CELL);
+		/* A record's description, shortened: info has all. */
+		fmt_dtype(r, b[2], DTYPE_CELL);
 		fmt_shape(&st->layout, "x", b[3], CELL);
 		fmt_size(st->nbytes, cfg->bytes, b[4], CELL);
 		snprintf(b[5], CELL, "%04o", (unsigned)st->mode);
@@ -481,7 +535,9 @@ static void print_info(const struct row *r)
 	fmt_uuid(st->uuid, buf, sizeof(buf));
 	printf("uuid:         %s\n", buf);
 	printf("state:        %s\n", state_name(st->state));
-	printf("dtype:        %s\n", dt);
+	printf("dtype:        %s\n", r->dtype ? r->dtype : dt);
+	if (r->dtype)
+		printf("itemsize:     %" PRIu32 "\n", st->layout.dtype.itemsize);
 	/* Printed as it goes: 32 dimensions do not fit a small buffer. */
 	printf("shape:        (");
 	for (i = 0; i < st->layout.ndim; i++)
@@ -532,11 +588,13 @@ int cmd_info(int argc, char **argv)
 	 * object. */
 	if (check_owner(r.name, &r.st, cfg.owner))
 		return 1;
+	find_dtype(&r);
 	if (cfg.json) {
 		json_row(&r);
 		printf("\n");
 	} else {
 		print_info(&r);
 	}
+	free(r.dtype);
 	return 0;
 }

@@ -6,7 +6,7 @@
 # pure modules alone (they make no system call; see lib/internal.h),
 # compiled again by clang with the fuzzer and sanitizers in objects of
 # their own; FUZZ_CC may name another clang.
-FUZZ_TARGETS := header npy dtype name
+FUZZ_TARGETS := header npy dtype name descr
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS  := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \

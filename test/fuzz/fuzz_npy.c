@@ -40,7 +40,7 @@ static void round_trip(const struct npy_hdr *h)
 
 	if (layout_check(&h->layout, h->nbytes) != 0)
 		abort();
-	n = npy_format(&h->layout, h->fortran, buf, sizeof(buf));
+	n = npy_format(&h->layout, NULL, h->fortran, buf, sizeof(buf));
 	if (n <= 0 || npy_size_announced(buf, (size_t)n) != n)
 		abort();
 	if (npy_parse(buf, (size_t)n, &back) != 0 || !same(h, &back))

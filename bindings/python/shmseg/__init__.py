@@ -18,12 +18,18 @@ them to workers without copying the data.
 Errors are :class:`OSError` subclasses with the library's message:
 :class:`FileExistsError`, :class:`FileNotFoundError`,
 :class:`PermissionError`, :class:`TimeoutError`, :class:`NotSealedError`
-(EAGAIN) and :class:`CorruptSegmentError` (EBADMSG). A dtype a segment
-cannot hold is a :class:`TypeError`, raised before anything is created.
+(EAGAIN) and :class:`CorruptSegmentError` (EBADMSG). Any dtype that
+``numpy.save`` stores without pickling can be held: numbers, strings,
+datetime64 and timedelta64 with their units, and records (structured
+dtypes) with their field names, titles, offsets, byte orders and
+subarrays. A dtype a segment cannot hold (objects) is a
+:class:`TypeError`, raised before anything is created.
 """
 
+import ast
 import contextlib
 import datetime
+import functools
 import errno as _errno
 import operator
 import os
@@ -74,7 +80,7 @@ class Stat:
          sec, nsec, self.creator_pid, self.uid, self.gid, self.mode) = t
         self.name = name
         self.state = _STATES.get(state, str(state))
-        self.dtype = numpy.dtype(typestr)
+        self.dtype = _dtype(typestr)
         self.shape = shape
         self.strides = strides
         self.uuid = _uuid.UUID(bytes=uid)
@@ -96,8 +102,18 @@ def _array(seg, cls=None):
     data as a buffer and is freed, unmapped, with the last array over
     it)."""
     typestr, shape, strides = seg.layout
-    return numpy.ndarray.__new__(cls or ndarray, shape, typestr, buffer=seg,
-                                 strides=strides)
+    return numpy.ndarray.__new__(cls or ndarray, shape, _dtype(typestr),
+                                 buffer=seg, strides=strides)
+
+
+@functools.lru_cache(maxsize=256)
+def _dtype(text):
+    """The dtype of a layout or stat: a type string ('<f8'), or NumPy's
+    description of it as the segment holds it (a Python literal, as in a
+    .npy header), read as numpy.load reads one."""
+    if text[:1] in ("'", "["):
+        return numpy.lib.format.descr_to_dtype(ast.literal_eval(text))
+    return numpy.dtype(text)
 
 
 def _segment_of(a):
@@ -222,15 +238,30 @@ def _rebuild(name, uuid, offset, shape, strides, typestr):
                                  offset=offset, strides=strides)
 
 
-def _typestr(dtype):
-    """The type string of dtype, or TypeError if a segment cannot hold
-    it."""
+def _descr(dtype):
+    """NumPy's description of dtype, as numpy.save writes it in a .npy
+    header (its type string, or for a record its fields), or TypeError if
+    a segment cannot hold it."""
     dtype = numpy.dtype(dtype)
-    if dtype.fields is not None or dtype.subdtype is not None or \
-            dtype.hasobject or not _ext.dtype_ok(dtype.str):
-        raise TypeError(f"dtype {dtype!s} ({dtype.str!r}) cannot be held "
-                        "by a segment")
-    return dtype.str
+    if dtype.hasobject:
+        raise TypeError(f"dtype {dtype!s}: object arrays hold pointers, "
+                        "not data; a segment cannot hold them")
+    if dtype.subdtype is not None:
+        raise TypeError(f"dtype {dtype!s} is a subarray: give its shape "
+                        "as part of the array's")
+    if dtype.names is None:
+        descr = dtype.str
+    else:
+        try:
+            descr = repr(dtype.descr)
+        except ValueError as e:     # overlapping or out-of-order fields
+            raise TypeError(f"dtype {dtype!s} cannot be held by a "
+                            f"segment: {e}") from None
+    why = _ext.dtype_why(descr)
+    if why is not None:
+        raise TypeError(f"dtype {dtype!s} cannot be held by a segment: "
+                        f"{why}")
+    return descr
 
 
 def _mode(mode):
@@ -257,7 +288,7 @@ def create(name, array, *, mode=0o600):
         raise TypeError("a masked array would lose its mask: publish its "
                         ".data and .mask as two segments")
     a = numpy.asarray(array)
-    typestr = _typestr(a.dtype)
+    typestr = _descr(a.dtype)
     fortran = a.ndim > 1 and a.flags.f_contiguous and \
         not a.flags.c_contiguous
     if not fortran and not a.flags.c_contiguous:
@@ -303,7 +334,7 @@ def build(name, shape, dtype, *, order="C", mode=0o600):
     if any(n < 0 for n in shape):
         raise ValueError(f"negative dimension in shape {shape}")
     mode = _mode(mode)
-    seg = _ext.create(name, _typestr(dtype), shape, order == "F", mode)
+    seg = _ext.create(name, _descr(dtype), shape, order == "F", mode)
     a = _array(seg, _Building)
     a._views = [weakref.ref(a)]
     try:

@@ -60,20 +60,25 @@ static const char *c_name(PyObject *name, PyObject **bytes)
 	return c;
 }
 
-/* A layout from a type string and a shape tuple; 0, or -1 with
- * TypeError (a dtype the format cannot carry) or ValueError set. */
-static int make_layout(const char *typestr, PyObject *shape,
+/* A layout from a dtype's description (NumPy's, or a type string) and a
+ * shape tuple; 0, or -1 with TypeError (a dtype the format cannot carry)
+ * or ValueError set. */
+static int make_layout(const char *descr, PyObject *shape,
 		       struct shmseg_layout *l)
 {
+	struct shmseg_field *f;
 	Py_ssize_t i, n;
+	int count;
 
 	memset(l, 0, sizeof(*l));
-	if (shmseg_dtype_parse(typestr, &l->dtype) < 0) {
+	count = shmseg_fields(descr, &f);
+	if (count < 0) {
 		PyErr_Format(PyExc_TypeError,
-			     "dtype '%s' cannot be held by a segment",
-			     typestr);
+			     "dtype %s cannot be held by a segment", descr);
 		return -1;
 	}
+	l->dtype = f[0].dtype;	/* the element */
+	free(f);
 	n = PyTuple_Size(shape);
 	if (n < 0)
 		return -1;
@@ -95,14 +100,48 @@ static int make_layout(const char *typestr, PyObject *shape,
 	return 0;
 }
 
-/* (typestr, shape, strides) of a layout. */
-static PyObject *layout_tuple(const struct shmseg_layout *l)
+/* The description of a dtype its struct shmseg_dtype does not say all of
+ * (a record, a datetime): of seg, or else of name if it is still the
+ * segment st describes; malloc'd, or NULL where the type string says all
+ * (or, the name gone meanwhile, what it says must do). */
+static char *full_descr(const struct shmseg *seg, const char *name,
+			const struct shmseg_stat *st)
+{
+	const char kind = st->layout.dtype.kind;
+	struct shmseg_stat now;
+	char *d;
+	int n;
+
+	if (kind != 'V' && kind != 'M' && kind != 'm')
+		return NULL;
+	n = seg ? shmseg_descr(seg, NULL, 0) :
+		shmseg_stat_descr(name, NULL, NULL, 0);
+	if (n < 0 || !(d = malloc((size_t)n + 1)))
+		return NULL;
+	if (seg)
+		n = shmseg_descr(seg, d, (size_t)n + 1);
+	else if ((n = shmseg_stat_descr(name, &now, d, (size_t)n + 1)) >= 0 &&
+		 memcmp(now.uuid, st->uuid, sizeof(now.uuid)) != 0)
+		n = -ESTALE;
+	/* A plain void ('|V5') says no more than its type string. */
+	if (n < 0 || (kind == 'V' && d[0] != '[')) {
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+/* (dtype, shape, strides) of a layout: the dtype its type string, or the
+ * description descr if not NULL, which the package reads as NumPy does. */
+static PyObject *layout_tuple(const struct shmseg_layout *l,
+			      const char *descr)
 {
 	char typestr[SHMSEG_DTYPE_STRLEN];
 	PyObject *shape, *strides;
 	uint32_t i;
 
-	if (shmseg_dtype_format(&l->dtype, typestr, sizeof(typestr)) < 0)
+	if (!descr && shmseg_dtype_format(&l->dtype, typestr,
+					  sizeof(typestr)) < 0)
 		return raise_err(-EINVAL, NULL, NULL);
 	shape = PyTuple_New(l->ndim);
 	strides = PyTuple_New(l->ndim);
@@ -120,20 +159,23 @@ static PyObject *layout_tuple(const struct shmseg_layout *l)
 		PyTuple_SET_ITEM(shape, i, a);
 		PyTuple_SET_ITEM(strides, i, b);
 	}
-	return Py_BuildValue("(sNN)", typestr, shape, strides);
+	return Py_BuildValue("(sNN)", descr ? descr : typestr, shape, strides);
 err:
 	Py_XDECREF(shape);
 	Py_XDECREF(strides);
 	return NULL;
 }
 
-/* A stat as a tuple: (state, (typestr, shape, strides), nbytes, size,
+/* A stat as a tuple: (state, (dtype, shape, strides), nbytes, size,
  * uuid bytes, created seconds, created nanoseconds, creator pid, uid, gid,
  * mode); the package names the fields. */
-static PyObject *stat_tuple(const struct shmseg_stat *st)
+static PyObject *stat_tuple(const struct shmseg_stat *st,
+			    const struct shmseg *seg, const char *name)
 {
-	PyObject *layout = layout_tuple(&st->layout);
+	char *descr = full_descr(seg, name, st);
+	PyObject *layout = layout_tuple(&st->layout, descr);
 
+	free(descr);
 	if (!layout)
 		return NULL;
 	return Py_BuildValue("(iNKKy#LlnKKI)", (int)st->state, layout,
@@ -154,7 +196,7 @@ typedef struct {
 	PyObject_HEAD
 	struct shmseg *seg;
 	PyObject *name;
-	PyObject *layout;	/* (typestr, shape, strides), made once */
+	PyObject *layout;	/* (dtype, shape, strides), made once */
 	PyObject *uuid;		/* 16 bytes, made once */
 	PyObject *weakrefs;
 	int writable;		/* a creator's handle until the seal */
@@ -177,11 +219,17 @@ static PyObject *segment_new(struct shmseg *seg, PyObject *name,
 	s->name = name;
 	s->weakrefs = NULL;
 	s->writable = writable;
-	s->layout = layout_tuple(shmseg_layout(seg));
 	/* The uuid never changes; a handle's fstat makes no system call
 	 * for it, but it is asked for on every repeated attach. */
-	s->uuid = shmseg_fstat(seg, &st) ? NULL :
-		PyBytes_FromStringAndSize((const char *)st.uuid, 16);
+	if (shmseg_fstat(seg, &st) == 0) {
+		char *descr = full_descr(seg, NULL, &st);
+
+		s->layout = layout_tuple(shmseg_layout(seg), descr);
+		free(descr);
+		s->uuid = PyBytes_FromStringAndSize((const char *)st.uuid, 16);
+	} else {
+		s->layout = s->uuid = NULL;
+	}
 	if (!s->layout || !s->uuid) {
 		Py_DECREF(s);
 		return NULL;
@@ -260,7 +308,8 @@ static PyObject *segment_stat(Segment *s, PyObject *unused)
 	int err = shmseg_fstat(s->seg, &st);
 
 	(void)unused;
-	return err ? raise_err(err, s->name, NULL) : stat_tuple(&st);
+	return err ? raise_err(err, s->name, NULL) : stat_tuple(&st, s->seg,
+								 NULL);
 }
 
 static PyObject *segment_seal(Segment *s, PyObject *unused)
@@ -345,7 +394,8 @@ static PyGetSetDef segment_getset[] = {
 	{ "nbytes", (getter)segment_nbytes, NULL, "Bytes of array data.",
 	  NULL },
 	{ "layout", (getter)segment_layout, NULL,
-	  "(typestr, shape, strides) of the array.", NULL },
+	  "(dtype, shape, strides) of the array: dtype a type string, or "
+	  "NumPy's description of it.", NULL },
 	{ "name", (getter)segment_name, NULL, "The segment's name.", NULL },
 	{ "uuid", (getter)segment_uuid, NULL, "The segment's uuid, 16 bytes.",
 	  NULL },
@@ -400,27 +450,28 @@ static PyObject *ext_create(PyObject *self, PyObject *args)
 	struct shmseg_layout l;
 	struct shmseg *seg;
 	PyObject *name, *shape, *b;
-	const char *typestr, *cname;
+	const char *descr, *cname;
 	int fortran, err;
 	unsigned int mode;
 
 	(void)self;
-	if (!PyArg_ParseTuple(args, "UsO!pI", &name, &typestr, &PyTuple_Type,
+	if (!PyArg_ParseTuple(args, "UsO!pI", &name, &descr, &PyTuple_Type,
 			      &shape, &fortran, &mode))
 		return NULL;
-	if (make_layout(typestr, shape, &l) < 0)
+	if (make_layout(descr, shape, &l) < 0)
 		return NULL;
 	cname = c_name(name, &b);
 	if (!cname)
 		return NULL;
 	Py_BEGIN_ALLOW_THREADS
-	err = shmseg_create(cname, &l, SHMSEG_HIDDEN |
-			    (fortran ? SHMSEG_FORTRAN : 0), (mode_t)mode, &seg);
+	err = shmseg_create_descr(cname, descr, &l, SHMSEG_HIDDEN |
+				  (fortran ? SHMSEG_FORTRAN : 0), (mode_t)mode,
+				  &seg);
 	Py_END_ALLOW_THREADS
 	return handed(err, seg, name, b, 1);
 }
 
-/* mem_import(name, typestr, shape, fortran, buffer, mode): a sealed segment
+/* mem_import(name, descr, shape, fortran, buffer, mode): a sealed segment
  * holding a copy of buffer, which must hold the array's elements one after
  * another in the order given; copied without the GIL. */
 static PyObject *ext_mem_import(PyObject *self, PyObject *args)
@@ -428,7 +479,7 @@ static PyObject *ext_mem_import(PyObject *self, PyObject *args)
 	struct shmseg_layout l;
 	struct shmseg *seg;
 	PyObject *name, *shape, *data, *b;
-	const char *typestr, *cname;
+	const char *descr, *cname;
 	unsigned long long want;
 	unsigned int mode;
 	Py_buffer view;
@@ -436,10 +487,10 @@ static PyObject *ext_mem_import(PyObject *self, PyObject *args)
 	uint32_t i;
 
 	(void)self;
-	if (!PyArg_ParseTuple(args, "UsO!pOI", &name, &typestr, &PyTuple_Type,
+	if (!PyArg_ParseTuple(args, "UsO!pOI", &name, &descr, &PyTuple_Type,
 			      &shape, &fortran, &data, &mode))
 		return NULL;
-	if (make_layout(typestr, shape, &l) < 0)
+	if (make_layout(descr, shape, &l) < 0)
 		return NULL;
 	want = l.dtype.itemsize;
 	for (i = 0; i < l.ndim; i++)
@@ -459,8 +510,9 @@ static PyObject *ext_mem_import(PyObject *self, PyObject *args)
 		return NULL;
 	}
 	Py_BEGIN_ALLOW_THREADS
-	err = shmseg_mem_import(cname, &l, fortran ? SHMSEG_FORTRAN : 0,
-				view.buf, (mode_t)mode, &seg);
+	err = shmseg_mem_import_descr(cname, descr, &l,
+				      fortran ? SHMSEG_FORTRAN : 0, view.buf,
+				      (mode_t)mode, &seg);
 	Py_END_ALLOW_THREADS
 	PyBuffer_Release(&view);
 	if (!err && PyErr_CheckSignals() < 0) {
@@ -502,7 +554,7 @@ static PyObject *ext_attach(PyObject *self, PyObject *args)
 static PyObject *ext_stat(PyObject *self, PyObject *arg)
 {
 	struct shmseg_stat st;
-	PyObject *b;
+	PyObject *b, *t;
 	const char *name = c_name(arg, &b);
 	int err;
 
@@ -512,8 +564,9 @@ static PyObject *ext_stat(PyObject *self, PyObject *arg)
 	Py_BEGIN_ALLOW_THREADS
 	err = shmseg_stat(name, &st);
 	Py_END_ALLOW_THREADS
+	t = err ? raise_err(err, arg, NULL) : stat_tuple(&st, NULL, name);
 	Py_DECREF(b);
-	return err ? raise_err(err, arg, NULL) : stat_tuple(&st);
+	return t;
 }
 
 static PyObject *ext_pages(PyObject *self, PyObject *args)
@@ -533,10 +586,8 @@ static PyObject *ext_pages(PyObject *self, PyObject *args)
 	Py_BEGIN_ALLOW_THREADS
 	err = shmseg_pages(name, measure ? SHMSEG_PAGES_MEASURE : 0, &st, &pg);
 	Py_END_ALLOW_THREADS
+	t = err ? raise_err(err, arg, NULL) : stat_tuple(&st, NULL, name);
 	Py_DECREF(b);
-	if (err)
-		return raise_err(err, arg, NULL);
-	t = stat_tuple(&st);
 	if (!t)
 		return NULL;
 	return Py_BuildValue("(N(KKKis))", t, (unsigned long long)pg.page_size,
@@ -566,7 +617,7 @@ static int list_one(const char *name, const struct shmseg_stat *st,
 		    void *arg)
 {
 	PyObject *pair = Py_BuildValue("(NN)", PyUnicode_DecodeFSDefault(name),
-				       stat_tuple(st));
+				       stat_tuple(st, NULL, name));
 
 	if (!pair || PyList_Append(arg, pair) < 0) {
 		Py_XDECREF(pair);
@@ -622,23 +673,27 @@ static PyObject *ext_npy_import(PyObject *self, PyObject *args)
 	return handed(err, seg, name, b, 0);
 }
 
-static PyObject *ext_dtype_ok(PyObject *self, PyObject *arg)
+/* dtype_why(descr): None if a segment can hold the dtype so described,
+ * else why not. */
+static PyObject *ext_dtype_why(PyObject *self, PyObject *arg)
 {
-	struct shmseg_dtype dt;
 	const char *s = PyUnicode_AsUTF8(arg);
+	char why[128];
 
 	(void)self;
 	if (!s)
 		return NULL;
-	return PyBool_FromLong(shmseg_dtype_parse(s, &dt) == 0);
+	if (shmseg_descr_check(s, why, sizeof(why)) == 0)
+		Py_RETURN_NONE;
+	return PyUnicode_FromString(why);
 }
 
 static PyMethodDef ext_methods[] = {
 	{ "create", ext_create, METH_VARARGS,
-	  "create(name, typestr, shape, fortran, mode): a new writable "
+	  "create(name, descr, shape, fortran, mode): a new writable "
 	  "segment, nameless until sealed." },
 	{ "mem_import", ext_mem_import, METH_VARARGS,
-	  "mem_import(name, typestr, shape, fortran, buffer, mode): a sealed "
+	  "mem_import(name, descr, shape, fortran, buffer, mode): a sealed "
 	  "segment holding a copy of a contiguous buffer." },
 	{ "attach", ext_attach, METH_VARARGS,
 	  "attach(name, populate, timeout_ms, wait): a sealed segment, "
@@ -653,8 +708,9 @@ static PyMethodDef ext_methods[] = {
 	{ "npy_import", ext_npy_import, METH_VARARGS,
 	  "npy_import(name, fd, mode, path): a sealed segment from a .npy "
 	  "file." },
-	{ "dtype_ok", ext_dtype_ok, METH_O,
-	  "dtype_ok(typestr): whether a segment can hold the dtype." },
+	{ "dtype_why", ext_dtype_why, METH_O,
+	  "dtype_why(descr): None if a segment can hold the dtype NumPy "
+	  "describes so (a type string, or a description), else why not." },
 	{ NULL, NULL, 0, NULL },
 };
 
