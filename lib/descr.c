@@ -372,6 +372,7 @@ static int record(struct ctx *c, unsigned depth, uint64_t base, uint32_t self,
 static int type(struct ctx *c, unsigned depth, uint64_t base, uint32_t self,
 		struct tinfo *t)
 {
+	uint32_t inner;
 	int ret;
 
 	lex_ws(c->x);
@@ -390,12 +391,14 @@ static int type(struct ctx *c, unsigned depth, uint64_t base, uint32_t self,
 	lex_ws(c->x);
 	if (c->x->p < c->x->end && *c->x->p == '{')
 		return refuse(c, "a dtype with metadata");
+	inner = t->ndim;
 	ret = shape(c, t);
 	if (ret)
 		return ret;
 	/* ('<i4', ()) is just '<i4', which no writer puts so: refused
-	 * rather than written back differently. */
-	if (t->ndim == 0)
+	 * rather than written back differently. (Counted by what this
+	 * tuple added: the type within may have dimensions of its own.) */
+	if (t->ndim == inner)
 		return refuse(c, "a subarray of shape ()");
 	(void)lex_eat(c->x, ',');
 	if (!lex_eat(c->x, ')'))
@@ -461,6 +464,8 @@ static int field(struct ctx *c, unsigned depth, uint64_t at, uint32_t parent,
 	bool empty = false, titled = false;
 	int ret;
 
+	if (c->d->nodes > c->d->nodes_peak)
+		c->d->nodes_peak = c->d->nodes;
 	if (!lex_eat(c->x, '('))
 		return -EILSEQ;
 	OUT(c, "(");
@@ -508,10 +513,13 @@ static int field(struct ctx *c, unsigned depth, uint64_t at, uint32_t parent,
 	}
 	OUT(c, ")");
 	*size = t.size;
-	/* Padding, which NumPy drops: an unnamed void field, not a record
-	 * (its index was the last one given out: no field is within it). */
-	if (!titled && empty && t.dt.kind == 'V' && !t.record) {
-		c->d->nodes--;
+	/* Padding, which NumPy drops: an unnamed field whose dtype has the
+	 * type void and no names, which is a void that is not a record, or
+	 * any subarray (even of a record, or of numbers). It goes from the
+	 * table with whatever fields were within it. */
+	if (!titled && empty &&
+	    ((t.dt.kind == 'V' && !t.record) || t.ndim > 0)) {
+		c->d->nodes = self;
 		return 0;
 	}
 	n = node(c, self);
@@ -588,7 +596,7 @@ int descr_parse(struct lex *x, struct descr *d)
 	struct tinfo t;
 	int ret;
 
-	d->nodes = 1;		/* the element itself */
+	d->nodes = d->nodes_peak = 1;	/* the element itself */
 	d->arena_len = 0;
 	d->out_len = 0;
 	d->differs = false;
@@ -661,17 +669,4 @@ int descr_of_dtype(const struct shmseg_dtype *dt, char *buf, size_t len)
 		return -EINVAL;
 	m = snprintf(buf, len, "'%s'", s);
 	return m < 0 || (size_t)m >= len ? -ERANGE : m;
-}
-
-size_t descr_max_nodes(size_t len)
-{
-	/* The element, and a field for at least every 6 bytes: ('',[]) */
-	return 1 + len / 6;
-}
-
-size_t descr_max_arena(size_t len)
-{
-	/* A character of the text is at most 3 bytes of UTF-8 (\U escapes
-	 * take 10 for 4); a NUL after each name. */
-	return 1 + 3 * len + descr_max_nodes(len);
 }

@@ -37,7 +37,10 @@ struct descr {
 	struct shmseg_dtype dtype;	/* the element: V and its size for a
 					   record, M or m with a unit */
 	bool plain;			/* a type the old formats carry too */
-	uint32_t nodes;			/* how many the table needs */
+	uint32_t nodes;			/* how many the table has */
+	uint32_t nodes_peak;		/* how many it needs room for: a
+					   padding field's are dropped after
+					   they were made */
 	size_t arena_len;		/* bytes its names need */
 	/* Optional: the table, for the fields and for the check that names
 	 * and titles are distinct (which needs it). */
@@ -64,9 +67,6 @@ int descr_parse(struct lex *x, struct descr *d);
 int descr_parse_text(const char *text, struct descr *d);
 /* The canonical text of a plain dtype: "'<f8'"; its length, or -EINVAL. */
 int descr_of_dtype(const struct shmseg_dtype *dt, char *buf, size_t len);
-/* Upper bounds for a description of len bytes of text, for the table. */
-size_t descr_max_nodes(size_t len);
-size_t descr_max_arena(size_t len);
 /* A datetime unit as NumPy writes it in brackets: "ns", "25s"; "" for
  * generic. Its length, or -ERANGE. */
 int descr_unit_text(uint8_t unit, uint32_t count, char *buf, size_t len);

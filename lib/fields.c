@@ -22,7 +22,7 @@ static int table(const char *text, char **canon, struct descr *d)
 		memcpy(d->why, count.why, sizeof(d->why));
 		return ret;
 	}
-	d->node_cap = count.nodes;
+	d->node_cap = count.nodes_peak;
 	d->arena_cap = count.arena_len;
 	d->out_cap = count.out_len + 1;
 	d->node = calloc(d->node_cap, sizeof(*d->node));

@@ -47,6 +47,29 @@ static int read_input(int fd, void *buf, size_t len)
 	return (size_t)n < len ? -ENODATA : 0;
 }
 
+#define TOO_LONG "the dtype's description is longer than a segment's " \
+		 "header holds (%d bytes)"
+
+/* Whether the header of a segment of layout (in Fortran order if fortran,
+ * where its strides are zero) and description descr fits in the largest
+ * header; an input at fault if not. */
+static int header_fits(const struct shmseg_layout *l, bool fortran,
+		       const char *descr, const struct why *w)
+{
+	struct hdr h = { .layout = *l, .descr = descr };
+	char msg[96];
+
+	if (!descr)
+		return 0;
+	h.descr_len = strlen(descr);
+	/* A layout that is wrong is said by the create, as for any dtype. */
+	if (layout_complete(&h.layout, fortran, &h.nbytes) != 0 ||
+	    hdr_size_needed(&h) <= HDR_MAX)
+		return 0;
+	snprintf(msg, sizeof(msg), TOO_LONG, HDR_MAX);
+	return blame_input(w, -ENOTSUP, msg);
+}
+
 /* The descr of a header just parsed, checked whole: no name used twice. */
 static int checked_whole(struct npy_hdr *h)
 {
@@ -97,9 +120,7 @@ static int read_npy_header(int fd, struct npy_hdr *h, char *descr,
 		ret = npy_parse_descr(text, (size_t)size, h, descr, descr_cap);
 	free(text);
 	if (ret == -ERANGE) {
-		snprintf(h->why, sizeof(h->why), "the dtype's description is "
-			 "longer than a segment's header holds (%d bytes)",
-			 HDR_MAX);
+		snprintf(h->why, sizeof(h->why), TOO_LONG, HDR_MAX);
 		ret = -ENOTSUP;
 	}
 	if (ret == 0 && !h->plain)
@@ -109,6 +130,8 @@ static int read_npy_header(int fd, struct npy_hdr *h, char *descr,
 	if (ret == -EILSEQ)
 		return blame_input(w, ret, h->why[0] ? h->why :
 				   shmseg_strerror(ret));
+	if (ret == 0 && !h->plain)
+		ret = header_fits(&h->layout, h->fortran, descr, w);
 	return ret;
 }
 
@@ -282,6 +305,8 @@ EXPORT int shmseg_raw_import_descr(const char *name, const char *descr,
 	ret = packed_layout(layout, flags, &l);
 	if (!ret)
 		ret = seg_descr_layout(descr, &l, &l, &canon, why, len);
+	if (!ret)
+		ret = header_fits(&l, flags & SHMSEG_FORTRAN, canon, &w);
 	if (!ret)
 		ret = import(name, &l, canon, flags, fd, mode, true, segp, &w);
 	free(canon);

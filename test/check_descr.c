@@ -12,6 +12,7 @@
 #include "descr.h"
 #include "fields.h"
 #include "header.h"
+#include "npy.h"
 #include "suite.h"
 
 static char name[TU_NAME_LEN];
@@ -140,6 +141,10 @@ static const struct {
 	{ "[('b', ('|S3', {'a': 'b'}))]", -ENOTSUP, "a dtype with metadata" },
 	{ "('<i4', (2,))", -ENOTSUP, "a subarray dtype for the whole array" },
 	{ "[('a', ('<i4', ()))]", -ENOTSUP, "a subarray of shape ()" },
+	/* found by fuzz_descr: () around a subarray was taken for a shape,
+	 * and a parenthesis written back with no shape in it */
+	{ "[('', (([('a', '<i4')], 4,), (),))]", -ENOTSUP, "a subarray of "
+	  "shape ()" },
 	{ "'<M8[3ns/2]'", -ENOTSUP, "dtype '<M8[3ns/2]': not a NumPy type a "
 	  "segment can carry (see shmseg(5), Dtypes)" },
 	{ "'<M8[2147483648s]'", -ENOTSUP, "dtype '<M8[2147483648s]': not a "
@@ -172,6 +177,40 @@ START_TEST(refusals_say_why)
 	ck_assert_msg(descr_parse_text(bad[_i].in, &d) == bad[_i].err,
 		      "%s: %d", bad[_i].in, descr_parse_text(bad[_i].in, &d));
 	ck_assert_str_eq(d.why, bad[_i].why);
+}
+END_TEST
+
+/* A .npy header's text is Latin-1 in versions 1 and 2, UTF-8 in 3: the
+ * same name either way, and written back escaped. */
+START_TEST(npy_versions_decode_names_by_their_encoding)
+{
+	static unsigned char head[512];
+	char out[128];
+	struct npy_hdr h;
+	size_t n;
+	int v;
+
+	for (v = 1; v <= 3; v++) {
+		n = tu_npy_head(head, v, v < 3 ?
+				"{'descr': [('caf\xe9', '<i4')], "
+				"'fortran_order': False, 'shape': (2,), }" :
+				"{'descr': [('caf\xc3\xa9', '<i4')], "
+				"'fortran_order': False, 'shape': (2,), }");
+		ck_assert_int_eq(npy_parse_descr(head, n, &h, out, sizeof(out)),
+				 0);
+		ck_assert_str_eq(out, "[('caf\\xe9', '<i4')]");
+		ck_assert_uint_eq(h.nbytes, 8);
+		ck_assert(!h.plain);
+	}
+	/* Latin-1 0xe9 alone is no UTF-8: a version 3 header refuses it */
+	n = tu_npy_head(head, 3, "{'descr': [('caf\xe9', '<i4')], "
+			"'fortran_order': False, 'shape': (2,), }");
+	ck_assert_int_eq(npy_parse_descr(head, n, &h, out, sizeof(out)),
+			 -EILSEQ);
+	/* and the canonical text must have room */
+	n = tu_npy_head(head, 1, "{'descr': [('caf\xe9', '<i4')], "
+			"'fortran_order': False, 'shape': (2,), }");
+	ck_assert_int_eq(npy_parse_descr(head, n, &h, out, 8), -ERANGE);
 }
 END_TEST
 
@@ -304,6 +343,36 @@ START_TEST(fields_of_a_nested_record)
 	ck_assert_int_eq(f[5].parent, 0);
 	ck_assert_uint_eq(f[5].offset, 66);
 	ck_assert_str_eq(f[5].unit, "");
+	free(f);
+}
+END_TEST
+
+/* What NumPy drops as padding: an unnamed field of type void without
+ * names, which a subarray is too, even of numbers or of records. */
+START_TEST(padding_is_what_numpy_drops)
+{
+	struct shmseg_field *f;
+
+	ck_assert_int_eq(shmseg_fields("[('', [('a', '<i4')], (2,)), "
+				       "('', '<i4', (2,)), ('', '|V4'), "
+				       "('', [('c', '<i4')]), ('b', '<i4')]",
+				       &f), 4);
+	/* the unnamed record that is no subarray stays, with its field */
+	ck_assert_str_eq(f[1].name, "");
+	ck_assert_int_eq(f[1].record, 1);
+	ck_assert_uint_eq(f[1].offset, 20);
+	ck_assert_str_eq(f[2].name, "c");
+	ck_assert_int_eq(f[2].parent, 1);
+	ck_assert_str_eq(f[3].name, "b");
+	ck_assert_uint_eq(f[3].offset, 24);
+	ck_assert_uint_eq(f[0].nfields, 2);
+	free(f);
+	/* fields dropped with their padding after the table had them: room
+	 * for them all the same (found by fuzz_descr) */
+	ck_assert_int_eq(shmseg_fields("[('b', '<i4'), ('', [('x', '<i4'), "
+				       "('y', '<i4')], (2,))]", &f), 2);
+	ck_assert_str_eq(f[1].name, "b");
+	ck_assert_uint_eq(f[0].dtype.itemsize, 20);
 	free(f);
 }
 END_TEST
@@ -630,10 +699,12 @@ int main(void)
 	tcase_add_test(tc, check_finds_text_not_canonical);
 	tcase_add_loop_test(tc, refusals_say_why, 0,
 			    (int)(sizeof(bad) / sizeof(bad[0])));
+	tcase_add_test(tc, npy_versions_decode_names_by_their_encoding);
 	tcase_add_test(tc, nesting_is_bounded);
 	tcase_add_test(tc, names_used_twice_are_refused);
 	tcase_add_test(tc, small_room_is_erange);
 	tcase_add_test(tc, fields_of_a_nested_record);
+	tcase_add_test(tc, padding_is_what_numpy_drops);
 	tcase_add_test(tc, fields_of_a_plain_dtype);
 	tcase_add_test(tc, check_says_why);
 	tcase_add_test(tc, create_attach_and_read_the_descr);

@@ -250,6 +250,47 @@ try:
             check("refused: %s, description too long for a header" % cid,
                   r.returncode == 1 and b"longer than a segment's header "
                   b"holds (65536 bytes)" in r.stderr, r.stderr.decode())
+
+    # Long descriptions: the header grows past 8192 bytes, where numpy.load
+    # wants max_header_size (as README and shmseg(5) say), up to the
+    # largest header, 65536 bytes, which 2833 fields of 23 characters
+    # fill to its last byte but 10; one field more is refused.
+    for cid, nfields, size in (("long", 460, 8192), ("longer", 470, 12288),
+                               ("longest", 2833, 65536),
+                               ("too_long", 2834, None)):
+        a = np.zeros(4, [("%010d" % i, "|u1") for i in range(nfields)]
+                     if nfields > 1000 else
+                     [("f%03d" % i, "<i2") for i in range(nfields)])
+        a.view(np.uint8)[...] = np.arange(a.nbytes) % 253
+        src = os.path.join(tmp, "long.npy")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")   # "Stored array in format 2.0"
+            np.save(src, a)
+        name = prefix + cid
+        r = run(shmctl, "create", name, "--from", src)
+        if size is None:
+            check("a description of %d fields, %d characters, is refused "
+                  "for a header" % (nfields, len(repr(a.dtype.descr))),
+                  r.returncode == 1 and b"longer than a segment's header "
+                  b"holds" in r.stderr, r.stderr.decode())
+            continue
+        names.append(name)
+        got = os.path.getsize("/dev/shm/" + name) - a.nbytes
+        try:
+            np.load("/dev/shm/" + name, mmap_mode="r")
+            default = "loads"
+        except ValueError as e:
+            default = "refused" if "max_header_size" in str(e) else str(e)
+        b = np.load("/dev/shm/" + name, mmap_mode="r", max_header_size=65536)
+        check("a description of %d characters: a header of %d bytes, "
+              "numpy.load %s it by default and reads it with "
+              "max_header_size=65536" % (len(repr(a.dtype.descr)), size,
+                                         default),
+              r.returncode == 0 and got == size and same(a, b) and
+              default == ("loads" if size <= 8192 else "refused"),
+              "%s, header %d, default %s" % (r.stderr.decode(), got,
+                                              default))
+        del b
 finally:
     for n in names:
         if os.path.exists("/dev/shm/" + n):

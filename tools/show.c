@@ -169,6 +169,7 @@ static void find_pages(struct row *r)
 static void find_dtype(struct row *r)
 {
 	const char kind = r->st.layout.dtype.kind;
+	char summary[SHMSEG_DTYPE_STRLEN];
 	struct shmseg_stat now;
 	size_t n;
 	int len;
@@ -184,11 +185,18 @@ static void find_dtype(struct row *r)
 		r->dtype = NULL;
 		return;
 	}
-	/* A dtype string without its quotes. */
+	/* A dtype string without its quotes; none at all where it says no
+	 * more than the summary (a plain void, '|V5'). */
 	n = strlen(r->dtype);
 	if (n >= 2 && r->dtype[0] == '\'') {
 		memmove(r->dtype, r->dtype + 1, n - 2);
 		r->dtype[n - 2] = '\0';
+	}
+	if (shmseg_dtype_format(&r->st.layout.dtype, summary,
+				sizeof(summary)) > 0 &&
+	    strcmp(summary, r->dtype) == 0) {
+		free(r->dtype);
+		r->dtype = NULL;
 	}
 }
 

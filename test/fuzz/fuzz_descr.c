@@ -64,11 +64,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    back.out_len != d.out_len)
 		abort();
 	/* With the table: the same, unless a name is used twice. */
-	if (d.nodes > sizeof(nodes) / sizeof(nodes[0]) ||
-	    d.arena_len > sizeof(arena))
+	if (d.nodes_peak > sizeof(nodes) / sizeof(nodes[0]) ||
+	    d.nodes > d.nodes_peak || d.arena_len > sizeof(arena))
 		abort();
 	table.node = nodes;
-	table.node_cap = d.nodes;
+	table.node_cap = d.nodes_peak;
 	table.arena = arena;
 	table.arena_cap = d.arena_len;
 	x = (struct lex){ .p = out, .end = out + d.out_len };
