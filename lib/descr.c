@@ -222,7 +222,7 @@ void descr_dtype_why(const char *str, char *why, size_t len)
 	if (*k == 'O')
 		snprintf(why, len, "dtype '%.40s': object arrays hold "
 			 "pointers, not data", str);
-	else if (*k == 'V' && k[1] == '0' && !k[2])
+	else if (*k && strchr("SUV", *k) && k[1] == '0' && !k[2])
 		snprintf(why, len, "dtype '%.40s': a dtype of no bytes", str);
 	else
 		snprintf(why, len, "dtype '%.40s': not a NumPy type a "
@@ -248,6 +248,10 @@ static int typestr_of(const struct tinfo *t, char *buf, size_t len)
 	char unit[24];
 	int n;
 
+	if (t->dt.itemsize == 0) {	/* "|S0": no struct shmseg_dtype */
+		n = snprintf(buf, len, "%c%c0", t->dt.byteorder, t->dt.kind);
+		return n < 0 || (size_t)n >= len ? -ERANGE : n;
+	}
 	if (t->dt.kind != 'M' && t->dt.kind != 'm')
 		return shmseg_dtype_format(&t->dt, buf, len);
 	if (descr_unit_text(t->unit, t->count, unit, sizeof(unit)) < 0)
@@ -257,12 +261,37 @@ static int typestr_of(const struct tinfo *t, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -ERANGE : n;
 }
 
+/* A string type of no bytes, "|S0", "<U0" or "|V0", as a field of a record
+ * may be (numpy.save writes them for empty strings); whether str is one. */
+static bool no_bytes(const char *str, struct tinfo *t)
+{
+	char order = '=';
+
+	if (*str && strchr("<>|=", *str))
+		order = *str++;
+	if (!*str || !strchr("SUV", str[0]) || strcmp(str + 1, "0") != 0)
+		return false;
+	t->dt.kind = str[0];
+	t->dt.itemsize = 0;
+	/* Ordered as NumPy writes them: only U has a byte order. */
+	if (str[0] != 'U')
+		t->dt.byteorder = '|';
+	else if (order != '|')
+		t->dt.byteorder = order;
+	else
+		return false;
+	dtype_canonical_order(&t->dt);	/* '=' is this machine's */
+	return true;
+}
+
 /* A dtype string, as numpy.dtype() takes it, of the kinds a segment
- * carries; written back as NumPy's dtype.str. */
-static int dtype_string(struct ctx *c, struct tinfo *t)
+ * carries; written back as NumPy's dtype.str. One of no bytes only as a
+ * field, not as the whole dtype (top). */
+static int dtype_string(struct ctx *c, struct tinfo *t, bool top)
 {
 	struct lex_str s;
 	char str[48], canon[48];
+	bool odd = false, unit = false;
 	size_t n = 0;
 	uint32_t cp;
 	int ret;
@@ -270,19 +299,29 @@ static int dtype_string(struct ctx *c, struct tinfo *t)
 	if (!lex_str_open(c->x, &s))
 		return -EILSEQ;
 	while ((ret = lex_str_next(c->x, &s, &cp)) == 1) {
-		/* NumPy takes "us" for microseconds also as "\u03bcs". */
-		if (cp == 0x3bc)
+		unit |= cp == '[';
+		/* NumPy takes "us" for microseconds also as "\u03bcs"; nothing
+		 * else past printable ASCII is a type a segment carries (NumPy
+		 * takes a control character for a type number, which no writer
+		 * of .npy files puts there). */
+		if (cp == 0x3bc && unit) {
 			cp = 'u';
+		} else if (cp < 0x20 || cp > 0x7e) {
+			odd = true;
+			cp = '?';
+		}
 		if (n + 1 < sizeof(str))
-			str[n] = (char)(cp > 0x7e || cp < 0x20 ? '?' : cp);
+			str[n] = (char)cp;
 		n++;
 	}
 	if (ret < 0)
 		return -EILSEQ;
 	str[n < sizeof(str) ? n : sizeof(str) - 1] = '\0';
 	memset(t, 0, sizeof(*t));
-	if (n >= sizeof(str) || (parse_datetime(str, t) != 0 &&
-				 shmseg_dtype_parse(str, &t->dt) != 0)) {
+	if (odd || n >= sizeof(str) ||
+	    (parse_datetime(str, t) != 0 &&
+	     shmseg_dtype_parse(str, &t->dt) != 0 &&
+	     (top || !no_bytes(str, t)))) {
 		descr_dtype_why(str, c->d->why, sizeof(c->d->why));
 		return -ENOTSUP;
 	}
@@ -311,7 +350,7 @@ static int dim(struct ctx *c, uint64_t *v)
  * a tuple, after ", " unless it is empty. */
 static int shape(struct ctx *c, struct tinfo *t)
 {
-	uint64_t v[SHMSEG_MAX_NDIM], size = t->size;
+	uint64_t v[SHMSEG_MAX_NDIM], size = t->size, count;
 	uint32_t n = 0, i;
 	int ret;
 
@@ -343,6 +382,14 @@ static int shape(struct ctx *c, struct tinfo *t)
 	memmove(t->shape + n, t->shape, t->ndim * sizeof(t->shape[0]));
 	memcpy(t->shape, v, n * sizeof(v[0]));
 	t->ndim += n;
+	/* NumPy holds each dimension, and their product, in a C int. */
+	for (i = 0, count = 1; i < t->ndim; i++) {
+		if (t->shape[i] > INT32_MAX ||
+		    (t->shape[i] && count > INT32_MAX / t->shape[i]))
+			return refuse(c, "a subarray of more than 2^31 - 1 "
+				      "items");
+		count *= t->shape[i];
+	}
 	OUT(c, ", (");
 	for (i = 0; i < n; i++) {
 		if (i)
@@ -379,7 +426,7 @@ static int type(struct ctx *c, unsigned depth, uint64_t base, uint32_t self,
 	if (c->x->p < c->x->end && *c->x->p == '[')
 		return record(c, depth + 1, base, self, t);
 	if (!lex_eat(c->x, '('))
-		return dtype_string(c, t);
+		return dtype_string(c, t, false);
 	if (depth + 1 > DESCR_DEPTH)
 		return refuse(c, "types nested more than 64 deep");
 	OUT(c, "(");
@@ -407,51 +454,6 @@ static int type(struct ctx *c, unsigned depth, uint64_t base, uint32_t self,
 	return 0;
 }
 
-/* Whether two names (or titles) of the table are the same. */
-static bool same_name(const struct descr *d, uint32_t a, uint32_t alen,
-		      uint32_t b, uint32_t blen)
-{
-	return a != DESCR_NONE && b != DESCR_NONE && alen == blen &&
-	       memcmp(d->arena + a, d->arena + b, alen) == 0;
-}
-
-/* NumPy refuses a record in which a name or title is used twice. */
-static int distinct(struct ctx *c, uint32_t self, uint32_t from, uint32_t to)
-{
-	const struct descr *d = c->d;
-	uint32_t i, k;
-
-	if (!d->node || to > d->node_cap)
-		return 0;
-	for (i = from; i < to; i++) {
-		const struct descr_node *a = &d->node[i];
-
-		if (a->parent != self)
-			continue;
-		if (same_name(d, a->name, a->name_len, a->title, a->title_len))
-			goto twice;
-		for (k = from; k < i; k++) {
-			const struct descr_node *b = &d->node[k];
-
-			if (b->parent == self &&
-			    (same_name(d, a->name, a->name_len, b->name,
-				       b->name_len) ||
-			     same_name(d, a->name, a->name_len, b->title,
-				       b->title_len) ||
-			     same_name(d, a->title, a->title_len, b->name,
-				       b->name_len) ||
-			     same_name(d, a->title, a->title_len, b->title,
-				       b->title_len)))
-				goto twice;
-		}
-	}
-	return 0;
-twice:
-	snprintf(c->d->why, sizeof(c->d->why), "a record in which a field "
-		 "name or title is used twice");
-	return -EILSEQ;
-}
-
 /* One field: (name, type) or (name, type, shape); name may be
  * (title, name). */
 static int field(struct ctx *c, unsigned depth, uint64_t at, uint32_t parent,
@@ -471,6 +473,10 @@ static int field(struct ctx *c, unsigned depth, uint64_t at, uint32_t parent,
 	OUT(c, "(");
 	if (lex_eat(c->x, '(')) {
 		titled = true;
+		lex_ws(c->x);
+		/* NumPy takes any object for a title; a segment, strings. */
+		if (c->x->p < c->x->end && *c->x->p != '\'' && *c->x->p != '"')
+			return refuse(c, "a field title that is not a string");
 		OUT(c, "(");
 		ret = name_string(c, &title, &title_len, &empty);
 		if (ret)
@@ -549,7 +555,6 @@ static int field(struct ctx *c, unsigned depth, uint64_t at, uint32_t parent,
 static int record(struct ctx *c, unsigned depth, uint64_t base, uint32_t self,
 		  struct tinfo *t)
 {
-	uint32_t first = c->d->nodes;
 	uint64_t size = 0, one;
 	bool next = false;
 
@@ -583,7 +588,7 @@ static int record(struct ctx *c, unsigned depth, uint64_t base, uint32_t self,
 	t->dt.itemsize = (uint32_t)size;
 	t->size = size;
 	t->record = true;
-	return distinct(c, self, first, c->d->nodes);
+	return 0;
 }
 /* NOLINTEND(misc-no-recursion) */
 
@@ -613,7 +618,7 @@ int descr_parse(struct lex *x, struct descr *d)
 	if (x->p < x->end && *x->p == '(')
 		return refuse(&c, "a subarray dtype for the whole array");
 	ret = x->p < x->end && *x->p == '[' ? record(&c, 1, 0, 0, &t) :
-	      dtype_string(&c, &t);
+	      dtype_string(&c, &t, true);
 	if (ret)
 		return ret;
 	if (t.size == 0)

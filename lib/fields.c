@@ -7,6 +7,55 @@
 
 #include "fields.h"
 
+/* A name or title of a record in the table, for sorting. */
+struct key {
+	uint32_t parent;
+	uint32_t len;
+	const char *s;
+};
+
+static int by_key(const void *a, const void *b)
+{
+	const struct key *x = a, *y = b;
+
+	if (x->parent != y->parent)
+		return x->parent < y->parent ? -1 : 1;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return memcmp(x->s, y->s, x->len);
+}
+
+/* NumPy refuses a record in which a name or title is used twice: sorted,
+ * the keys of each record side by side, so that many fields cost no more
+ * than sorting them. 0, -EILSEQ (said in d->why) or -ENOMEM. */
+static int names_distinct(struct descr *d)
+{
+	struct key *k = malloc(2 * (size_t)d->nodes * sizeof(*k));
+	size_t n = 0, i;
+	int ret = 0;
+
+	if (!k)
+		return -ENOMEM;
+	for (i = 1; i < d->nodes; i++) {
+		const struct descr_node *f = &d->node[i];
+
+		k[n++] = (struct key){ f->parent, f->name_len,
+				       d->arena + f->name };
+		if (f->title != DESCR_NONE)
+			k[n++] = (struct key){ f->parent, f->title_len,
+					       d->arena + f->title };
+	}
+	qsort(k, n, sizeof(*k), by_key);
+	for (i = 1; i < n && !ret; i++)
+		if (by_key(&k[i - 1], &k[i]) == 0)
+			ret = -EILSEQ;
+	free(k);
+	if (ret)
+		snprintf(d->why, sizeof(d->why), "a record in which a field "
+			 "name or title is used twice");
+	return ret;
+}
+
 /* Parse text into a table in memory of its own, in d (freed by the
  * caller: d->node, d->arena); *canon as descr_canonical() gives it, if
  * canon is not NULL. */
@@ -32,6 +81,8 @@ static int table(const char *text, char **canon, struct descr *d)
 		ret = -ENOMEM;
 	else
 		ret = descr_parse_text(text, d);
+	if (!ret)
+		ret = names_distinct(d);
 	if (ret || !canon || d->plain) {
 		free(d->out);
 		d->out = NULL;

@@ -93,26 +93,30 @@ static int read_exact(int fd, void *buf, size_t len, off_t off)
 }
 
 /* Where the header decoded into h has a descr (format 4), in the buffer
- * that is about to go: a copy of it into *descr if asked for, checked
- * whole (no name used twice), and h->descr pointing there; or NULL. */
+ * that is about to go: checked whole (no name used twice, which the
+ * header's own check cannot tell), then copied into *descr if asked for,
+ * with h->descr pointing there; else h->descr is NULL. */
 static int keep_descr(struct hdr *h, char **descr)
 {
 	struct descr d;
 	char *copy;
 	int ret;
 
-	if (!h->descr || !descr) {
-		h->descr = NULL;
+	if (!h->descr)
 		return 0;
-	}
 	copy = malloc(h->descr_len + 1);
 	if (!copy)
 		return -ENOMEM;
 	memcpy(copy, h->descr, h->descr_len);
 	copy[h->descr_len] = '\0';
-	h->descr = *descr = copy;
 	ret = descr_canonical(copy, NULL, &d);
-	return ret == -ENOMEM ? ret : ret ? -EBADMSG : 0;
+	if (ret || !descr) {
+		free(copy);
+		h->descr = NULL;
+		return ret == -ENOMEM ? ret : ret ? -EBADMSG : 0;
+	}
+	h->descr = *descr = copy;
+	return 0;
 }
 
 /* Read the whole header of fd, an object of fsize bytes, and decode it
@@ -168,10 +172,10 @@ static int load_header(int fd, struct stat *sb, struct hdr *h, bool peek,
 	if (!peek) {
 		ret = read_header(fd, sb->st_size, first, 0, h, descr);
 	} else {
+		/* A description (format 4) is checked whole, on the whole
+		 * header: a peek says only that the header is well formed. */
 		ret = read_exact(fd, first, HDR_PEEK, 0);
-		if (!ret && hdr_peek(first, HDR_PEEK, h) == 0)
-			h->descr = NULL;	/* in first, about to go */
-		else if (!ret)
+		if (!ret && (hdr_peek(first, HDR_PEEK, h) != 0 || h->descr))
 			ret = read_header(fd, sb->st_size, first, HDR_PEEK, h,
 					  NULL);
 	}

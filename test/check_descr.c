@@ -78,6 +78,10 @@ static const struct {
 	{ "[('t', '<M8[ns]'), ('d', '>m8[s]', (2,)), ('g', 'M8')]",
 	  "[('t', '<M8[ns]'), ('d', '>m8[s]', (2,)), ('g', '<M8')]", '|', 'V',
 	  32, false },
+	/* strings of no bytes, as fields (numpy.save writes them) */
+	{ "[('a', 'S0'), ('u', '>U0'), ('v', 'V0'), ('b', '<i4')]",
+	  "[('a', '|S0'), ('u', '>U0'), ('v', '|V0'), ('b', '<i4')]", '|', 'V',
+	  4, false },
 	{ "[('b', '?'), ('i', 'i1'), ('s', 'S3'), ('u', '<U2')]",
 	  "[('b', '|b1'), ('i', '|i1'), ('s', '|S3'), ('u', '<U2')]", '|', 'V',
 	  13, false },
@@ -153,8 +157,32 @@ static const struct {
 	  "carry (see shmseg(5), Dtypes)" },
 	{ "[('\\ud800', '<i4')]", -ENOTSUP, "a field name that is not Unicode "
 	  "text (a lone surrogate)" },
-	{ "[('a', '<f8', (1048576, 1048576))]", -ENOTSUP, "a dtype of more "
-	  "than 2^31 - 1 bytes" },
+	{ "[('a', '<f8', (1048576, 1048576))]", -ENOTSUP, "a subarray of more "
+	  "than 2^31 - 1 items" },
+	{ "[('a', '<f8', (65536,)), ('b', '<f8', (65536, 16384))]", -ENOTSUP,
+	  "a dtype of more than 2^31 - 1 bytes" },
+	/* NumPy holds dimensions in a C int, even after a 0 (found in
+	 * review: they were let through, and NumPy could not read the
+	 * segment) */
+	{ "[('a', '<i4', (0, 2147483648)), ('b', '|u1')]", -ENOTSUP,
+	  "a subarray of more than 2^31 - 1 items" },
+	{ "[('a', [], (2147483647, 2147483647)), ('b', '|u1')]", -ENOTSUP,
+	  "a subarray of more than 2^31 - 1 items" },
+	/* control characters and other non-ASCII in a type string: NumPy's
+	 * type numbers, not a type a segment carries (found in review: they
+	 * were read as bool) */
+	{ "[('a', '\\x01')]", -ENOTSUP, "dtype '?': not a NumPy type a "
+	  "segment can carry (see shmseg(5), Dtypes)" },
+	{ "[('a', '\\x11')]", -ENOTSUP, "dtype '?': not a NumPy type a "
+	  "segment can carry (see shmseg(5), Dtypes)" },
+	{ "'\xc3\xa9'", -ENOTSUP, "dtype '?': not a NumPy type a segment "
+	  "can carry (see shmseg(5), Dtypes)" },
+	{ "'\xce\xbc" "8'", -ENOTSUP, "dtype '?8': not a NumPy type a segment "
+	  "can carry (see shmseg(5), Dtypes)" },
+	/* NumPy takes any object for a title */
+	{ "[((1, 'a'), '<i4')]", -ENOTSUP, "a field title that is not a "
+	  "string" },
+	{ "'|S0'", -ENOTSUP, "dtype '|S0': a dtype of no bytes" },
 	{ "[('a', '<f8', (200000000,)), ('b', '<f8', (200000000,))]",
 	  -ENOTSUP, "a dtype of more than 2^31 - 1 bytes" },
 	{ "[('a' '<i4')]", -EILSEQ, "" },

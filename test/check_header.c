@@ -630,8 +630,9 @@ static void store_segment(char name[TU_NAME_LEN], struct hdr *h)
 /* shmseg(5) allows 16 digits of pid; pid_t (32 bits on Linux) cannot hold
  * them all, and a wrapped number would name some other process. */
 /* A description that NumPy refuses for a name used twice passes the
- * header's own check, which keeps no table; attaching such a segment, or
- * reading its description, is refused whole: another writer made it. */
+ * header's own check, which keeps no table; attaching such a segment,
+ * its stat, or reading its description, is refused whole: another writer
+ * made it. */
 START_TEST(name_used_twice_is_refused_at_attach)
 {
 	struct hdr h = record_sample("[('t', '<M8[ns]'), ('t', '<f8', (2,)), "
@@ -643,6 +644,10 @@ START_TEST(name_used_twice_is_refused_at_attach)
 	ck_assert_int_eq(hdr_decode(buf, HDR_MIN, &out), 0);
 	ck_assert_int_eq(shmseg_attach(name, 0, &seg), -EBADMSG);
 	ck_assert_int_eq(shmseg_stat_descr(name, NULL, descr, sizeof(descr)),
+			 -EBADMSG);
+	/* stat and list say the same: not a segment (found in review: they
+	 * peeked at the header, which said nothing of the names) */
+	ck_assert_int_eq(shmseg_stat(name, &(struct shmseg_stat){ 0 }),
 			 -EBADMSG);
 	ck_assert_int_eq(shmseg_unlink(name), 0);
 	h = record_sample(REC);

@@ -264,6 +264,20 @@ def _descr(dtype):
     return descr
 
 
+@contextlib.contextmanager
+def _too_long(dtype):
+    """A create refused for its dtype (ENOTSUP: its description does not
+    fit a segment's header) is the dtype's fault: a TypeError."""
+    try:
+        yield
+    except OSError as e:
+        if e.errno != _errno.ENOTSUP:
+            raise
+        raise TypeError(f"dtype {numpy.dtype(dtype)!s:.60} cannot be held "
+                        "by a segment: its description is longer than a "
+                        "segment's header holds (65536 bytes)") from None
+
+
 def _mode(mode):
     mode = operator.index(mode)
     if not 0 <= mode <= 0o777:
@@ -295,9 +309,10 @@ def create(name, array, *, mode=0o600):
         a = numpy.ascontiguousarray(a)
     # Written through the segment's descriptor, in two threads for large
     # arrays, without the GIL; named at the seal, nothing left on failure.
-    seg = _ext.mem_import(name, typestr, tuple(a.shape), fortran,
-                          a if fortran else a.reshape(-1) if a.ndim else
-                          a.reshape(1), mode)
+    with _too_long(a.dtype):
+        seg = _ext.mem_import(name, typestr, tuple(a.shape), fortran,
+                              a if fortran else a.reshape(-1) if a.ndim
+                              else a.reshape(1), mode)
     _held[name] = seg
     return _array(seg)
 
@@ -334,7 +349,8 @@ def build(name, shape, dtype, *, order="C", mode=0o600):
     if any(n < 0 for n in shape):
         raise ValueError(f"negative dimension in shape {shape}")
     mode = _mode(mode)
-    seg = _ext.create(name, _descr(dtype), shape, order == "F", mode)
+    with _too_long(dtype):
+        seg = _ext.create(name, _descr(dtype), shape, order == "F", mode)
     a = _array(seg, _Building)
     a._views = [weakref.ref(a)]
     try:

@@ -88,3 +88,25 @@ def test_a_field_view_pickles_by_reference(name):
     assert isinstance(back, shmseg.ndarray)
     assert back.dtype == np.dtype("<M8[ns]")
     assert (back == a["ts"]).all()
+
+
+def test_too_long_a_description_is_typeerror_and_quick(name):
+    # 40,000 fields: refused, with the reason, before anything is made;
+    # the check of names sorts them, so that it takes no time to speak of
+    dt = np.dtype([("f%d" % i, "|b1") for i in range(40000)])
+    for make in (lambda: shmseg.create(name, np.zeros(1, dt)),
+                 lambda: shmseg.build(name, 1, dt).__enter__()):
+        with pytest.raises(TypeError, match="longer than a segment's "
+                           "header holds"):
+            make()
+    with pytest.raises(FileNotFoundError):
+        shmseg.stat(name)
+
+
+def test_control_characters_are_no_type(name):
+    # NumPy reads '\x01' as a type number; a segment refuses it rather
+    # than take it for bool
+    import numpy.lib.format as fmt
+    for descr in ("[('a', '\\x01')]", "'\\xe9'"):
+        assert shmseg._ext.dtype_why(descr).startswith("dtype '?'")
+    assert fmt.descr_to_dtype([("a", "\x01")]) == np.dtype([("a", "i1")])
