@@ -17,6 +17,7 @@ extern "C" {
 #define SHMSEG_MAX_NDIM 32
 #define SHMSEG_NAME_MAX 255	/* bytes of a name, leading '/' not counted */
 #define SHMSEG_DTYPE_STRLEN 16	/* buffer that fits any shmseg_dtype_format() */
+#define SHMSEG_DESCR_MAX 65536	/* buffer that fits any shmseg_descr() */
 
 /* shmseg_create() flags */
 #define SHMSEG_FORTRAN   0x01	/* column-major strides instead of C order */

@@ -93,7 +93,8 @@ static int table(const char *text, char **canon, struct descr *d)
 	return ret == -ERANGE ? -EIO : ret;
 }
 
-int descr_canonical(const char *text, char **canon, struct descr *d)
+int descr_canonical(const char *text, char **canon, struct descr *d,
+		    char *why, size_t len)
 {
 	int ret = table(text, canon, d);
 
@@ -101,6 +102,9 @@ int descr_canonical(const char *text, char **canon, struct descr *d)
 	free(d->arena);
 	d->node = NULL;
 	d->arena = NULL;
+	if ((ret == -EILSEQ || ret == -ENOTSUP) && why && len)
+		snprintf(why, len, "%s", d->why[0] ? d->why :
+			 "malformed dtype description");
 	return ret;
 }
 
@@ -113,10 +117,7 @@ EXPORT int shmseg_descr_check(const char *descr, char *why, size_t len)
 		why[0] = '\0';
 	if (!descr)
 		return -EINVAL;
-	ret = descr_canonical(descr, NULL, &d);
-	if ((ret == -EILSEQ || ret == -ENOTSUP) && why && len)
-		snprintf(why, len, "%s", d.why[0] ? d.why :
-			 "malformed dtype description");
+	ret = descr_canonical(descr, NULL, &d, why, len);
 	return ret == -EILSEQ ? -EINVAL : ret;
 }
 

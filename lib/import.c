@@ -74,11 +74,8 @@ static int header_fits(const struct shmseg_layout *l, bool fortran,
 static int checked_whole(struct npy_hdr *h)
 {
 	struct descr d;
-	int ret = descr_canonical(h->descr, NULL, &d);
 
-	if (ret == -EILSEQ || ret == -ENOTSUP)
-		snprintf(h->why, sizeof(h->why), "%s", d.why);
-	return ret;
+	return descr_canonical(h->descr, NULL, &d, h->why, sizeof(h->why));
 }
 
 /* Read and parse the .npy header at fd's offset. Its errors are the

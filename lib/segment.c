@@ -109,7 +109,7 @@ static int keep_descr(struct hdr *h, char **descr)
 		return -ENOMEM;
 	memcpy(copy, h->descr, h->descr_len);
 	copy[h->descr_len] = '\0';
-	ret = descr_canonical(copy, NULL, &d);
+	ret = descr_canonical(copy, NULL, &d, NULL, 0);
 	if (ret || !descr) {
 		free(copy);
 		h->descr = NULL;
@@ -555,13 +555,9 @@ int seg_descr_layout(const char *descr, const struct shmseg_layout *layout,
 	*l = *layout;
 	if (!descr)
 		return 0;
-	/* Checked first, for the reason in why; then read into its
-	 * canonical text. */
-	ret = shmseg_descr_check(descr, why, len);
-	if (!ret)
-		ret = descr_canonical(descr, canon, &d);
+	ret = descr_canonical(descr, canon, &d, why, len);
 	if (ret)
-		return ret;
+		return ret == -EILSEQ ? -EINVAL : ret;
 	l->dtype = d.dtype;
 	return 0;
 }
@@ -606,6 +602,9 @@ static int put_descr(const struct hdr *h, const char *descr, char *buf,
 	memcpy(buf, descr, n + 1);
 	return (int)n;
 }
+
+/* A description is held in the header, with the rest of its dict. */
+_Static_assert(SHMSEG_DESCR_MAX >= HDR_MAX, "SHMSEG_DESCR_MAX fits any");
 
 const char *seg_descr(const struct shmseg *seg)
 {

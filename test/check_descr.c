@@ -284,18 +284,19 @@ START_TEST(names_used_twice_are_refused)
 		"[('x', [('x', '<i4')]), ('y', [('x', '<i4')])]",
 	};
 	struct descr d;
-	char *canon;
+	char *canon, why[128];
 	size_t i;
 
 	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
-		ck_assert_msg(descr_canonical(texts[i], &canon, &d) == -EILSEQ,
+		ck_assert_msg(descr_canonical(texts[i], &canon, &d, why,
+					      sizeof(why)) == -EILSEQ,
 			      "%s", texts[i]);
-		ck_assert_str_eq(d.why, "a record in which a field name or "
+		ck_assert_str_eq(why, "a record in which a field name or "
 				 "title is used twice");
 	}
 	for (i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
-		ck_assert_msg(descr_canonical(fine[i], &canon, &d) == 0, "%s",
-			      fine[i]);
+		ck_assert_msg(descr_canonical(fine[i], &canon, &d, NULL, 0) == 0,
+			      "%s", fine[i]);
 		ck_assert_str_eq(canon, fine[i]);
 		free(canon);
 	}
@@ -622,6 +623,7 @@ START_TEST(long_descr_grows_the_header)
 	len = shmseg_descr(seg, back, 32768);
 	ck_assert_int_eq(len, (int)strlen(text));
 	ck_assert_str_eq(back, text);
+	ck_assert_int_lt(len, SHMSEG_DESCR_MAX);
 	shmseg_detach(seg);
 	ck_assert_int_eq(shmseg_unlink(name), 0);
 	free(text);

@@ -169,22 +169,20 @@ static void find_pages(struct row *r)
 static void find_dtype(struct row *r)
 {
 	const char kind = r->st.layout.dtype.kind;
-	char summary[SHMSEG_DTYPE_STRLEN];
+	char summary[SHMSEG_DTYPE_STRLEN], *d;
 	struct shmseg_stat now;
 	size_t n;
-	int len;
 
 	if (r->foreign || (kind != 'V' && kind != 'M' && kind != 'm'))
 		return;
-	len = shmseg_stat_descr(r->name, &now, NULL, 0);
-	if (len < 0 || !(r->dtype = malloc((size_t)len + 1)))
+	/* One look at the name, into room for any description. */
+	d = malloc(SHMSEG_DESCR_MAX);
+	if (d && shmseg_stat_descr(r->name, &now, d, SHMSEG_DESCR_MAX) >= 0 &&
+	    memcmp(now.uuid, r->st.uuid, sizeof(now.uuid)) == 0)
+		r->dtype = strdup(d);
+	free(d);
+	if (!r->dtype)
 		return;
-	if (shmseg_stat_descr(r->name, &now, r->dtype, (size_t)len + 1) < 0 ||
-	    memcmp(now.uuid, r->st.uuid, sizeof(now.uuid)) != 0) {
-		free(r->dtype);
-		r->dtype = NULL;
-		return;
-	}
 	/* A dtype string without its quotes; none at all where it says no
 	 * more than the summary (a plain void, '|V5'). */
 	n = strlen(r->dtype);

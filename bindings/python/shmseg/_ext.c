@@ -114,13 +114,13 @@ static char *full_descr(const struct shmseg *seg, const char *name,
 
 	if (kind != 'V' && kind != 'M' && kind != 'm')
 		return NULL;
-	n = seg ? shmseg_descr(seg, NULL, 0) :
-		shmseg_stat_descr(name, NULL, NULL, 0);
-	if (n < 0 || !(d = malloc((size_t)n + 1)))
+	/* Room for any description: by name, one look at it. */
+	d = malloc(SHMSEG_DESCR_MAX);
+	if (!d)
 		return NULL;
 	if (seg)
-		n = shmseg_descr(seg, d, (size_t)n + 1);
-	else if ((n = shmseg_stat_descr(name, &now, d, (size_t)n + 1)) >= 0 &&
+		n = shmseg_descr(seg, d, SHMSEG_DESCR_MAX);
+	else if ((n = shmseg_stat_descr(name, &now, d, SHMSEG_DESCR_MAX)) >= 0 &&
 		 memcmp(now.uuid, st->uuid, sizeof(now.uuid)) != 0)
 		n = -ESTALE;
 	/* A plain void ('|V5') says no more than its type string. */
