@@ -23,6 +23,8 @@ extern "C" {
 #define SHMSEG_FORTRAN   0x01	/* column-major strides instead of C order */
 #define SHMSEG_SPARSE    0x02	/* do not reserve the memory up front */
 #define SHMSEG_HIDDEN    0x04	/* give it its name only at shmseg_seal() */
+#define SHMSEG_REPLACE   0x08	/* HIDDEN, and the seal takes the name over
+				   from the sealed segment that has it */
 /* shmseg_attach() flags */
 #define SHMSEG_RDWR      0x10	/* writable mapping; only while building */
 #define SHMSEG_POPULATE  0x20	/* prefault the whole mapping */
@@ -191,6 +193,9 @@ int shmseg_npy_import(const char *name, int fd, mode_t mode,
  * otherwise, the segment at fault or no error, why is "". */
 int shmseg_npy_import_why(const char *name, int fd, mode_t mode,
 			  struct shmseg **segp, char *why, size_t len);
+/* As shmseg_npy_import_why(), with flags: SHMSEG_REPLACE, or 0. */
+int shmseg_npy_import_flags(const char *name, int fd, int flags, mode_t mode,
+			    struct shmseg **segp, char *why, size_t len);
 /* Create NAME from raw bytes read from fd: the elements of layout (its
  * strides zero) one after another, in C order or with SHMSEG_FORTRAN in
  * Fortran order, and nothing more; fill, seal, and say what is wrong with

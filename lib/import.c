@@ -241,13 +241,14 @@ static int import(const char *name, struct shmseg_layout *layout,
 
 /* The layout of data given in order, one element after another: the
  * caller's, checked to have no strides of its own, which are not what
- * such data holds; flags may ask for Fortran order, nothing else. */
+ * such data holds; flags may ask for Fortran order and a replace, nothing
+ * else. */
 static int packed_layout(const struct shmseg_layout *layout, int flags,
 			 struct shmseg_layout *l)
 {
 	uint32_t i;
 
-	if (!layout || (flags & ~SHMSEG_FORTRAN))
+	if (!layout || (flags & ~(SHMSEG_FORTRAN | SHMSEG_REPLACE)))
 		return -EINVAL;
 	*l = *layout;
 	for (i = 0; i < l->ndim && i < SHMSEG_MAX_NDIM; i++)
@@ -259,14 +260,24 @@ static int packed_layout(const struct shmseg_layout *layout, int flags,
 EXPORT int shmseg_npy_import_why(const char *name, int fd, mode_t mode,
 				 struct shmseg **segp, char *why, size_t len)
 {
+	return shmseg_npy_import_flags(name, fd, 0, mode, segp, why, len);
+}
+
+EXPORT int shmseg_npy_import_flags(const char *name, int fd, int flags,
+				   mode_t mode, struct shmseg **segp,
+				   char *why, size_t len)
+{
 	const struct why w = { why, len };
 	struct npy_hdr h = { 0 };
-	/* Room for the longest descr a segment's header holds. */
-	char *descr = malloc(HDR_MAX);
+	char *descr;
 	int ret;
 
 	if (why && len)
 		why[0] = '\0';
+	if (flags & ~SHMSEG_REPLACE)
+		return -EINVAL;
+	/* Room for the longest descr a segment's header holds. */
+	descr = malloc(HDR_MAX);
 	if (!descr)
 		return -ENOMEM;
 	/* The header comes first, read as a stream: fd may be a pipe. */
@@ -275,8 +286,8 @@ EXPORT int shmseg_npy_import_why(const char *name, int fd, mode_t mode,
 	memset(h.layout.strides, 0, sizeof(h.layout.strides));
 	if (!ret)
 		ret = import(name, &h.layout, h.plain ? NULL : descr,
-			     h.fortran ? SHMSEG_FORTRAN : 0, fd, mode, false,
-			     segp, &w);
+			     (h.fortran ? SHMSEG_FORTRAN : 0) | flags, fd, mode,
+			     false, segp, &w);
 	free(descr);
 	return ret;
 }

@@ -65,6 +65,13 @@ int os_publish(int fd, const char *name);
  * is taken is exactly what had the name at that instant. -ENOTSUP where
  * the platform cannot. */
 int os_take_name(const char *name, char priv[NAME_BUF]);
+/* Give the nameless object fd a private name no one can guess, written
+ * to priv: a step towards os_replace_name(). */
+int os_publish_private(int fd, char priv[NAME_BUF]);
+/* Move the object at priv to "/name", in one step replacing whatever had
+ * that name. -EPERM where the directory forbids it (sticky: another
+ * user's object). */
+int os_replace_name(const char *priv, const char *name);
 /* Give the object at priv back the name "/name", unless it exists. */
 int os_give_name(const char *priv, const char *name);
 /* Whether "/name" exists (a hint only). */

@@ -164,26 +164,37 @@ int os_publish(int fd, const char *name)
 	return neg_errno();
 }
 
-int os_take_name(const char *name, char priv[NAME_BUF])
+/* A name nobody can guess, so that nobody can plant it first: "/.shmseg-"
+ * what, then 128 random bits, into priv. */
+static int private_name(const char *what, char priv[NAME_BUF])
 {
 	static const char digits[] = "0123456789abcdef";
-	char from[sizeof(SHM_DIR) + NAME_BUF], to[sizeof(SHM_DIR) + NAME_BUF];
 	unsigned char r[16];
-	int ret = shm_path(name, from, sizeof(from)), tries;
-	size_t i;
+	int len = snprintf(priv, NAME_BUF, "/.shmseg-%s-", what);
+	size_t i, n = len < 0 ? NAME_BUF : (size_t)len;
 
-	/* A name nobody can guess, so that nobody can plant it first: 128
-	 * random bits. Taken already, by chance alone: another. */
+	if (n + 2 * sizeof(r) >= NAME_BUF)
+		return -ENAMETOOLONG;
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		return errno == ENOSYS ? -ENOTSUP : neg_errno();
+	for (i = 0; i < sizeof(r); i++) {
+		priv[n + 2 * i] = digits[r[i] >> 4];
+		priv[n + 2 * i + 1] = digits[r[i] & 0xf];
+	}
+	priv[n + 2 * sizeof(r)] = '\0';
+	return 0;
+}
+
+int os_take_name(const char *name, char priv[NAME_BUF])
+{
+	char from[sizeof(SHM_DIR) + NAME_BUF], to[sizeof(SHM_DIR) + NAME_BUF];
+	int ret = shm_path(name, from, sizeof(from)), tries;
+
+	/* Taken already, by chance alone: another. */
 	for (tries = 0; ret == 0 && tries < 16; tries++) {
-		if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
-			return errno == ENOSYS ? -ENOTSUP : neg_errno();
-		memcpy(priv, "/.shmseg-unlink-", 16);
-		for (i = 0; i < sizeof(r); i++) {
-			priv[16 + 2 * i] = digits[r[i] >> 4];
-			priv[17 + 2 * i] = digits[r[i] & 0xf];
-		}
-		priv[16 + 2 * sizeof(r)] = '\0';
-		ret = shm_path(priv, to, sizeof(to));
+		ret = private_name("unlink", priv);
+		if (!ret)
+			ret = shm_path(priv, to, sizeof(to));
 		if (ret)
 			return ret;
 		if (renameat2(AT_FDCWD, from, AT_FDCWD, to,
@@ -198,6 +209,32 @@ int os_take_name(const char *name, char priv[NAME_BUF])
 		return -ENOTSUP;	/* no renameat2 here */
 	/* Sixteen random names all taken cannot happen by chance. */
 	return ret ? ret : -EIO;
+}
+
+int os_publish_private(int fd, char priv[NAME_BUF])
+{
+	int ret = -EEXIST, tries;
+
+	for (tries = 0; ret == -EEXIST && tries < 16; tries++) {
+		ret = private_name("replace", priv);
+		if (!ret)
+			ret = os_publish(fd, priv);
+	}
+	return ret;
+}
+
+int os_replace_name(const char *priv, const char *name)
+{
+	char from[sizeof(SHM_DIR) + NAME_BUF], to[sizeof(SHM_DIR) + NAME_BUF];
+	int ret = shm_path(priv, from, sizeof(from));
+
+	if (!ret)
+		ret = shm_path(name, to, sizeof(to));
+	/* rename(2) replaces what has the name in one step: every lookup
+	 * of the name finds the old object or the new. */
+	if (!ret && renameat(AT_FDCWD, from, AT_FDCWD, to) < 0)
+		ret = neg_errno();
+	return ret;
 }
 
 int os_give_name(const char *priv, const char *name)

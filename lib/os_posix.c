@@ -54,6 +54,20 @@ int os_give_name(const char *priv, const char *name)
 	return -ENOTSUP;
 }
 
+int os_publish_private(int fd, char priv[NAME_BUF])
+{
+	(void)fd;
+	(void)priv;
+	return -ENOTSUP;
+}
+
+int os_replace_name(const char *priv, const char *name)
+{
+	(void)priv;
+	(void)name;
+	return -ENOTSUP;
+}
+
 bool os_exists(const char *name)
 {
 	(void)name;

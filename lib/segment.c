@@ -29,12 +29,14 @@ struct shmseg {
 	int fd;				/* kept open while writable, else -1 */
 	bool writable;
 	bool name_at_seal;		/* SHMSEG_HIDDEN: named by the seal */
+	bool replace;			/* SHMSEG_REPLACE: over what has it */
 	char path[NAME_BUF];		/* "/name" */
 	dev_t dev;			/* and the object's identity, */
 	ino_t ino;			/* for shmseg_is_current() */
 };
 
-#define CREATE_FLAGS (SHMSEG_FORTRAN | SHMSEG_SPARSE | SHMSEG_HIDDEN)
+#define CREATE_FLAGS (SHMSEG_FORTRAN | SHMSEG_SPARSE | SHMSEG_HIDDEN | \
+		      SHMSEG_REPLACE)
 #define ATTACH_FLAGS (SHMSEG_RDWR | SHMSEG_POPULATE)
 
 /* A new handle for the segment name, with its path ("/name"); nothing
@@ -391,12 +393,13 @@ static int new_header(struct hdr *h, const struct shmseg_layout *layout,
  * once its header is complete, so no reader can see it half made and a
  * failed create leaves nothing; elsewhere it is made under its name
  * (*by_name). */
-static int create_object(const char *path, mode_t mode, bool *by_name)
+static int create_object(const char *path, mode_t mode, bool anon_only,
+			 bool *by_name)
 {
 	int fd = os_create_anon(mode);
 
 	*by_name = false;
-	if (fd != -ENOTSUP)
+	if (fd != -ENOTSUP || anon_only)
 		return fd;
 	fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL, mode);
 	if (fd < 0)
@@ -453,7 +456,7 @@ static int reserve(struct shmseg *seg, int flags)
 static int build_object(struct shmseg *seg, const char *path, int flags,
 			mode_t mode, bool *by_name)
 {
-	int ret = create_object(path, mode, by_name);
+	int ret = create_object(path, mode, flags & SHMSEG_REPLACE, by_name);
 	struct stat sb;
 
 	if (ret < 0)
@@ -475,6 +478,8 @@ static int build_object(struct shmseg *seg, const char *path, int flags,
 	return ret || seg->base ? ret : map(seg, 0);
 }
 
+
+static int replaceable(const char *path);
 
 int seg_create(const char *name, const struct shmseg_layout *layout,
 	       const char *descr, int flags, mode_t mode, struct shmseg **segp)
@@ -508,16 +513,20 @@ int seg_create(const char *name, const struct shmseg_layout *layout,
 		seg->size = (size_t)hdr_object_size(&seg->hdr);
 		ret = io_fsize_check(-1, seg->size);
 	}
-	/* Fail early, before reserving gigabytes, on a name already taken;
-	 * naming it checks again, atomically. */
-	if (!ret && os_exists(path))
+	/* Fail early, before reserving gigabytes, on a name already taken
+	 * (naming it checks again, atomically), or for a replace on a name
+	 * that may not be replaced (the seal checks again). */
+	if (!ret && (flags & SHMSEG_REPLACE))
+		ret = replaceable(path);
+	else if (!ret && os_exists(path))
 		ret = -EEXIST;
 	if (!ret)
 		ret = build_object(seg, path, flags, mode, &by_name);
-	if (!ret && !by_name && (flags & SHMSEG_HIDDEN)) {
+	if (!ret && !by_name && (flags & (SHMSEG_HIDDEN | SHMSEG_REPLACE))) {
 		/* Nobody can see it before the seal; if this process dies
 		 * first, the kernel frees it with the last descriptor. */
 		seg->name_at_seal = true;
+		seg->replace = flags & SHMSEG_REPLACE;
 	} else if (!ret && !by_name) {
 		ret = os_publish(seg->fd, path);
 	}
@@ -644,6 +653,32 @@ int seg_drain_to_fd(const struct shmseg *seg, int fd)
 			seg->hdr.nbytes);
 }
 
+/* The name a hidden segment gets at its seal: linked under it unless the
+ * name exists; or for a replace, moved over whatever has it, if that may
+ * be replaced. The move is one rename(2), so that every lookup of the name
+ * finds the old segment or the new; but it needs a name to move from,
+ * private, which a crash between the two steps would leave behind. */
+static int seal_name(struct shmseg *seg)
+{
+	char priv[NAME_BUF];
+	int ret;
+
+	if (!seg->replace)
+		return os_publish(seg->fd, seg->path);
+	ret = os_publish_private(seg->fd, priv);
+	if (ret)
+		return ret;
+	/* Checked again: the name may have changed hands since create. A
+	 * builder that makes a segment under it in between (not hidden)
+	 * loses the name, and its seal says so (-EIDRM). */
+	ret = replaceable(seg->path);
+	if (!ret)
+		ret = os_replace_name(priv, seg->path);
+	if (ret)
+		shm_unlink(priv);
+	return ret;
+}
+
 /* Make this handle's view read-only and drop its descriptor, keeping the
  * object's mode as it is now for shmseg_fstat(). */
 static int freeze(struct shmseg *seg)
@@ -713,7 +748,7 @@ EXPORT int shmseg_seal(struct shmseg *seg)
 		return ret ? ret : -EALREADY;
 	}
 	/* A hidden segment appears under its name sealed, or not at all. */
-	ret = seg->name_at_seal ? os_publish(seg->fd, seg->path) : 0;
+	ret = seg->name_at_seal ? seal_name(seg) : 0;
 	if (ret == 0)
 		seg->name_at_seal = false;
 	frozen = freeze(seg);
@@ -889,6 +924,26 @@ static int stat_path(const char *path, struct shmseg_stat *st)
 	ret = seg_stat_fd(fd, st);
 	close(fd);
 	return ret;
+}
+
+/* Whether what has the name "/name" at path may be replaced by a segment
+ * of the caller's: nothing, or a sealed segment the caller owns. -EAGAIN
+ * for one not sealed yet (building, or stale), -EPERM for another user's
+ * (or one the caller cannot read), -EBADMSG for what is no segment. */
+static int replaceable(const char *path)
+{
+	struct shmseg_stat st;
+	int ret = stat_path(path, &st);
+
+	if (ret == -ENOENT)
+		return 0;
+	if (ret == -EACCES)
+		return -EPERM;
+	if (ret)
+		return ret;
+	if (st.uid != geteuid())
+		return -EPERM;
+	return st.state == SHMSEG_SEALED ? 0 : -EAGAIN;
 }
 
 /* 0 if path holds the segment judged: the same segment (uuid), and, if it

@@ -230,28 +230,66 @@ START_TEST(racing_creators_one_wins)
 }
 END_TEST
 
+/* Two exec'd readers that attach a name over and over ("watch") and say
+ * what they found. */
+struct watchers {
+	int in[2], out[2];
+	pid_t pid[2];
+	struct {
+		unsigned long ok, enoent, eagain, bad, other, versions;
+	} n[2];
+};
+
+static void watch_start(struct watchers *w, const char *name, const char *ms)
+{
+	int i;
+
+	for (i = 0; i < 2; i++)
+		w->pid[i] = start(&w->in[i], &w->out[i], "watch", name, ms);
+}
+
+/* Their counts, once they are done; every attach that succeeded found a
+ * whole sealed segment (bad), and nothing failed otherwise (other). */
+static void watch_end(struct watchers *w)
+{
+	char sum[128];
+	int i, last;
+
+	for (i = 0; i < 2; i++) {
+		tu_read(w->out[i], sum, sizeof(sum), true);
+		close(w->in[i]);
+		close(w->out[i]);
+		ck_assert_int_eq(tu_wait(w->pid[i]), 0);
+		fprintf(stderr, "# reader %d: %s", i, sum);
+		ck_assert_int_eq(sscanf(sum, "ok=%lu enoent=%lu eagain=%lu "
+					"bad=%lu other=%lu last=%d versions=%lu",
+					&w->n[i].ok, &w->n[i].enoent,
+					&w->n[i].eagain, &w->n[i].bad,
+					&w->n[i].other, &last,
+					&w->n[i].versions), 7);
+		ck_assert_msg(w->n[i].bad == 0 && w->n[i].other == 0,
+			      "reader %d: %s", i, sum);
+		ck_assert_uint_gt(w->n[i].ok, 0);
+	}
+}
+
 /* Two exec'd readers attach over and over while a creator makes the name,
  * seals it, removes it and makes it again, and a remover unlinks it
  * whenever it is there: each attach fails cleanly or sees one whole
  * segment, never a mix of two. */
 START_TEST(readers_while_the_name_is_removed_and_made_again)
 {
-	char name[TU_NAME_LEN], line[128], rline[128], sum[2][128];
-	unsigned long ok, enoent, eagain, bad, other, cycles, failed, removed;
-	int cin, cout, xin, xout, rin[2], rout[2], i, last;
-	pid_t creator, remover, reader[2];
+	char name[TU_NAME_LEN], line[128], rline[128];
+	unsigned long cycles, failed, removed;
+	int cin, cout, xin, xout;
+	struct watchers w;
+	pid_t creator, remover;
 
 	tu_name(name, "again");
 	creator = start(&cin, &cout, "recreate", name, "65536");
 	remover = start(&xin, &xout, "remove", name, NULL);
-	for (i = 0; i < 2; i++)
-		reader[i] = start(&rin[i], &rout[i], "watch", name, "1500");
-	for (i = 0; i < 2; i++) {
-		tu_read(rout[i], sum[i], sizeof(sum[i]), true);
-		close(rin[i]);
-		close(rout[i]);
-		ck_assert_int_eq(tu_wait(reader[i]), 0);
-	}
+	watch_start(&w, name, "1500");
+	watch_end(&w);
 	close(cin);
 	close(xin);
 	tu_read(cout, line, sizeof(line), true);
@@ -267,18 +305,58 @@ START_TEST(readers_while_the_name_is_removed_and_made_again)
 	ck_assert_int_eq(sscanf(rline, "removed=%lu failed=%lu", &removed,
 				&failed), 2);
 	ck_assert_uint_eq(failed, 0);
-	for (i = 0; i < 2; i++) {
-		fprintf(stderr, "# reader %d: %s", i, sum[i]);
-		ck_assert_int_eq(sscanf(sum[i], "ok=%lu enoent=%lu eagain=%lu "
-					"bad=%lu other=%lu last=%d", &ok,
-					&enoent, &eagain, &bad, &other,
-					&last), 6);
-		ck_assert_msg(bad == 0 && other == 0, "reader %d: %s", i,
-			      sum[i]);
-		ck_assert_uint_gt(ok, 0);
-	}
 	fprintf(stderr, "# creator: %s# remover: %s", line, rline);
 	shmseg_unlink(name);	/* if the creator stopped between steps */
+}
+END_TEST
+
+/* Two exec'd readers attach over and over while a third process publishes
+ * 1000 new versions of the name with SHMSEG_REPLACE: every attach finds a
+ * whole sealed segment, never nothing (ENOENT) and never a mix; a reader
+ * that holds the first version keeps reading it, intact, and is told it
+ * is no longer current. */
+START_TEST(readers_never_miss_a_replaced_name)
+{
+	char name[TU_NAME_LEN], line[128], first[16];
+	unsigned long replaced, failed;
+	unsigned long long us;
+	int cin, cout, i;
+	struct watchers w;
+	struct shmseg *old;
+	pid_t creator;
+
+	tu_name(name, "replace");
+	creator = start3(&cin, &cout, "replace", name, "65536", "1000");
+	tu_read(cout, first, sizeof(first), true);
+	ck_assert_str_eq(first, "first\n");
+	ck_assert_int_eq(shmseg_attach(name, 0, &old), 0);
+	ck_assert(tu_check_own(old));
+	watch_start(&w, name, "1000");
+	/* The readers under way (their first attaches, not a guarantee: the
+	 * versions they report show how many replaces they saw), go. */
+	usleep(50000);
+	ck_assert_int_eq(write(cin, "go\n", 3), 3);
+	tu_read(cout, line, sizeof(line), true);
+	watch_end(&w);
+	close(cin);
+	close(cout);
+	ck_assert_int_eq(tu_wait(creator), 0);
+	ck_assert_int_eq(sscanf(line, "replaced=%lu failed=%lu us=%llu",
+				&replaced, &failed, &us), 3);
+	ck_assert_uint_eq(replaced, 1000);
+	ck_assert_uint_eq(failed, 0);
+	for (i = 0; i < 2; i++) {
+		ck_assert_uint_eq(w.n[i].enoent, 0);
+		ck_assert_uint_eq(w.n[i].eagain, 0);
+		/* it saw the name change hands, many times over */
+		ck_assert_uint_gt(w.n[i].versions, 10);
+	}
+	/* The first version, 1000 versions later: whole, not current. */
+	ck_assert(tu_check_own(old));
+	ck_assert_int_eq(shmseg_is_current(old), 0);
+	shmseg_detach(old);
+	fprintf(stderr, "# replacer: %s", line);
+	ck_assert_int_eq(shmseg_unlink(name), 0);
 }
 END_TEST
 
@@ -332,6 +410,7 @@ int main(void)
 	tcase_add_test(tc, killed_creators_leave_stale_or_sealed_never_garbage);
 	tcase_add_test(tc, racing_creators_one_wins);
 	tcase_add_test(tc, readers_while_the_name_is_removed_and_made_again);
+	tcase_add_test(tc, readers_never_miss_a_replaced_name);
 	tcase_add_test(tc, list_while_segments_come_and_go);
 	suite_add_tcase(s, tc);
 	return tu_main(s);

@@ -162,6 +162,101 @@ START_TEST(scalar_and_empty_arrays_work)
 }
 END_TEST
 
+/* SHMSEG_REPLACE: the new segment is nameless until its seal, which moves
+ * it over the sealed segment that has the name; the old one stays whole
+ * for those who hold it, and is no longer current. */
+START_TEST(replace_takes_the_name_over_at_the_seal)
+{
+	struct shmseg_layout l = tu_layout("<u8", 1, 512ull);
+	struct shmseg *v1, *v2, *rd;
+	struct shmseg_stat st1, st2, now;
+
+	tu_name(name, "replace");
+	/* nothing has the name: the seal gives it */
+	ck_assert_int_eq(shmseg_create(name, &l, SHMSEG_REPLACE, 0600, &v1), 0);
+	ck_assert_int_eq(shmseg_stat(name, &now), -ENOENT);
+	tu_fill_own(v1);
+	ck_assert_int_eq(shmseg_seal(v1), 0);
+	ck_assert_int_eq(shmseg_fstat(v1, &st1), 0);
+	ck_assert_int_eq(shmseg_create(name, &l, SHMSEG_REPLACE, 0600, &v2), 0);
+	tu_fill_own(v2);
+	/* until the seal, the name is the old one's */
+	ck_assert_int_eq(shmseg_stat(name, &now), 0);
+	ck_assert_mem_eq(now.uuid, st1.uuid, 16);
+	ck_assert_int_eq(shmseg_seal(v2), 0);
+	ck_assert_int_eq(shmseg_fstat(v2, &st2), 0);
+	ck_assert_int_eq(shmseg_attach(name, 0, &rd), 0);
+	ck_assert_int_eq(shmseg_fstat(rd, &now), 0);
+	ck_assert_mem_eq(now.uuid, st2.uuid, 16);
+	ck_assert(tu_check_own(rd));
+	ck_assert(tu_check_own(v1));
+	ck_assert_int_eq(shmseg_is_current(v1), 0);
+	ck_assert_int_eq(shmseg_is_current(v2), 1);
+	shmseg_detach(rd);
+	shmseg_detach(v1);
+	shmseg_detach(v2);
+	ck_assert_int_eq(shmseg_unlink(name), 0);
+}
+END_TEST
+
+/* What may not be replaced: a segment still building (-EAGAIN), what is
+ * no segment (-EBADMSG), another user's (-EPERM); refused at the create,
+ * and at the seal if the name changed hands meanwhile, leaving the name
+ * to what has it. */
+START_TEST(replace_refuses_what_it_may_not_replace)
+{
+	struct shmseg_layout l = tu_layout("<u8", 1, 512ull);
+	struct shmseg *b, *r;
+	struct shmseg_stat st;
+	char path[TU_NAME_LEN + 16];
+	int fd;
+
+	tu_name(name, "noreplace");
+	ck_assert_int_eq(shmseg_create(name, &l, 0, 0600, &b), 0);
+	ck_assert_int_eq(shmseg_create(name, &l, SHMSEG_REPLACE, 0600, &r),
+			 -EAGAIN);
+	ck_assert_int_eq(shmseg_seal(b), 0);
+	shmseg_detach(b);
+	ck_assert_int_eq(shmseg_create(name, &l, SHMSEG_REPLACE, 0600, &r), 0);
+	/* meanwhile the name goes to a segment that is building */
+	ck_assert_int_eq(shmseg_unlink(name), 0);
+	ck_assert_int_eq(shmseg_create(name, &l, 0, 0600, &b), 0);
+	ck_assert_int_eq(shmseg_seal(r), -EAGAIN);
+	ck_assert_int_eq(shmseg_is_current(r), 0);
+	ck_assert_int_eq(shmseg_stat(name, &st), 0);
+	ck_assert_int_eq(st.state, SHMSEG_BUILDING);
+	shmseg_detach(r);
+	shmseg_detach(b);
+	ck_assert_int_eq(shmseg_unlink(name), 0);
+	/* a file that is no segment */
+	fd = open(tu_path(path, name), O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "not a segment", 13), 13);
+	close(fd);
+	ck_assert_int_eq(shmseg_create(name, &l, SHMSEG_REPLACE, 0600, &r),
+			 -EBADMSG);
+	unlink(path);
+	/* another user's sealed segment */
+	ck_assert_int_eq(shmseg_create(name, &l, 0, 0644, &b), 0);
+	ck_assert_int_eq(shmseg_seal(b), 0);
+	shmseg_detach(b);
+	if (geteuid() != 0) {
+		tu_skip("replace_refuses_what_it_may_not_replace",
+			"needs root to give a segment to another user");
+	} else {
+		ck_assert_int_eq(chown(tu_path(path, name), 65534, 65534), 0);
+		ck_assert_int_eq(shmseg_create(name, &l, SHMSEG_REPLACE, 0600,
+					       &r), -EPERM);
+		ck_assert_int_eq(shmseg_stat(name, &st), 0);
+		ck_assert_int_eq(st.uid, 65534);
+	}
+	ck_assert_int_eq(shmseg_unlink(name), 0);
+	/* flags an import does not take */
+	ck_assert_int_eq(shmseg_npy_import_flags(name, 0, SHMSEG_HIDDEN, 0600,
+						 NULL, NULL, 0), -EINVAL);
+}
+END_TEST
+
 START_TEST(create_of_existing_name_is_eexist_and_leaves_it_alone)
 {
 	struct shmseg_layout l = tu_layout("<f8", 1, 5ull);
@@ -1248,6 +1343,8 @@ int main(void)
 	tcase_add_test(tc, explicit_strides_are_kept);
 	tcase_add_test(tc, scalar_and_empty_arrays_work);
 	tcase_add_test(tc, create_of_existing_name_is_eexist_and_leaves_it_alone);
+	tcase_add_test(tc, replace_takes_the_name_over_at_the_seal);
+	tcase_add_test(tc, replace_refuses_what_it_may_not_replace);
 	tcase_add_test(tc, missing_name_is_enoent);
 	tcase_add_test(tc, building_segment_is_eagain_for_readers);
 	tcase_add_test(tc, rdwr_attach_of_sealed_segment_is_eperm);

@@ -451,6 +451,42 @@ static int cmd_recreate(char **argv)
 	return 0;
 }
 
+static int cmd_replace(char **argv)
+{
+	/* replace NAME BYTES COUNT: publish NAME, say "first", and at a line
+	 * on stdin publish COUNT new versions of it with SHMSEG_REPLACE, each
+	 * filled with its own data and sealed; the last one is left */
+	struct shmseg_layout l = tu_layout("<u8", 1,
+					   strtoull(argv[1], NULL, 0) / 8);
+	unsigned long n = strtoul(argv[2], NULL, 0), i, failed = 0;
+	uint64_t t0 = tu_usec();
+	struct shmseg *seg;
+	int ret;
+
+	for (i = 0; i <= n; i++) {
+		ret = shmseg_create(argv[0], &l, i ? SHMSEG_REPLACE : 0, 0644,
+				    &seg);
+		if (ret == 0) {
+			tu_fill_own(seg);
+			ret = shmseg_seal(seg);
+			shmseg_detach(seg);
+		}
+		failed += ret != 0;
+		if (i == 0) {
+			char go[8];
+
+			printf("first\n");
+			fflush(stdout);
+			if (!fgets(go, sizeof(go), stdin))
+				return 1;
+			t0 = tu_usec();
+		}
+	}
+	printf("replaced=%lu failed=%lu us=%llu\n", n, failed,
+	       (unsigned long long)(tu_usec() - t0));
+	return 0;
+}
+
 static int cmd_remove(char **argv)
 {
 	/* remove NAME: until stdin closes, unlink NAME whenever it is there */
@@ -470,9 +506,12 @@ static int cmd_remove(char **argv)
 static int cmd_watch(char **argv)
 {
 	/* watch NAME MS: attach NAME over and over for MS milliseconds; a
-	 * segment attached must be sealed and hold its own data */
+	 * segment attached must be sealed and hold its own data; counts the
+	 * times it found another segment than the attach before */
 	uint64_t end = tu_usec() + strtoull(argv[1], NULL, 0) * 1000;
 	unsigned long ok = 0, enoent = 0, eagain = 0, bad = 0, other = 0;
+	unsigned long versions = 0;
+	unsigned char seen[16] = { 0 };
 	struct shmseg_stat st;
 	struct shmseg *seg;
 	int ret, last = 0;
@@ -485,6 +524,10 @@ static int cmd_watch(char **argv)
 				ok++;
 			else
 				bad++;
+			if (memcmp(seen, st.uuid, sizeof(seen)) != 0) {
+				memcpy(seen, st.uuid, sizeof(seen));
+				versions++;
+			}
 			shmseg_detach(seg);
 		} else if (ret == -ENOENT) {
 			enoent++;
@@ -495,8 +538,9 @@ static int cmd_watch(char **argv)
 			last = ret;
 		}
 	}
-	printf("ok=%lu enoent=%lu eagain=%lu bad=%lu other=%lu last=%d\n",
-	       ok, enoent, eagain, bad, other, last);
+	printf("ok=%lu enoent=%lu eagain=%lu bad=%lu other=%lu last=%d "
+	       "versions=%lu\n", ok, enoent, eagain, bad, other, last,
+	       versions);
 	return 0;
 }
 
@@ -516,7 +560,7 @@ int main(int argc, char **argv)
 		{ "race", 2, cmd_race },	{ "recreate", 2, cmd_recreate },
 		{ "watch", 2, cmd_watch },	{ "remove", 1, cmd_remove },
 		{ "sparse", 2, cmd_sparse },	{ "handoff", 1, cmd_handoff },
-		{ "pmd", 1, cmd_pmd },
+		{ "pmd", 1, cmd_pmd },		{ "replace", 3, cmd_replace },
 	};
 	size_t i;
 

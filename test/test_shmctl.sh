@@ -84,6 +84,61 @@ test_rm_stale_private() {
 		nok "rm --stale in a private /dev/shm did not finish"
 }
 
+test_replace_private() {
+	in_private_shm test/replace_private.sh "$B" "create --replace" ||
+		return
+	printf '%s\n' "$out" | grep -q '^ok - 200 replaces' ||
+		nok "create --replace in a private /dev/shm did not finish"
+}
+
+# create --replace: the name goes over to the new segment at its seal;
+# what may not be replaced is refused with the reason, and left alone.
+test_create_replace() {
+	head -c 16 /dev/zero >"$T/z16"
+	run "$S" create "${P}rp" --raw "$T/z16" --dtype '<u8' --shape 2 \
+		--replace
+	expect "create --replace of a name nothing has" 0
+	run "$S" create "${P}rp" --raw "$T/z16" --dtype '<f8' --shape 2
+	expect "create without --replace of a name taken" 1 "segment exists"
+	run "$S" create "${P}rp" --raw "$T/z16" --dtype '<f8' --shape 2 \
+		--replace
+	expect "create --replace of a sealed segment of one's own" 0
+	run "$S" info "${P}rp"
+	printf '%s\n' "$out" | grep -q '^dtype: *<f8$' &&
+		ok "the name has the new segment" || nok "after replace: $out"
+	mkfifo "$T/rhold"
+	"$B/test/helper" build "${P}rb" <"$T/rhold" >/dev/null &
+	exec 8>"$T/rhold"	# keeps the builder alive
+	i=0
+	while [ ! -e "/dev/shm/${P}rb" ] && [ $i -lt 100 ]; do
+		sleep 0.05; i=$((i + 1))
+	done
+	run "$S" create "${P}rb" --raw "$T/z16" --dtype '<u8' --shape 2 \
+		--replace
+	expect "create --replace of a segment still building" 1 \
+		"shmctl: create ${P}rb: segment is not sealed yet"
+	exec 8>&-
+	wait
+	printf 'foreign' >"/dev/shm/${P}rf"
+	run "$S" create "${P}rf" --raw "$T/z16" --dtype '<u8' --shape 2 \
+		--replace
+	expect "create --replace of a file that is no segment" 1 \
+		"not a shmseg segment"
+	[ "$(cat "/dev/shm/${P}rf")" = foreign ] &&
+		ok "the file is left alone" || nok "the file was replaced"
+	if as_nobody_ok "create --replace of another user's segment"; then
+		run nobody "$T/shmctl" create "${P}rp" --raw "$T/z16" \
+			--dtype '<u8' --shape 2 --replace
+		expect "create --replace of another user's segment" 1 \
+			"operation not permitted on this segment"
+		run "$S" info "${P}rp"
+		printf '%s\n' "$out" | grep -q '^dtype: *<f8$' &&
+			ok "another user's replace leaves the segment alone" ||
+			nok "after another user's replace: $out"
+	fi
+	rm -f "/dev/shm/${P}rp" "/dev/shm/${P}rb" "/dev/shm/${P}rf"
+}
+
 test_help_and_version() {
 	run "$S" --help
 	expect "shmctl --help" 0
@@ -1260,6 +1315,8 @@ test_symlinks_not_followed
 test_socket_and_leased_file
 test_write_errors
 test_rm_stale_private
+test_replace_private
+test_create_replace
 test_dump_overlapping_is_bounded
 test_dump_output_kinds
 test_dump_refused_where_shell_is

@@ -17,15 +17,17 @@ struct config {
 	const char *shape;
 	const char *order;
 	bool fortran;
+	bool replace;		/* --replace: take the name over at the seal */
 	mode_t mode;
 	bool help;		/* -h: the usage, nothing else */
 };
 
 static void usage(void)
 {
-	printf("usage: shmctl create NAME --from FILE.npy|- [--mode MODE]\n"
+	printf("usage: shmctl create NAME --from FILE.npy|- [--mode MODE] "
+	       "[--replace]\n"
 	       "       shmctl create NAME --dtype DTYPE --shape SHAPE "
-	       "[--order C|F] --raw FILE|- [--mode MODE]\n\n"
+	       "[--order C|F] --raw FILE|- [--mode MODE] [--replace]\n\n"
 	       "Make segment NAME from a .npy file, or from raw bytes of the "
 	       "given dtype\nand shape (like 1000x3), then seal it.\n\n"
 	       "  -f, --from FILE   .npy file to load (- for standard input)\n"
@@ -37,6 +39,10 @@ static void usage(void)
 	       "scalar)\n"
 	       "  -o, --order C|F   memory order of the raw data (default C)\n"
 	       "  -m, --mode MODE   octal permission bits (default 0600)\n"
+	       "  -R, --replace     take NAME over from the sealed segment of "
+	       "yours that\n"
+	       "                    has it, in one step, when the new one is "
+	       "sealed\n"
 	       "  -h, --help        this help\n");
 }
 
@@ -69,13 +75,14 @@ static void parse_options(int argc, char **argv, struct config *cfg)
 		{ "shape", required_argument, NULL, 's' },
 		{ "order", required_argument, NULL, 'o' },
 		{ "mode", required_argument, NULL, 'm' },
+		{ "replace", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	cfg->mode = 0600;
-	while ((c = next_option(argc, argv, ":f:r:t:s:o:m:h", opts,
+	while ((c = next_option(argc, argv, ":f:r:t:s:o:m:Rh", opts,
 				&cfg->help)) != -1) {
 		switch (c) {
 		case 'f':
@@ -97,6 +104,9 @@ static void parse_options(int argc, char **argv, struct config *cfg)
 					    optarg);
 			cfg->order = optarg;
 			cfg->fortran = optarg[0] == 'F';
+			break;
+		case 'R':
+			cfg->replace = true;
 			break;
 		case 'm':
 			if (parse_mode(optarg, &cfg->mode))
@@ -128,7 +138,7 @@ int cmd_create(int argc, char **argv)
 	struct config cfg = { 0 };
 	const char *input;
 	char why[128];
-	int fd, err;
+	int fd, err, flags;
 
 	parse_options(argc, argv, &cfg);
 	if (cfg.help) {
@@ -141,14 +151,16 @@ int cmd_create(int argc, char **argv)
 		return 1;
 	/* Straight from the input into a segment that gets its name only
 	 * once sealed: a failure, or a kill, leaves nothing. */
+	flags = cfg.replace ? SHMSEG_REPLACE : 0;
 	if (cfg.raw)
 		err = shmseg_raw_import_descr(cfg.name, cfg.dtype, &cfg.layout,
-					      cfg.fortran ? SHMSEG_FORTRAN : 0,
+					      flags | (cfg.fortran ?
+						       SHMSEG_FORTRAN : 0),
 					      fd, cfg.mode, NULL, why,
 					      sizeof(why));
 	else
-		err = shmseg_npy_import_why(cfg.name, fd, cfg.mode, NULL, why,
-					    sizeof(why));
+		err = shmseg_npy_import_flags(cfg.name, fd, flags, cfg.mode,
+					      NULL, why, sizeof(why));
 	/* The library says whose fault it was: the input's, with a message,
 	 * or the segment's. */
 	if (err && why[0])

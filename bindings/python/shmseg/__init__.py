@@ -159,6 +159,15 @@ class ndarray(numpy.ndarray):
                 return out[()]
         return out
 
+    @property
+    def is_current(self):
+        """Whether the segment's name still refers to the segment this
+        array lies in: False once it was removed or replaced (a new
+        version published with ``replace=True``), True until then. Cheap:
+        one ``stat`` of the name. None for an array over no segment."""
+        seg = _segment_of(self)
+        return None if seg is None else seg.current()
+
     def __reduce__(self):
         seg = _segment_of(self)
         ext = _extent(self)
@@ -285,7 +294,7 @@ def _mode(mode):
     return mode
 
 
-def create(name, array, *, mode=0o600):
+def create(name, array, *, mode=0o600, replace=False):
     """Publish a copy of ``array`` as the sealed segment ``name``.
 
     A C- or Fortran-contiguous array keeps its order; any other is copied
@@ -296,6 +305,14 @@ def create(name, array, *, mode=0o600):
     the new segment. Raises :class:`FileExistsError` if the name is taken,
     :class:`TypeError` for a dtype a segment cannot hold, and
     ``OSError(ENOSPC)`` when /dev/shm is full.
+
+    With ``replace``, the new segment takes the name over at its seal, in
+    one step, from the sealed segment of yours that has it (or takes the
+    name if nothing has it): readers attaching by name get the old or the
+    new, never nothing; those holding the old keep it, intact, until they
+    let it go (:attr:`ndarray.is_current` then says False). Replacing a
+    segment still being built is :class:`NotSealedError`, another user's
+    :class:`PermissionError`.
     """
     mode = _mode(mode)
     if isinstance(array, numpy.ma.MaskedArray):
@@ -312,7 +329,7 @@ def create(name, array, *, mode=0o600):
     with _too_long(a.dtype):
         seg = _ext.mem_import(name, typestr, tuple(a.shape), fortran,
                               a if fortran else a.reshape(-1) if a.ndim
-                              else a.reshape(1), mode)
+                              else a.reshape(1), mode, bool(replace))
     _held[name] = seg
     return _array(seg)
 
@@ -332,13 +349,13 @@ class _Building(ndarray):
 
 
 @contextlib.contextmanager
-def build(name, shape, dtype, *, order="C", mode=0o600):
+def build(name, shape, dtype, *, order="C", mode=0o600, replace=False):
     """Build the segment ``name`` in place: a context manager that yields
     a writable array of ``shape`` and ``dtype`` (``order`` ``'C'`` or
     ``'F'``) backed by the new segment. Leaving the block seals it (the
     name appears then, read-only); an exception removes it, leaving
     nothing. The yielded array is made read-only at the seal; do not keep
-    writable views of it past the block.
+    writable views of it past the block. ``replace`` as for :func:`create`.
     """
     if order not in ("C", "F"):
         raise ValueError("order must be 'C' or 'F'")
@@ -350,7 +367,8 @@ def build(name, shape, dtype, *, order="C", mode=0o600):
         raise ValueError(f"negative dimension in shape {shape}")
     mode = _mode(mode)
     with _too_long(dtype):
-        seg = _ext.create(name, _descr(dtype), shape, order == "F", mode)
+        seg = _ext.create(name, _descr(dtype), shape, order == "F", mode,
+                          bool(replace))
     a = _array(seg, _Building)
     a._views = [weakref.ref(a)]
     try:
@@ -439,15 +457,17 @@ def unlink(name):
     _ext.unlink(name)
 
 
-def load(name, path, *, mode=0o600):
+def load(name, path, *, mode=0o600, replace=False):
     """Create the sealed segment ``name`` from the ``.npy`` file at
     ``path`` (the library's import: straight from the file, nothing left
     on failure). Returns the read-only :class:`ndarray`. Errors about the
     file name ``path``; errors about the segment name ``name``.
+    ``replace`` as for :func:`create`.
     """
     mode = _mode(mode)
     with open(path, "rb") as f:
-        seg = _ext.npy_import(name, f.fileno(), mode, os.fspath(path))
+        seg = _ext.npy_import(name, f.fileno(), mode, os.fspath(path),
+                              bool(replace))
     _held[name] = seg
     return _array(seg)
 

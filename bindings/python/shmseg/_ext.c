@@ -451,12 +451,12 @@ static PyObject *ext_create(PyObject *self, PyObject *args)
 	struct shmseg *seg;
 	PyObject *name, *shape, *b;
 	const char *descr, *cname;
-	int fortran, err;
+	int fortran, replace = 0, err;
 	unsigned int mode;
 
 	(void)self;
-	if (!PyArg_ParseTuple(args, "UsO!pI", &name, &descr, &PyTuple_Type,
-			      &shape, &fortran, &mode))
+	if (!PyArg_ParseTuple(args, "UsO!pI|p", &name, &descr, &PyTuple_Type,
+			      &shape, &fortran, &mode, &replace))
 		return NULL;
 	if (make_layout(descr, shape, &l) < 0)
 		return NULL;
@@ -465,7 +465,8 @@ static PyObject *ext_create(PyObject *self, PyObject *args)
 		return NULL;
 	Py_BEGIN_ALLOW_THREADS
 	err = shmseg_create_descr(cname, descr, &l, SHMSEG_HIDDEN |
-				  (fortran ? SHMSEG_FORTRAN : 0), (mode_t)mode,
+				  (fortran ? SHMSEG_FORTRAN : 0) |
+				  (replace ? SHMSEG_REPLACE : 0), (mode_t)mode,
 				  &seg);
 	Py_END_ALLOW_THREADS
 	return handed(err, seg, name, b, 1);
@@ -483,12 +484,12 @@ static PyObject *ext_mem_import(PyObject *self, PyObject *args)
 	unsigned long long want;
 	unsigned int mode;
 	Py_buffer view;
-	int fortran, err;
+	int fortran, replace = 0, err;
 	uint32_t i;
 
 	(void)self;
-	if (!PyArg_ParseTuple(args, "UsO!pOI", &name, &descr, &PyTuple_Type,
-			      &shape, &fortran, &data, &mode))
+	if (!PyArg_ParseTuple(args, "UsO!pOI|p", &name, &descr, &PyTuple_Type,
+			      &shape, &fortran, &data, &mode, &replace))
 		return NULL;
 	if (make_layout(descr, shape, &l) < 0)
 		return NULL;
@@ -511,7 +512,8 @@ static PyObject *ext_mem_import(PyObject *self, PyObject *args)
 	}
 	Py_BEGIN_ALLOW_THREADS
 	err = shmseg_mem_import_descr(cname, descr, &l,
-				      fortran ? SHMSEG_FORTRAN : 0, view.buf,
+				      (fortran ? SHMSEG_FORTRAN : 0) |
+				      (replace ? SHMSEG_REPLACE : 0), view.buf,
 				      (mode_t)mode, &seg);
 	Py_END_ALLOW_THREADS
 	PyBuffer_Release(&view);
@@ -654,17 +656,18 @@ static PyObject *ext_npy_import(PyObject *self, PyObject *args)
 	const char *cname;
 	unsigned int mode;
 	char why[256];
-	int fd, err;
+	int fd, replace = 0, err;
 
 	(void)self;
-	if (!PyArg_ParseTuple(args, "UiIO", &name, &fd, &mode, &path))
+	if (!PyArg_ParseTuple(args, "UiIO|p", &name, &fd, &mode, &path,
+			      &replace))
 		return NULL;
 	cname = c_name(name, &b);
 	if (!cname)
 		return NULL;
 	Py_BEGIN_ALLOW_THREADS
-	err = shmseg_npy_import_why(cname, fd, (mode_t)mode, &seg, why,
-				    sizeof(why));
+	err = shmseg_npy_import_flags(cname, fd, replace ? SHMSEG_REPLACE : 0,
+				      (mode_t)mode, &seg, why, sizeof(why));
 	Py_END_ALLOW_THREADS
 	if (err && why[0]) {
 		Py_DECREF(b);
@@ -690,10 +693,11 @@ static PyObject *ext_dtype_why(PyObject *self, PyObject *arg)
 
 static PyMethodDef ext_methods[] = {
 	{ "create", ext_create, METH_VARARGS,
-	  "create(name, descr, shape, fortran, mode): a new writable "
+	  "create(name, descr, shape, fortran, mode[, replace]): a new writable "
 	  "segment, nameless until sealed." },
 	{ "mem_import", ext_mem_import, METH_VARARGS,
-	  "mem_import(name, descr, shape, fortran, buffer, mode): a sealed "
+	  "mem_import(name, descr, shape, fortran, buffer, mode[, replace]): "
+	  "a sealed "
 	  "segment holding a copy of a contiguous buffer." },
 	{ "attach", ext_attach, METH_VARARGS,
 	  "attach(name, populate, timeout_ms, wait): a sealed segment, "
@@ -706,7 +710,8 @@ static PyMethodDef ext_methods[] = {
 	{ "list", ext_list, METH_NOARGS,
 	  "list(): (name, stat tuple) for every readable segment." },
 	{ "npy_import", ext_npy_import, METH_VARARGS,
-	  "npy_import(name, fd, mode, path): a sealed segment from a .npy "
+	  "npy_import(name, fd, mode, path[, replace]): a sealed segment from "
+	  "a .npy "
 	  "file." },
 	{ "dtype_why", ext_dtype_why, METH_O,
 	  "dtype_why(descr): None if a segment can hold the dtype NumPy "
