@@ -156,6 +156,43 @@ int parse_seconds(const char *s, int *ms)
 	return 0;
 }
 
+int parse_duration(const char *s, int64_t *secs)
+{
+	size_t n = strspn(s, "0123456789");
+	const char *unit = s + n;
+	unsigned long long v;
+	int64_t scale;
+	char *end;
+
+	/* Digits and at most one letter: no sign, space or fraction, which
+	 * strtoull would take or stop at. */
+	if (n == 0 || (*unit && unit[1]))
+		return -1;
+	switch (*unit) {
+	case '\0':
+	case 's':
+		scale = 1;
+		break;
+	case 'm':
+		scale = 60;
+		break;
+	case 'h':
+		scale = 3600;
+		break;
+	case 'd':
+		scale = 86400;
+		break;
+	default:
+		return -1;
+	}
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end != unit || v > (unsigned long long)(INT64_MAX / scale))
+		return -1;
+	*secs = (int64_t)v * scale;
+	return 0;
+}
+
 int parse_owner(const char *s, uid_t *uid)
 {
 	/* not reentrant, as for fmt_user(): the ID is copied out at once */

@@ -37,6 +37,9 @@ const char *only_name(int argc, char **argv);
 int parse_mode(const char *s, mode_t *mode);
 int parse_shape(const char *s, struct shmseg_layout *l);
 int parse_seconds(const char *s, int *ms);
+/* A whole number of seconds, or of the unit after it (s, m, h, d): "90",
+ * "90s", "30m", "12h", "7d"; -1 past INT64_MAX seconds. */
+int parse_duration(const char *s, int64_t *secs);
 /* A user name, or a numeric user ID; -1 for a user that does not exist. */
 int parse_owner(const char *s, uid_t *uid);
 /* The same, where a user that does not exist is a usage error. */
