@@ -68,6 +68,25 @@ in_private_shm() {
 	return 0
 }
 
+# patch_header NAME KEY DIGITS: put DIGITS at the start of the value of
+# #KEY= in the header of sealed segment NAME and make the checksum right
+# again: a header as another implementation may write it (shmseg(5)). $PY
+# runs it.
+patch_header() {
+	chmod u+w "/dev/shm/$1" && "$PY" -c '
+import sys, zlib
+path, key, value = sys.argv[1], sys.argv[2].encode(), sys.argv[3].encode()
+with open(path, "r+b") as f:
+    h = bytearray(f.read(4096))
+    at = h.index(b" #" + key + b"=") + len(key) + 3
+    h[at:at + len(value)] = value
+    crc = h.index(b" #checksum=") + 11
+    h[crc:crc + 8] = b"%08x" % zlib.crc32(bytes(h[:crc]))
+    f.seek(0)
+    f.write(h)
+' "/dev/shm/$1" "$2" "$3" && chmod u-w "/dev/shm/$1"
+}
+
 # private_start B: how every script that in_private_shm runs starts. It
 # mounts over /dev/shm, so it refuses to run unless its caller has put a
 # tmpfs of its own there, in a private mount namespace; never on the

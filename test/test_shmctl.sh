@@ -6,7 +6,7 @@ B=${B:-build}
 S=$B/shmctl
 P=shmseg-c$$-			# every name this test makes starts so
 . test/scratch.sh		# $T, and cleanup of it and of $P* at exit
-. test/fixtures.sh		# write_npy, in_private_shm
+. test/fixtures.sh		# write_npy, in_private_shm, patch_header
 PY=/usr/bin/python3
 failed=0
 
@@ -458,24 +458,6 @@ assert (r["huge_bytes"] is None) == (r["pages_from"] != "measured"), r
 	rm -f "/dev/shm/${P}l4"
 }
 
-# patch_header NAME KEY DIGITS: put DIGITS at the start of the value of
-# #KEY= in the header of sealed segment NAME and make the checksum right
-# again: a header as another implementation may write it (shmseg(5))
-patch_header() {
-	chmod u+w "/dev/shm/$1" && "$PY" -c '
-import sys, zlib
-path, key, value = sys.argv[1], sys.argv[2].encode(), sys.argv[3].encode()
-with open(path, "r+b") as f:
-    h = bytearray(f.read(4096))
-    at = h.index(b" #" + key + b"=") + len(key) + 3
-    h[at:at + len(value)] = value
-    crc = h.index(b" #checksum=") + 11
-    h[crc:crc + 8] = b"%08x" % zlib.crc32(bytes(h[:crc]))
-    f.seek(0)
-    f.write(h)
-' "/dev/shm/$1" "$2" "$3" && chmod u-w "/dev/shm/$1"
-}
-
 # A pid that pid_t cannot hold is unknown, not a wrapped number; every
 # 64-bit #created is an ISO 8601 date, with a sign outside 0000-9999.
 test_info_unknown_pid_and_far_dates() {
@@ -613,6 +595,67 @@ test_rm() {
 	[ -z "$out$err" ] || nok "rm -f printed '$out$err'"
 	run "$S" rm
 	expect "rm without NAME" 2 "missing NAME"
+}
+
+# rm --older-than's usage errors, each with a NAME of ours, so that even
+# a duration taken wrongly could remove nothing else: exit 2, the message,
+# the segment still there. The longest durations are 2^63-1 seconds.
+test_rm_older_usage() {
+	printf abcd | "$S" create "${P}u" --dtype u1 --shape 4 --raw -
+	for d in '' x -1 +1 ' 1' '1 ' 1.5 1e3 0x10 1S 1w 1ss s 1d2 \
+		 9223372036854775808 153722867280912931m 2562047788015216h \
+		 106751991167301d 99999999999999999999999; do
+		run "$S" rm --older-than "$d" "${P}u"
+		expect "rm --older-than '$d' is a usage error" 2 \
+			"shmctl: rm: bad duration '$d' (as 90, 90s, 30m, 12h or 7d)"
+	done
+	for d in 90 90s 30m 12h 7d 9223372036854775807 \
+		 153722867280912930m 2562047788015215h 106751991167300d; do
+		run "$S" rm -o "$d" -n "${P}u"
+		[ $rc -eq 0 ] && [ -z "$out$err" ] ||
+			nok "rm -o $d -n of a new segment: exit $rc, '$out$err'"
+	done
+	ok "rm -o takes 90, 90s, 30m, 12h, 7d and up to 2^63-1 seconds"
+	run "$S" rm --stale --older-than 1d "${P}u"
+	expect "--stale with --older-than" 2 \
+		"shmctl: rm: give one of --stale and --older-than"
+	run "$S" rm --owner root "${P}u"
+	expect "--owner without --older-than" 2 \
+		"shmctl: rm: --owner goes with --older-than"
+	run "$S" rm --dry-run "${P}u"
+	expect "--dry-run without --older-than" 2 \
+		"shmctl: rm: --dry-run goes with --older-than"
+	run "$S" rm -o 1d -u "no-such-user-$$" "${P}u"
+	expect "rm -o -u of an unknown user" 2 \
+		"shmctl: rm: unknown user 'no-such-user-$$'"
+	run "$S" rm "${P}u" --older-than
+	expect "--older-than without its argument" 2 \
+		"option '--older-than' needs an argument"
+	[ -e "/dev/shm/${P}u" ] && ok "no usage error removed anything" ||
+		nok "a usage error removed ${P}u"
+	"$S" rm "${P}u"
+}
+
+# rm --help prints the lines of shmctl(1)'s SYNOPSIS for rm, exactly.
+test_rm_usage_is_the_synopsis() {
+	if ! command -v man >/dev/null 2>&1; then
+		echo "SKIP: rm's usage against shmctl(1): no man"
+		return
+	fi
+	want=$(MANWIDTH=200 man -l man/shmctl.1 2>/dev/null |
+		sed -n '/^SYNOPSIS/,/^DESCRIPTION/s/^ *\(shmctl rm .*\)/\1/p')
+	got=$("$S" rm --help | sed -n 's/^\(usage:\)* *\(shmctl rm .*\)/\2/p')
+	[ -n "$want" ] && [ "$got" = "$want" ] &&
+		ok "rm --help prints the SYNOPSIS lines of shmctl(1) for rm" ||
+		nok "rm --help: '$got'; shmctl(1): '$want'"
+}
+
+# rm --older-than without names removes every old segment there is, so it
+# is tried in a private /dev/shm: nobody else's segments are touched.
+test_rm_older_private() {
+	in_private_shm test/older_private.sh "$B" "rm --older-than" || return
+	printf '%s\n' "$out" | grep -q '^ok - rm --older-than in a private /dev/shm: done' ||
+		nok "rm --older-than in a private /dev/shm did not finish"
 }
 
 test_dump_and_wait() {
@@ -1317,6 +1360,9 @@ test_write_errors
 test_rm_stale_private
 test_replace_private
 test_create_replace
+test_rm_older_usage
+test_rm_usage_is_the_synopsis
+test_rm_older_private
 test_dump_overlapping_is_bounded
 test_dump_output_kinds
 test_dump_refused_where_shell_is
