@@ -196,14 +196,17 @@ struct picked {
 static int add(struct picked *p, const char *name,
 	       const struct shmseg_stat *st)
 {
+	size_t cap = p->cap ? 2 * p->cap : 16;
 	struct pick *v;
 
+	/* The room grows only once it is had: the names path goes on after
+	 * a failure, into the same p. */
 	if (p->n == p->cap) {
-		p->cap = p->cap ? 2 * p->cap : 16;
-		v = realloc(p->v, p->cap * sizeof(*v));
+		v = realloc(p->v, cap * sizeof(*v));
 		if (!v)
 			return -ENOMEM;
 		p->v = v;
+		p->cap = cap;
 	}
 	/* As list shows it, whichever way it was given. */
 	p->v[p->n].name = strdup(name + (name[0] == '/'));
@@ -252,7 +255,8 @@ static int pick(const struct select *sel, char **names, int nnames,
 		}
 		ret |= err > 0;
 	}
-	qsort(p->v, p->n, sizeof(*p->v), by_name);
+	if (p->n)	/* none: p->v may be NULL, which qsort may not take */
+		qsort(p->v, p->n, sizeof(*p->v), by_name);
 	return ret;
 }
 
