@@ -197,16 +197,9 @@ EOF
 # rm --stale judges a segment stale, then removes it; a sealed segment
 # made under the name in between is not what it judged, and stays.
 test_rm_stale_removes_only_what_it_judged() {
-	command -v strace >/dev/null 2>&1 ||
-		{ echo "SKIP: rm --stale and a name replaced meanwhile: no strace"; return; }
 	shm 16m
 	"$H" build "${P}st" </dev/null >/dev/null	# exits unsealed: stale
-	start_delayed "$T/strace" "$S" rm --stale
-	rm -f "/dev/shm/${P}st"
-	printf wxyz | "$S" create "${P}st" --dtype u1 --shape 4 --raw -
-	wait $!
-	rc=$?
-	data=$("$S" dump "${P}st" | tail -c 4)
+	replaced_meanwhile "${P}st" "$T/err" "$S" rm --stale || return
 	[ $rc -eq 0 ] && [ "$data" = wxyz ] && [ "$(left)" = "${P}st " ] &&
 		ok "rm --stale leaves a segment made under the name after it judged the old one stale" ||
 		nok "rm --stale and a replaced name: exit $rc, data '$data', left '$(left)'"

@@ -45,6 +45,28 @@ start_delayed() {
 	wait_for "$sd_out" 'renameat2\|unlink'
 }
 
+# replaced_meanwhile NAME ERR CMD...: CMD, which judges segment NAME and
+# removes it, under start_delayed (strace's trace in $T/strace), its
+# standard error in ERR; while its rename is held, NAME is removed and made
+# again: a new segment of 4 bytes, "wxyz". Sets rc, CMD's status, and data,
+# the last 4 bytes NAME holds after ("wxyz" if the new segment stayed).
+# Uses $S and $T. Without strace, says SKIP and returns 1.
+replaced_meanwhile() {
+	if ! command -v strace >/dev/null 2>&1; then
+		echo "SKIP: $1 replaced while rm holds it: no strace"
+		return 1
+	fi
+	rm_name=$1
+	rm_err=$2
+	shift 2
+	start_delayed "$T/strace" "$@" 2>"$rm_err"
+	rm -f "/dev/shm/$rm_name"
+	printf wxyz | "$S" create "$rm_name" --dtype u1 --shape 4 --raw -
+	wait $!
+	rc=$?
+	data=$("$S" dump "$rm_name" | tail -c 4)
+}
+
 # in_private_shm SCRIPT ARG WHAT: sh SCRIPT ARG in a private mount
 # namespace with a tmpfs of its own on /dev/shm, so that nobody else's
 # segments are touched; its output is passed on and its "not ok" lines

@@ -8,7 +8,7 @@
 # It mounts over /dev/shm: only where its caller (in_private_shm of
 # fixtures.sh) has put a tmpfs of its own there, in a private mount
 # namespace; never on the /dev/shm everything else on the machine uses.
-. test/fixtures.sh		# private_start, patch_header, start_delayed
+. test/fixtures.sh		# private_start, patch_header, replaced_meanwhile
 private_start "$1"
 trap 'exec 8>&- 9>&-; rm -rf "$T"' EXIT
 
@@ -122,16 +122,7 @@ shmctl: rm ofile: not a shmseg segment of this version; not removed" ] &&
 # rm --older-than judges orepl old, then removes it; a segment made under
 # the name in between is not what it judged, and stays, without an error.
 test_replaced_meanwhile() {
-	if ! command -v strace >/dev/null 2>&1; then
-		echo "SKIP: rm --older-than and a name replaced meanwhile: no strace"
-		return
-	fi
-	start_delayed "$T/strace" "$S" rm --older-than 1d orepl 2>"$T/err"
-	rm -f /dev/shm/orepl
-	printf wxyz | "$S" create orepl --dtype u1 --shape 4 --raw -
-	wait $!
-	rc=$?
-	data=$("$S" dump orepl | tail -c 4)
+	replaced_meanwhile orepl "$T/err" "$S" rm --older-than 1d orepl || return
 	[ $rc -eq 0 ] && [ "$data" = wxyz ] && [ ! -s "$T/err" ] &&
 		[ "$(left)" = "ofile orepl y1 " ] &&
 		ok "rm --older-than leaves a segment made under the name after it judged the old one" ||

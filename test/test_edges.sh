@@ -8,7 +8,7 @@ B=${B:-build}
 S=$B/shmctl
 P=shmseg-e$$-			# every name this test makes starts so
 . test/scratch.sh		# $T, and cleanup of it and of $P* at exit
-. test/fixtures.sh		# u1_npy, in_private_shm, start_delayed, wait_for
+. test/fixtures.sh		# u1_npy, in_private_shm, replaced_meanwhile, wait_for
 failed=0
 
 ok() { echo "ok - $1"; }
@@ -64,17 +64,8 @@ print(numpy.dtype(sys.argv[1]).str, *[tuple(int(d) for d in sys.argv[2].split("x
 # shmctl rm judges NAME a segment, then removes it; a segment made under
 # the name in between is not what it judged, and stays.
 test_rm_removes_only_what_it_judged() {
-	if ! command -v strace >/dev/null 2>&1; then
-		echo "SKIP: rm and a name replaced meanwhile: no strace"
-		return
-	fi
 	printf abcd | "$S" create "${P}rm" --dtype u1 --shape 4 --raw -
-	start_delayed "$T/strace" "$S" rm "${P}rm" 2>"$T/err"
-	rm -f "/dev/shm/${P}rm"
-	printf wxyz | "$S" create "${P}rm" --dtype u1 --shape 4 --raw -
-	wait $!
-	rc=$?
-	data=$("$S" dump "${P}rm" | tail -c 4)
+	replaced_meanwhile "${P}rm" "$T/err" "$S" rm "${P}rm" || return
 	[ $rc -eq 1 ] && [ "$data" = wxyz ] &&
 	grep -q "rm ${P}rm: the name no longer holds the segment judged; not removed" "$T/err" &&
 		ok "rm leaves a segment made under the name after it judged the old one" ||
