@@ -42,7 +42,10 @@ made() {
 	fi
 	[ "$hash" = "$ref_hash" ] && [ "$pmd" = "$want_pmd" ] &&
 	[ "$pages" = "$want_pages" ] &&
-	case $got in *aligned=1*) [ "$1" != never ] ;; *) [ "$1" = never ] ;; esac &&
+	# Aligned to 2 MiB where huge pages may back it; under never,
+	# either way (a mapping is so aligned one time in 512, by chance:
+	# found failing once in a full run).
+	case $got in *aligned=1*) : ;; *) [ "$1" = never ] ;; esac &&
 		ok "huge=$1: $2: the data, huge pages mapped whole ($pmd bytes), info says '$pages'" ||
 		nok "huge=$1: $2: reader saw '$got', info '$pages'; wanted hash $ref_hash, pmd $want_pmd, '$want_pages'"
 }
