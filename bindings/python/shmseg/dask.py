@@ -112,18 +112,33 @@ def _attach(name):
         _hold(name)
 
 
-def _shm_key(dask_worker):
-    """Which shared-memory file system this worker's process sees: its
-    machine's boot id with the device and inode of /dev/shm (containers
-    on one machine may each have their own), or else its host address."""
+def _adopt(name):
+    """Run on one worker of the client's host, whose segment the client
+    made: this worker removes it when it closes, as if it had made it."""
+    _made.add(name)
+
+
+def _shm_key(dask_worker=None):
+    """Which shared-memory file system this process sees, and its uid:
+    the machine's boot id with the device and inode of /dev/shm
+    (containers on one machine may each have their own), or else the
+    worker's host address (None in the client)."""
     try:
         with open("/proc/sys/kernel/random/boot_id") as f:
             boot = f.read().strip()
         st = os.stat("/dev/shm")
-        return (boot, st.st_dev, st.st_ino)
+        key = (boot, st.st_dev, st.st_ino)
     except OSError:
-        return ("host", distributed.comm.get_address_host(
-            dask_worker.address))
+        key = None
+        if dask_worker is not None:
+            key = ("host", distributed.comm.get_address_host(
+                dask_worker.address))
+    return key, os.getuid()
+
+
+def _here():
+    """_shm_key of the client's process."""
+    return _shm_key()
 
 
 class _Holder:
@@ -256,9 +271,11 @@ def publish(client, source, *, name=None, prefix="shmseg-dask-",
     ``source`` is an array, which is sent to one worker a host (not to
     every worker) that makes the segment from it, or the path of a
     ``.npy`` file that every host reads at that path (a shared file
-    system), loaded there by one worker a host. The other workers of
-    each host attach that host's segment. A host is a shared-memory file
-    system (/dev/shm): workers that see the same one share a segment.
+    system), loaded there by one worker a host. On the client's own host
+    the client makes the segment from the array itself, sending nothing.
+    The other workers of each host attach that host's segment. A host is
+    a shared-memory file system (/dev/shm): workers that see the same one
+    share a segment.
 
     The segments are named ``name``, by default ``prefix`` and a uuid, new
     at each publish; ``mode`` is their permission bits. Errors on any host
@@ -286,29 +303,35 @@ def publish(client, source, *, name=None, prefix="shmseg-dask-",
     # From before the first segment is made to the end, a worker plugin
     # stands for the publish: its end removes them all.
     client.register_worker_plugin(_Holder(name, plugin), name=plugin)
+    local = data = None
     try:
-        keys = client.run(_shm_key)
-        hosts = {}
-        for addr in sorted(keys):
-            hosts.setdefault(keys[addr], addr)
-        creators = sorted(hosts.values())
-        if not creators:
+        hosts, uids = {}, {}
+        for addr, (key, uid) in sorted(client.run(_shm_key).items()):
+            hosts.setdefault(key, addr)
+            uids.setdefault(key, set()).add(uid)
+        if not hosts:
             raise ValueError("the cluster has no workers")
-        if array is not None:
-            data = client.scatter(array, workers=creators, broadcast=True,
-                                  hash=False)
-            made = [client.submit(_create, name, data, mode, workers=[w],
-                                  allow_other_workers=False, pure=False)
-                    for w in creators]
-        else:
-            made = [client.submit(_load, name, path, mode, workers=[w],
-                                  allow_other_workers=False, pure=False)
-                    for w in creators]
+        creators = sorted(hosts.values())
+        layouts = set()
+        here, uid = _here()
+        if array is not None and here in hosts and uids[here] == {uid}:
+            # The client's own host: made here, sending nothing, and
+            # adopted by a worker there, which removes it when it closes.
+            a = shmseg.create(name, array, mode=mode)
+            layouts.add((a.shape, a.dtype))
+            local = hosts.pop(here)
+            del a
+            client.run(_adopt, name, workers=[local])
+        if array is not None and hosts:
+            data = client.scatter(array, workers=sorted(hosts.values()),
+                                  broadcast=True, hash=False)
+        task, arg = (_create, data) if array is not None else (_load, path)
+        made = [client.submit(task, name, arg, mode, workers=[w],
+                              allow_other_workers=False, pure=False)
+                for w in sorted(hosts.values())]
         distributed.wait(made)       # all done, before any error is raised
-        layouts = set(client.gather(made))
-        del made
-        if array is not None:
-            del data
+        layouts.update(client.gather(made))
+        del made, data
         if len(layouts) > 1:
             raise ValueError(f"{path}: the hosts read different arrays "
                              f"there: {sorted(map(str, layouts))}")
@@ -317,6 +340,9 @@ def publish(client, source, *, name=None, prefix="shmseg-dask-",
     except BaseException:
         with contextlib.suppress(Exception):
             client.unregister_worker_plugin(plugin)
+        if local is not None:
+            with contextlib.suppress(OSError):
+                shmseg.unlink(name)
         raise
     return SharedArray(name, shape, dtype, path, mode, client, plugin,
                        creators)

@@ -45,6 +45,16 @@ def prefix(names):
     return P
 
 
+@pytest.fixture(params=["here", "sent"])
+def how(request, monkeypatch):
+    """Publish an array the two ways: made by the client, on its own host
+    ("here"), or sent to a worker that makes it, as for any other host
+    ("sent": the client is told it shares no /dev/shm with them)."""
+    if request.param == "sent":
+        monkeypatch.setattr(shmseg.dask, "_here", lambda: (None, None))
+    return request.param
+
+
 def segments():
     return sorted(glob.glob("/dev/shm/" + P + "*"))
 
@@ -87,16 +97,26 @@ def look(w):
             "type": type(a).__name__, "writeable": a.flags.writeable}
 
 
+def stored(dask_worker):
+    """How many keys the worker holds data of."""
+    return len(dask_worker.data)
+
+
 def holds(name):
     """Whether this worker process holds segment name."""
     return name in shmseg.dask._holds
 
 
-def test_one_segment_a_host_mapped_once_by_every_worker(client, prefix):
+def test_one_segment_a_host_mapped_once_by_every_worker(client, prefix,
+                                                        how):
     x = np.arange(MIB64, dtype=np.float64)
     with shmseg.dask.publish(client, x, prefix=prefix) as w:
         assert segments() == ["/dev/shm/" + w.name]
         assert len(w.creators) == 1             # a LocalCluster: one host
+        pids = client.run(os.getpid)
+        maker = shmseg.stat(w.name).creator_pid
+        assert maker == (os.getpid() if how == "here"
+                         else pids[w.creators[0]])
         assert (w.shape, w.dtype, w.nbytes) == (x.shape, x.dtype, 64 << 20)
         inode = os.stat("/dev/shm/" + w.name).st_ino
         for _ in range(2):                       # attached once, not twice
@@ -108,6 +128,12 @@ def test_one_segment_a_host_mapped_once_by_every_worker(client, prefix):
                 assert o["same"] and o["type"] == "ndarray"
                 assert not o["writeable"]
         assert segments() == ["/dev/shm/" + w.name]
+        # The copy sent to the maker is let go of (moments after).
+        deadline = time.monotonic() + 10
+        while sum(client.run(stored).values()) and \
+                time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert sum(client.run(stored).values()) == 0
 
 
 def test_a_task_carries_a_few_hundred_bytes(client, prefix):
@@ -145,6 +171,7 @@ def test_the_end_of_the_block_removes_it_from_every_worker(client, prefix):
     with shmseg.dask.publish(client, np.ones(1000), prefix=prefix) as w:
         on_every_worker(client, look, w)
         assert all(client.run(holds, w.name).values())
+        assert shmseg.dask._holds == {}         # the client holds nothing
     assert segments() == []
     assert not any(client.run(holds, w.name).values())
     assert w.closed
@@ -185,7 +212,7 @@ def test_the_name_can_be_given(client, name):
     assert not os.path.exists("/dev/shm/" + name)
 
 
-def test_errors_leave_nothing(client, name, prefix, tmp_path):
+def test_errors_leave_nothing(client, name, prefix, tmp_path, how):
     def plugins(dask_scheduler):
         return sorted(n for n in dask_scheduler.worker_plugins
                       if n.startswith("shmseg.dask"))
@@ -226,7 +253,7 @@ def test_a_killed_client_leaves_nothing(cluster, client, prefix):
     assert not any(client.run(holds, p.stdout.strip()).values())
 
 
-def test_shutting_the_cluster_down_removes_them(prefix):
+def test_shutting_the_cluster_down_removes_them(prefix, how):
     # Client() starts a cluster of its own and closes it first, when the
     # workers cannot be reached through the scheduler any more: each
     # worker that made a segment removes it as it closes.
