@@ -11,7 +11,7 @@ SCRATCH_SIGNAL_STATUS=130
 
 # want N: whether section N runs (BENCH_SECTIONS, default all)
 want() {
-	case " ${BENCH_SECTIONS:-1 2 3 4 5 6 7 8} " in
+	case " ${BENCH_SECTIONS:-1 2 3 4 5 6 7 8 9} " in
 	*" $1 "*) return 0 ;;
 	esac
 	return 1
@@ -269,5 +269,16 @@ elif [ ! -r /sys/kernel/mm/transparent_hugepage/shmem_enabled ]; then
 else
 	unshare -m --propagation unchanged sh test/bench/huge.sh "$B" "$T" "$NPY" 7 ||
 		exit 1
+fi
+fi
+
+if want 9; then
+echo
+echo "== 9. Dask: one array to 4 worker processes (test/bench/py_dask.py)"
+if [ $havepy = 1 ] && [ -d "$B/python/shmseg" ]; then
+	PYTHONPATH=$B/python "$PY" test/bench/py_dask.py "$GIB" 5 "${P}dask-" ||
+		exit 1
+else
+	echo "skipped: no numpy ($PY), or the package is not built (python3-dev)"
 fi
 fi
