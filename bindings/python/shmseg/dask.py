@@ -79,14 +79,15 @@ def _hold(name, path=None, mode=0o600):
     return a
 
 
-def _forget(name, everywhere):
+def _forget(name, ended=False, sure=False):
     """Drop this process's hold of segment name, and remove the name from
-    this host if this process made it; everywhere (the publish ended), if
-    it held it too, for a host whose maker died."""
+    this host if this process made it; when the publish ended, also if it
+    held it or the name is surely the publish's (sure: a uuid that
+    publish chose), for a host whose maker died."""
     held = _holds.pop(name, None) is not None
     made = name in _made
     _made.discard(name)
-    if made or everywhere and held:
+    if made or ended and (held or sure):
         with contextlib.suppress(FileNotFoundError):
             shmseg.unlink(name)
 
@@ -142,21 +143,24 @@ def _here():
 
 
 class _Holder:
-    """The worker plugin of one publish. Unregistered (the publish
+    """The worker plugin of one publish. Unregistered (the publish ended:
     closed, or its client gone), every worker drops its hold and removes
-    the name from its host if it made or held it; a worker that closes
-    drops its hold and removes the name if it made it, so that a
-    cluster's shutdown leaves nothing. New workers attach (or, for a
-    path, load) at their first get()."""
+    the name from its host if it made or held it, or whatever held it if
+    the name is a uuid publish chose; a worker that closes drops its hold
+    and removes the name if it made it, so that a cluster's shutdown
+    leaves nothing. New workers attach (or, for a path, load) at their
+    first get()."""
 
-    def __init__(self, name, plugin):
+    def __init__(self, name, plugin, sure):
         self.name = name
         self.plugin = plugin
+        self.sure = sure
 
     def teardown(self, worker):
         # Unregistered, the plugin is gone from worker.plugins before its
         # teardown; a closing worker still lists it.
-        _forget(self.name, worker.plugins.get(self.plugin) is not self)
+        _forget(self.name, worker.plugins.get(self.plugin) is not self,
+                self.sure)
 
 
 def _client_watch(client_id, prefix):
@@ -290,7 +294,8 @@ def publish(client, source, *, name=None, prefix="shmseg-dask-",
     else:
         path, array = None, numpy.asarray(source)
         shmseg._descr(array.dtype)  # a dtype it cannot hold: TypeError now
-    if name is None:
+    sure = name is None
+    if sure:
         name = f"{prefix}{uuid.uuid4().hex}"
     watch = f"shmseg.dask-{client.id}-"
     plugin = watch + name
@@ -302,7 +307,7 @@ def publish(client, source, *, name=None, prefix="shmseg-dask-",
                        "(%s): close %s yourself", e, name)
     # From before the first segment is made to the end, a worker plugin
     # stands for the publish: its end removes them all.
-    client.register_worker_plugin(_Holder(name, plugin), name=plugin)
+    client.register_worker_plugin(_Holder(name, plugin, sure), name=plugin)
     local = data = None
     try:
         hosts, uids = {}, {}

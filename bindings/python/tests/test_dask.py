@@ -6,6 +6,7 @@ left after a close, a client's end (closed or killed) or a cluster's."""
 import glob
 import os
 import pickle
+import signal
 import time
 
 import numpy as np
@@ -251,6 +252,31 @@ def test_a_killed_client_leaves_nothing(cluster, client, prefix):
     assert p.stdout.startswith(prefix)
     assert gone("/dev/shm/" + p.stdout.strip())
     assert not any(client.run(holds, p.stdout.strip()).values())
+
+
+def test_a_host_whose_workers_all_died_is_cleaned_at_the_close(client,
+                                                               prefix):
+    # SIGKILL: no teardown runs; the nannies start new workers, which
+    # hold nothing. The close still removes the segment, whose name is a
+    # uuid of the publish's own.
+    with shmseg.dask.publish(client, np.ones(1000), prefix=prefix) as w:
+        on_every_worker(client, look, w)
+        old = client.run(os.getpid)
+        for pid in old.values():
+            os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while True:
+            now = set(client.scheduler_info()["workers"])
+            if len(now) == 4 and not now & set(old):
+                break
+            assert time.monotonic() < deadline, now
+            time.sleep(0.1)
+        assert not any(client.run(holds, w.name).values())
+        assert segments() == ["/dev/shm/" + w.name]
+        assert {o["sum"] for o in on_every_worker(client, look, w)} == \
+            {1000.0}
+        client.run(shmseg.dask._forget, w.name)   # and drop them again
+    assert segments() == []
 
 
 def test_shutting_the_cluster_down_removes_them(prefix, how):
