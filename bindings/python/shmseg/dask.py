@@ -29,6 +29,7 @@ This module needs Dask's ``distributed`` (Debian: python3-distributed);
 """
 
 import contextlib
+import errno
 import logging
 import os
 import uuid
@@ -67,7 +68,7 @@ def _hold(name, path=None, mode=0o600):
     except FileNotFoundError:
         if path is None:
             raise FileNotFoundError(
-                2, "not published on this host (it joined the cluster "
+                errno.ENOENT, "not published on this host (it joined the cluster "
                 "after the publish, or the worker that made it here has "
                 "left): publish it again", name) from None
         try:
@@ -199,8 +200,10 @@ class SharedArray:
 
     Attributes: ``name`` (the segments' name, the same on every host),
     ``shape``, ``dtype``, ``nbytes``, ``path`` (the ``.npy`` file it was
-    published from, or ``None``), ``creators`` (the address of the worker
-    that made each host's segment; empty in a task's copy).
+    published from, or ``None``), ``mode`` (the segments' permission
+    bits), ``creators`` (the address of a worker of each host, which made
+    its segment or, on the client's host, adopted it; empty in a task's
+    copy).
     """
 
     def __init__(self, name, shape, dtype, path=None, mode=0o600,
@@ -243,6 +246,7 @@ class SharedArray:
             raise RuntimeError("a copy of a published array cannot close "
                                "it: the handle publish() returned does")
         plugin, self._plugin = self._plugin, None
+        _forget(self.name)              # a get() in this process too
         if plugin is None or self._client.status != "running":
             return      # closed, or the scheduler saw the client go
         with contextlib.suppress(ValueError):    # unregistered already

@@ -200,7 +200,10 @@ def test_two_publishes_coexist(client, prefix):
             {a.sum()}
         assert {o["sum"] for o in on_every_worker(client, look, wb)} == \
             {b.sum()}
+        assert (wa.get() == a).all()            # in the client, its host
+        assert wa.name in shmseg.dask._holds
         wa.close()
+        assert wa.name not in shmseg.dask._holds
         assert segments() == ["/dev/shm/" + wb.name]
         assert {o["sum"] for o in on_every_worker(client, look, wb)} == \
             {b.sum()}
