@@ -22,7 +22,8 @@ when the client closes or its process dies (the scheduler sees it go and
 has the workers remove them, moments later), and when the cluster shuts
 down. What kills the scheduler or the workers outright (SIGKILL, a crash
 of the machine) leaves them in /dev/shm: ``shmctl list`` shows them,
-named ``shmseg-dask-...``, and ``shmctl rm NAME...`` removes them.
+named ``shmseg-dask-...``, and ``shmctl rm NAME...`` removes them (or,
+from cron, ``shmctl rm --older-than``).
 
 This module needs Dask's ``distributed`` (Debian: python3-distributed);
 ``import shmseg`` does not import it.
