@@ -223,31 +223,29 @@ int os_publish_private(int fd, char priv[NAME_BUF])
 	return ret;
 }
 
-int os_replace_name(const char *priv, const char *name)
+/* Move the object at priv to "/name", with renameat2()'s flags. */
+static int move_name(const char *priv, const char *name, unsigned flags)
 {
 	char from[sizeof(SHM_DIR) + NAME_BUF], to[sizeof(SHM_DIR) + NAME_BUF];
 	int ret = shm_path(priv, from, sizeof(from));
 
 	if (!ret)
 		ret = shm_path(name, to, sizeof(to));
-	/* rename(2) replaces what has the name in one step: every lookup
-	 * of the name finds the old object or the new. */
-	if (!ret && renameat(AT_FDCWD, from, AT_FDCWD, to) < 0)
+	if (!ret && renameat2(AT_FDCWD, from, AT_FDCWD, to, flags) < 0)
 		ret = neg_errno();
 	return ret;
 }
 
+int os_replace_name(const char *priv, const char *name)
+{
+	/* A rename replaces what has the name in one step: every lookup of
+	 * the name finds the old object or the new. */
+	return move_name(priv, name, 0);
+}
+
 int os_give_name(const char *priv, const char *name)
 {
-	char from[sizeof(SHM_DIR) + NAME_BUF], to[sizeof(SHM_DIR) + NAME_BUF];
-	int ret = shm_path(priv, from, sizeof(from));
-
-	if (!ret)
-		ret = shm_path(name, to, sizeof(to));
-	if (!ret && renameat2(AT_FDCWD, from, AT_FDCWD, to,
-			      RENAME_NOREPLACE) < 0)
-		ret = neg_errno();
-	return ret;
+	return move_name(priv, name, RENAME_NOREPLACE);
 }
 
 bool os_exists(const char *name)
