@@ -406,6 +406,22 @@ static int shape(struct ctx *c, struct tinfo *t)
 	return 0;
 }
 
+/* The shape that ends a tuple, after its comma: a shape (a metadata dict
+ * there is refused), an optional comma, the closing parenthesis. */
+static int last_shape(struct ctx *c, struct tinfo *t)
+{
+	int ret;
+
+	lex_ws(c->x);
+	if (c->x->p < c->x->end && *c->x->p == '{')
+		return refuse(c, "a dtype with metadata");
+	ret = shape(c, t);
+	if (ret)
+		return ret;
+	(void)lex_eat(c->x, ',');
+	return lex_eat(c->x, ')') ? 0 : -EILSEQ;
+}
+
 /* ---- types and records ------------------------------------------------- */
 
 /* The grammar is recursive, and so are these three, to DESCR_DEPTH levels
@@ -435,11 +451,8 @@ static int type(struct ctx *c, unsigned depth, uint64_t base, uint32_t self,
 		return ret;
 	if (!lex_eat(c->x, ','))
 		return -EILSEQ;
-	lex_ws(c->x);
-	if (c->x->p < c->x->end && *c->x->p == '{')
-		return refuse(c, "a dtype with metadata");
 	inner = t->ndim;
-	ret = shape(c, t);
+	ret = last_shape(c, t);
 	if (ret)
 		return ret;
 	/* ('<i4', ()) is just '<i4', which no writer puts so: refused
@@ -447,9 +460,6 @@ static int type(struct ctx *c, unsigned depth, uint64_t base, uint32_t self,
 	 * tuple added: the type within may have dimensions of its own.) */
 	if (t->ndim == inner)
 		return refuse(c, "a subarray of shape ()");
-	(void)lex_eat(c->x, ',');
-	if (!lex_eat(c->x, ')'))
-		return -EILSEQ;
 	OUT(c, ")");
 	return 0;
 }
@@ -504,15 +514,9 @@ static int field(struct ctx *c, unsigned depth, uint64_t at, uint32_t parent,
 		return ret;
 	if (lex_eat(c->x, ',')) {
 		if (!lex_eat(c->x, ')')) {
-			lex_ws(c->x);
-			if (c->x->p < c->x->end && *c->x->p == '{')
-				return refuse(c, "a dtype with metadata");
-			ret = shape(c, &t);
+			ret = last_shape(c, &t);
 			if (ret)
 				return ret;
-			(void)lex_eat(c->x, ',');
-			if (!lex_eat(c->x, ')'))
-				return -EILSEQ;
 		}
 	} else if (!lex_eat(c->x, ')')) {
 		return -EILSEQ;

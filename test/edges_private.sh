@@ -165,6 +165,43 @@ test_pid_namespace_without_proc() {
 	rm -f "$T/ns"
 }
 
+# A replace made in a pid namespace without its own /proc: the seal links
+# the nameless object by /proc/self/fd, which there is the parent
+# namespace's view, or by its descriptor; the name goes over all the same,
+# and a reader outside the namespace holding the old version keeps it.
+test_replace_in_pid_namespace_without_proc() {
+	shm 16m
+	head -c 64 /dev/zero | "$S" create "${P}nsr" --raw - --dtype '<u8' \
+		--shape 8 || nok "create ${P}nsr"
+	mkfifo "$T/nsr"
+	"$PY" -c '
+import mmap, os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+m = mmap.mmap(fd, 0, prot=mmap.PROT_READ)
+print(m[4096:4160] == bytes(64), flush=True)
+sys.stdin.readline()
+print(m[4096:4160] == bytes(64), flush=True)' "/dev/shm/${P}nsr" \
+		<"$T/nsr" >"$T/nsrold" &
+	reader=$!
+	exec 9>"$T/nsr"
+	wait_for "$T/nsrold" True
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+	unshare -p -f sh -c '
+		head -c 64 /dev/urandom | "$1" create "$2" --raw - \
+			--dtype "<u8" --shape 8 --replace; echo "rc=$?"' \
+		sh "$S" "${P}nsr" >"$T/nsrout" 2>&1
+	exec 9>&-
+	wait $reader
+	new=$(od -An -tx1 -j 4096 -N 64 "/dev/shm/${P}nsr" | tr -d ' \n')
+	[ "$(cat "$T/nsrout")" = "rc=0" ] &&
+	[ "$(cat "$T/nsrold")" = "$(printf 'True\nTrue')" ] &&
+	[ "$new" != "$(printf '%0128d' 0)" ] &&
+	[ "$(ls -A /dev/shm | grep -c shmseg-replace)" = 0 ] &&
+		ok "create --replace in a pid namespace without its own /proc: the name goes over, the old version kept by its reader, no private name left" ||
+		nok "replace in a pid namespace: '$(cat "$T/nsrout")', old reader '$(cat "$T/nsrold")', data $new"
+	rm -f "$T/nsr" "/dev/shm/${P}nsr"
+}
+
 # NumPy must not load what shmseg refuses: a segment still being built,
 # or one whose creator died before the seal. At the seal it loads.
 test_numpy_refuses_unsealed() {
@@ -210,4 +247,5 @@ test_rm_stale_removes_only_what_it_judged
 test_sealed_sparse_never_faults
 test_handoff_to_a_child
 test_pid_namespace_without_proc
+test_replace_in_pid_namespace_without_proc
 test_numpy_refuses_unsealed
