@@ -11,7 +11,7 @@
 #   make install         PREFIX=/usr/local DESTDIR=
 #   V=1                  show the commands
 
-VERSION    := 1.4.0
+VERSION    := 1.5.0
 SOVERSION  := 1
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
@@ -47,7 +47,7 @@ endif
 PURE_SRCS := lib/name.c lib/dtype.c lib/pylit.c lib/descr.c lib/layout.c \
 	     lib/npy.c lib/header.c
 LIB_SRCS := $(PURE_SRCS) lib/io.c $(OS_SRC) lib/copy.c lib/error.c lib/fields.c \
-	    lib/segment.c lib/list.c lib/import.c lib/export.c
+	    lib/segment.c lib/list.c lib/import.c lib/export.c lib/wait.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
 SONAME   := libshmseg.so.$(SOVERSION)
 SHLIB    := $(B)/libshmseg.so.$(VERSION)
@@ -158,7 +158,8 @@ CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 
 UNIT_TESTS := check_name check_dtype check_descr check_layout check_header check_npy \
-	      check_segment check_list check_import check_xproc check_race
+	      check_segment check_list check_import check_xproc check_race \
+	      check_wait
 TEST_BINS  := $(UNIT_TESTS:%=$(B)/test/%) $(B)/test/helper
 TEST_UTIL  := $(B)/test/util.o
 
@@ -224,7 +225,7 @@ include test/lint.mk
 
 BENCH_BINS := $(B)/bench/bench_attach $(B)/bench/bench_list \
 	      $(B)/bench/bench_scan $(B)/bench/bench_readers \
-	      $(B)/bench/bench_load
+	      $(B)/bench/bench_load $(B)/bench/bench_wait
 
 $(B)/bench/%: test/bench/%.c $(STLIB)
 	@mkdir -p $(@D)

@@ -28,6 +28,8 @@ extern "C" {
 /* shmseg_attach() flags */
 #define SHMSEG_RDWR      0x10	/* writable mapping; only while building */
 #define SHMSEG_POPULATE  0x20	/* prefault the whole mapping */
+/* shmseg_attach_wait() flag, since 1.5 */
+#define SHMSEG_INTR      0x40	/* return -EINTR when a signal handler ran */
 /* shmseg_layout_order() results */
 #define SHMSEG_ORDER_NONE 0	/* strided, or too large for either order */
 #define SHMSEG_ORDER_C    1	/* C-contiguous (row-major) */
@@ -86,7 +88,8 @@ int shmseg_seal(struct shmseg *seg);
 int shmseg_attach(const char *name, int flags, struct shmseg **segp);
 
 /* As shmseg_attach(), but wait up to timeout_ms (-1: forever) for NAME
- * to exist and be sealed. Returns 0 or -ETIMEDOUT. */
+ * to exist and be sealed, woken by the name's appearing and by the seal.
+ * Returns 0 or -ETIMEDOUT (-EINTR with SHMSEG_INTR). */
 int shmseg_attach_wait(const char *name, int flags, int timeout_ms,
 		       struct shmseg **segp);
 
@@ -267,9 +270,9 @@ const char *shmseg_strerror(int err);
 /* ---- version -------------------------------------------------------- */
 
 #define SHMSEG_VERSION_MAJOR 1
-#define SHMSEG_VERSION_MINOR 4
+#define SHMSEG_VERSION_MINOR 5
 #define SHMSEG_VERSION_PATCH 0
-#define SHMSEG_VERSION "1.4.0"
+#define SHMSEG_VERSION "1.5.0"
 
 #ifdef __cplusplus
 }

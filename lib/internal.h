@@ -19,7 +19,8 @@
  * @io   error.c fields.c		messages (strerror may read catalogs);
  *				descriptions checked whole, in memory
  * @io   segment.c			create, seal, attach, stat, unlink
- * @io   list.c import.c export.c	listing; .npy and raw files
+ * @io   list.c import.c export.c wait.c	listing; .npy and raw files;
+ *				waiting for a name and its seal
  *
  * Pure modules make no system call, so that the fuzz targets link them
  * alone and any bytes can be fed to them. The OS layer (os.h) knows
@@ -27,7 +28,8 @@
  * modules above put the two together. Only segment.c calls shm_open,
  * ftruncate, mmap and shm_unlink; os_linux.c works on /dev/shm directly
  * where only Linux can (nameless objects, links, renames, the listing,
- * whose callback, passed down by list.c, is the one call that goes up).
+ * whose callback, passed down by list.c, is the one call that goes up), and
+ * watches it and the state words of segments for waiters.
  */
 
 #include <errno.h>

@@ -5,6 +5,8 @@
 #ifndef SHMSEG_OS_H
 #define SHMSEG_OS_H
 
+#include <time.h>
+
 #include "internal.h"
 
 /* ---- io.c ------------------------------------------------------------ */
@@ -83,6 +85,42 @@ int os_name_identity(const char *name, dev_t *dev, ino_t *ino);
  * read-only without following links. */
 typedef int os_each_fn(int fd, const char *name, void *arg);
 int os_list(os_each_fn *each, void *arg);
+
+/* ---- waiting (os_*.c) -------------------------------------------------- */
+
+/* Nanoseconds on CLOCK_MONOTONIC, the clock of every deadline below. */
+static inline int64_t os_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+/* A watch on the directory of the objects, for names that appear in it
+ * (made there, linked there, or renamed there). */
+struct os_watch;
+/* Start one, in *w. -ENOTSUP where the platform cannot; any other error
+ * (no inotify instance left: -EMFILE) says it cannot now. */
+int os_watch_open(struct os_watch **w);
+/* Wait on it until a name appears that may be "/name" (or the kernel
+ * dropped events), or until deadline. 1: look again; 0: deadline reached;
+ * -EINTR: a signal handler ran; any other error: the watch is no use any
+ * more (-EIDRM: the directory went away). */
+int os_watch_wait(struct os_watch *w, const char *name, int64_t deadline);
+/* End it. Closing its descriptor waits until the kernel has retired the
+ * watch (0.1 ms, at times 15 ms): with now, it is closed before this
+ * returns; otherwise by a thread started with the watch, where one could
+ * be, within that while after it returns. */
+void os_watch_close(struct os_watch *w, bool now);
+/* Wait while the 32-bit word at word, in a shared mapping, holds val,
+ * until os_wake_word() on it (from any process mapping the same object)
+ * or deadline. 0: woken, or it holds something else (look again);
+ * -ETIMEDOUT; -EINTR: a signal handler ran; -EFAULT: its page is gone (the
+ * object was truncated; the word is never read from user space, so this
+ * is an error, not SIGBUS); -ENOTSUP where the platform cannot. */
+int os_wait_word(const uint32_t *word, uint32_t val, int64_t deadline);
+/* Wake every process and thread waiting in os_wait_word() on the word. */
+void os_wake_word(uint32_t *word);
 
 /* How the file system of device dev gives huge pages to its objects, by
  * its mount's huge= option unless the system's shmem_enabled overrides

@@ -1,17 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /* os_linux.c - what only Linux offers: the /dev/shm directory, nameless
  * objects (O_TMPFILE), OFD locks, process start times and pid namespaces,
- * and tmpfs's huge pages */
+ * inotify and futexes, and tmpfs's huge pages */
 #define _GNU_SOURCE	/* O_TMPFILE, AT_EMPTY_PATH */
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -309,6 +316,189 @@ int os_list(os_each_fn *each, void *arg)
 	}
 	closedir(dir);
 	return ret;
+}
+
+/* ---- waiting --------------------------------------------------------- */
+
+/* The names that appear in the directory: an object made under its name
+ * (shm_open), a nameless one linked (a create, a hidden segment's seal),
+ * and one renamed over it (a replace). */
+#define WATCHED (IN_CREATE | IN_MOVED_TO | IN_ONLYDIR)
+
+/*
+ * Closing an inotify descriptor waits until the kernel has retired its
+ * watch (an SRCU grace period): measured here 0.1 ms typically and up to
+ * 15-24 ms, which would come between a name's appearing and the waiter's
+ * return. So each watch comes with a thread of the library's own, which
+ * sleeps until the watch is done with and then, if asked, closes it while
+ * the waiter goes on. The thread takes none of the caller's signals; the
+ * two share the struct, freed by whichever lets go of it last.
+ */
+enum { WATCH_USED, WATCH_CLOSE, WATCH_CLOSED };
+
+struct os_watch {
+	int fd;
+	uint32_t done;		/* a futex: WATCH_USED until the waiter ends */
+	uint32_t refs;		/* 2 while the thread runs, else 1 */
+};
+
+static void watch_put(struct os_watch *w)
+{
+	if (__atomic_sub_fetch(&w->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		free(w);
+}
+
+static void *watch_retire(void *arg)
+{
+	struct os_watch *w = arg;
+	uint32_t done;
+
+	while ((done = __atomic_load_n(&w->done, __ATOMIC_ACQUIRE)) ==
+	       WATCH_USED)
+		(void)syscall(SYS_futex, &w->done, FUTEX_WAIT_PRIVATE,
+			      WATCH_USED, NULL, NULL, 0);
+	if (done == WATCH_CLOSE)
+		close(w->fd);
+	watch_put(w);
+	return NULL;
+}
+
+int os_watch_open(struct os_watch **wp)
+{
+	struct os_watch *w = malloc(sizeof(*w));
+	pthread_attr_t attr;
+	sigset_t all, old;
+	pthread_t t;
+	int ret;
+
+	if (!w)
+		return -ENOMEM;
+	w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (w->fd < 0) {
+		ret = errno == ENOSYS ? -ENOTSUP : neg_errno();
+		free(w);
+		return ret;
+	}
+	if (inotify_add_watch(w->fd, SHM_DIR, WATCHED) < 0) {
+		ret = neg_errno();
+		close(w->fd);
+		free(w);
+		return ret;
+	}
+	w->done = WATCH_USED;
+	w->refs = 2;
+	/* Without a thread (none to be had), the waiter closes it. */
+	if (pthread_attr_init(&attr) != 0) {
+		w->refs = 1;
+	} else {
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		pthread_attr_setstacksize(&attr, (size_t)PTHREAD_STACK_MIN +
+					  16384);
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		if (pthread_create(&t, &attr, watch_retire, w) != 0)
+			w->refs = 1;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		pthread_attr_destroy(&attr);
+	}
+	*wp = w;
+	return 0;
+}
+
+void os_watch_close(struct os_watch *w, bool now)
+{
+	bool thread = __atomic_load_n(&w->refs, __ATOMIC_ACQUIRE) == 2;
+
+	if (now || !thread)
+		close(w->fd);
+	if (!thread) {
+		free(w);
+		return;
+	}
+	__atomic_store_n(&w->done, now ? WATCH_CLOSED : WATCH_CLOSE,
+			 __ATOMIC_RELEASE);
+	(void)syscall(SYS_futex, &w->done, FUTEX_WAKE_PRIVATE, 1, NULL, NULL,
+		      0);
+	watch_put(w);
+}
+
+/* Read every event queued on the watch fd: 1 if one may be about the
+ * entry called entry, or the kernel dropped some (the queue overflowed);
+ * -EIDRM if the watch ended (the directory was removed or unmounted); 0
+ * if none of them matters. */
+static int watch_drain(int fd, const char *entry)
+{
+	union {
+		char buf[4096];
+		struct inotify_event align;
+	} u;
+	int ret = 0;
+
+	for (;;) {
+		ssize_t n = read(fd, u.buf, sizeof(u.buf)), off;
+
+		if (n < 0)
+			return errno == EAGAIN ? ret : errno == EINTR ?
+			       -EINTR : neg_errno();
+		for (off = 0; off < n;) {
+			struct inotify_event ev;
+
+			memcpy(&ev, u.buf + off, sizeof(ev));
+			if (ev.mask & (IN_IGNORED | IN_UNMOUNT))
+				return -EIDRM;
+			if ((ev.mask & IN_Q_OVERFLOW) ||
+			    (ev.len && strncmp(u.buf + off + sizeof(ev), entry,
+					       ev.len) == 0))
+				ret = 1;
+			off += (ssize_t)(sizeof(ev) + ev.len);
+		}
+	}
+}
+
+int os_watch_wait(struct os_watch *w, const char *name, int64_t deadline)
+{
+	for (;;) {
+		struct pollfd p = { .fd = w->fd, .events = POLLIN };
+		int64_t left = deadline - os_now();
+		struct timespec ts;
+		int ret;
+
+		if (left <= 0)
+			return 0;
+		ts.tv_sec = (time_t)(left / 1000000000);
+		ts.tv_nsec = (long)(left % 1000000000);
+		ret = ppoll(&p, 1, &ts, NULL);
+		if (ret < 0)
+			return errno == EINTR ? -EINTR : neg_errno();
+		if (ret == 0)
+			return 0;
+		/* "/name": the entry is what follows the slash. */
+		ret = watch_drain(w->fd, name + 1);
+		if (ret)
+			return ret;
+	}
+}
+
+/* The futex calls: on a word of a shared mapping, never FUTEX_PRIVATE,
+ * so that the kernel keys them by the object and its offset, alike in
+ * every process that maps it, wherever. */
+int os_wait_word(const uint32_t *word, uint32_t val, int64_t deadline)
+{
+	struct timespec at = { .tv_sec = (time_t)(deadline / 1000000000),
+			       .tv_nsec = (long)(deadline % 1000000000) };
+
+	/* FUTEX_WAIT_BITSET: the deadline is absolute, on CLOCK_MONOTONIC. */
+	if (syscall(SYS_futex, word, FUTEX_WAIT_BITSET, val, &at, NULL,
+		    FUTEX_BITSET_MATCH_ANY) == 0 || errno == EAGAIN)
+		return 0;
+	if (errno == ENOSYS)
+		return -ENOTSUP;
+	return neg_errno();	/* -ETIMEDOUT, -EINTR, -EFAULT */
+}
+
+void os_wake_word(uint32_t *word)
+{
+	(void)syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
 /* ---- huge pages ------------------------------------------------------ */

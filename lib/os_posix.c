@@ -89,6 +89,39 @@ int os_list(os_each_fn *each, void *arg)
 	return -ENOTSUP;
 }
 
+int os_watch_open(struct os_watch **w)
+{
+	(void)w;
+	return -ENOTSUP;	/* the caller polls */
+}
+
+int os_watch_wait(struct os_watch *w, const char *name, int64_t deadline)
+{
+	(void)w;
+	(void)name;
+	(void)deadline;
+	return -ENOTSUP;
+}
+
+void os_watch_close(struct os_watch *w, bool now)
+{
+	(void)w;
+	(void)now;
+}
+
+int os_wait_word(const uint32_t *word, uint32_t val, int64_t deadline)
+{
+	(void)word;
+	(void)val;
+	(void)deadline;
+	return -ENOTSUP;
+}
+
+void os_wake_word(uint32_t *word)
+{
+	(void)word;	/* nobody waits on it here */
+}
+
 void os_huge(dev_t dev, struct os_huge *h)
 {
 	(void)dev;

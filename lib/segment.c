@@ -747,7 +747,10 @@ EXPORT int shmseg_seal(struct shmseg *seg)
 		ret = freeze(seg);	/* lost a race with another sealer */
 		return ret ? ret : -EALREADY;
 	}
-	/* A hidden segment appears under its name sealed, or not at all. */
+	/* Whoever waits for the seal on the word wakes now
+	 * (shmseg_attach_wait()); whoever waits for a hidden segment's name
+	 * wakes as it appears, sealed, or not at all. */
+	os_wake_word(state_word(seg));
 	ret = seg->name_at_seal ? seal_name(seg) : 0;
 	if (ret == 0)
 		seg->name_at_seal = false;
@@ -788,21 +791,14 @@ static int why_not_writable(const char *path)
 	return ret;
 }
 
-/* Open "/name" at path for seg and check what is there: a segment, in the
- * state the handle is for (sealed to read, building to write). */
-static int open_segment(struct shmseg *seg, const char *path)
+/* Check what seg->fd is: a segment in the state the handle is for
+ * (sealed to read, building to write); and take its size, owner, mode
+ * and identity. */
+static int check_segment(struct shmseg *seg)
 {
 	struct stat sb;
-	int ret;
+	int ret = load_header(seg->fd, &sb, &seg->hdr, false, &seg->descr);
 
-	seg->fd = open_object(path, seg->writable);
-	if (seg->fd < 0) {
-		ret = seg->fd == -EACCES && seg->writable ?
-			why_not_writable(path) : seg->fd;
-		seg->fd = -1;
-		return ret;
-	}
-	ret = load_header(seg->fd, &sb, &seg->hdr, false, &seg->descr);
 	if (ret)
 		return ret;
 	if (seg->writable && seg->hdr.sealed)
@@ -816,6 +812,20 @@ static int open_segment(struct shmseg *seg, const char *path)
 	seg->dev = sb.st_dev;
 	seg->ino = sb.st_ino;
 	return 0;
+}
+
+/* Open "/name" at path for seg and check what is there. */
+static int open_segment(struct shmseg *seg, const char *path)
+{
+	seg->fd = open_object(path, seg->writable);
+	if (seg->fd < 0) {
+		int ret = seg->fd == -EACCES && seg->writable ?
+			  why_not_writable(path) : seg->fd;
+
+		seg->fd = -1;
+		return ret;
+	}
+	return check_segment(seg);
 }
 
 /* Once mapped: a reader needs no descriptor, since the mapping holds the
@@ -863,40 +873,58 @@ EXPORT int shmseg_attach(const char *name, int flags, struct shmseg **segp)
 	return 0;
 }
 
-static int64_t now_ms(void)
+int seg_attach_at_seal(const char *name, int flags, int64_t deadline,
+		       struct shmseg **segp)
 {
-	struct timespec ts;
+	char path[NAME_BUF];
+	struct shmseg *seg;
+	struct stat sb;
+	size_t mapped;
+	int ret = new_handle(name, path, &seg);
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-EXPORT int shmseg_attach_wait(const char *name, int flags, int timeout_ms,
-			      struct shmseg **segp)
-{
-	int64_t deadline = now_ms() + timeout_ms;
-	long pause_us = 100;
-
-	if (timeout_ms < -1)
-		return -EINVAL;
-	for (;;) {
-		int ret = shmseg_attach(name, flags, segp);
-		int64_t left;
-
-		if (ret != -ENOENT && ret != -EAGAIN)
-			return ret;
-		left = timeout_ms < 0 ? pause_us : deadline - now_ms();
-		if (left <= 0)
-			return -ETIMEDOUT;
-		/* Back off from 100 us to 10 ms: quick for a seal that is
-		 * about to happen, cheap for a long wait. */
-		if (pause_us / 1000 > left)
-			pause_us = (long)left * 1000;
-		nanosleep(&(struct timespec){ .tv_sec = 0,
-					      .tv_nsec = pause_us * 1000 },
-			  NULL);
-		pause_us = pause_us * 2 > 10000 ? 10000 : pause_us * 2;
+	if (ret)
+		return ret;
+	/* Whatever it holds, mapped whole it holds a header's room: the
+	 * word's page exists. */
+	seg->fd = open_object(path, false);
+	if (seg->fd < 0 || fstat(seg->fd, &sb) < 0 || !S_ISREG(sb.st_mode) ||
+	    sb.st_size < HDR_MIN || (uint64_t)sb.st_size > SIZE_MAX)
+		goto again;	/* gone, or worse: the attach by name says */
+	mapped = seg->size = (size_t)sb.st_size;
+	/* Populated, if asked, once sealed: not at each look. */
+	if (map(seg, 0)) {
+		release(seg);
+		return -ENOTSUP;	/* no room to map it: poll instead */
 	}
+	/* The word is never read here, only by the kernel, so that an object
+	 * truncated meanwhile is -EFAULT rather than SIGBUS. Sealed since the
+	 * attach by name, it does not hold building: no wait. */
+	ret = os_wait_word(state_word(seg), state_value(HDR_STATE_BUILDING),
+			   deadline);
+	if (ret == -ETIMEDOUT || ret == -EINTR) {
+		release(seg);
+		return ret;
+	}
+	/* Woken: checked as any attach, on the object mapped, which the
+	 * name held while it was built. */
+	ret = check_segment(seg);
+	if (!ret && seg->size != mapped)
+		ret = -EBADMSG;
+	seg->size = mapped;	/* what release() unmaps */
+	if (!ret && (flags & SHMSEG_POPULATE)) {
+		munmap(seg->base, seg->size);
+		seg->base = NULL;
+		ret = map(seg, flags);
+	}
+	if (!ret)
+		ret = finish_attach(seg);
+	if (!ret) {
+		*segp = seg;
+		return 1;
+	}
+again:
+	release(seg);
+	return 0;
 }
 
 EXPORT int shmseg_detach(struct shmseg *seg)

@@ -37,4 +37,14 @@ int seg_fill_from_memory(struct shmseg *seg, const void *data, uint64_t len);
 /* Write all of seg's data to fd, from its current offset. */
 int seg_drain_to_fd(const struct shmseg *seg, int fd);
 
+/* For shmseg_attach_wait(), after shmseg_attach() found the segment name
+ * being built: map what the name holds and wait for its seal, or until
+ * deadline (os_now()'s clock); then finish the attach of that object, as
+ * shmseg_attach() would with flags. 1: attached, the handle in *segp; 0:
+ * look again by name (sealed or not, it changed); -ETIMEDOUT; -EINTR: a
+ * signal handler ran; -ENOTSUP: it cannot wait so, and the caller polls;
+ * or what new_handle() returns for a bad name. */
+int seg_attach_at_seal(const char *name, int flags, int64_t deadline,
+		       struct shmseg **segp);
+
 #endif

@@ -38,24 +38,9 @@ static int helper(bool as_nobody, char *out, size_t len, const char *cmd, ...)
 /* What the helper prints for a segment we hold. */
 static void describe(struct shmseg *seg, char *buf, size_t len)
 {
-	const struct shmseg_layout *l = shmseg_layout(seg);
-	char dt[SHMSEG_DTYPE_STRLEN];
-	size_t n;
-	unsigned i;
+	int n = snprintf(buf, len, "rc=0");
 
-	shmseg_dtype_format(&l->dtype, dt, sizeof(dt));
-	n = (size_t)snprintf(buf, len, "rc=0 dtype=%s ndim=%u shape=", dt,
-			     l->ndim);
-	for (i = 0; i < l->ndim; i++)
-		n += (size_t)snprintf(buf + n, len - n, "%s%" PRIu64,
-				      i ? "," : "", l->shape[i]);
-	n += (size_t)snprintf(buf + n, len - n, " strides=");
-	for (i = 0; i < l->ndim; i++)
-		n += (size_t)snprintf(buf + n, len - n, "%s%" PRId64,
-				      i ? "," : "", l->strides[i]);
-	snprintf(buf + n, len - n, " nbytes=%" PRIu64 " hash=%016" PRIx64 "\n",
-		 shmseg_nbytes(seg),
-		 tu_hash(shmseg_data(seg), shmseg_nbytes(seg)));
+	tu_describe(seg, buf + n, len - (size_t)n);
 }
 
 /* "rc=0 dtype=..." as the helper prints it after "hold": "after dtype=..." */

@@ -202,6 +202,42 @@ print(m[4096:4160] == bytes(64), flush=True)' "/dev/shm/${P}nsr" \
 	rm -f "$T/nsr" "/dev/shm/${P}nsr"
 }
 
+# Waiters across a pid namespace without its own /proc (unshare -p -f
+# without --mount-proc), on a /dev/shm mounted just before: one inside
+# waits on a segment made outside, woken by the name and then by the seal;
+# one outside waits on a hidden segment made inside, woken as it is
+# named. Neither needs /proc: inotify, a futex and the object's mapping.
+test_wait_in_pid_namespace_without_proc() {
+	shm 16m
+	mkfifo "$T/wn"
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+	unshare -p -f "$H" wait "${P}wa" 30000 >"$T/wa" 2>&1 &
+	wa=$!
+	sleep 0.3			# asleep on the name
+	"$H" churn "${P}wa" 4096 pause <"$T/wn" >"$T/churn" &
+	churn=$!
+	exec 9>"$T/wn"
+	wait_for "$T/churn" created
+	sleep 0.3			# asleep on the seal
+	echo go >&9
+	wait $wa
+	exec 9>&-
+	wait $churn
+	"$H" wait "${P}wb" 30000 >"$T/wb" 2>&1 &
+	wb=$!
+	sleep 0.3
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+	unshare -p -f sh -c 'head -c 64 /dev/zero |
+		"$1" create "$2" --raw - --dtype "<u8" --shape 8' \
+		sh "$S" "${P}wb" >"$T/wbc" 2>&1
+	wait $wb
+	grep -q '^rc=0 dtype=<u8 ndim=1 shape=512 ' "$T/wa" &&
+	grep -q '^rc=0 dtype=<u8 ndim=1 shape=8 ' "$T/wb" &&
+		ok "waiters across a pid namespace without its own /proc wake at the name and at the seal" ||
+		nok "waiting across a pid namespace: inside '$(cat "$T/wa")', outside '$(cat "$T/wb")' '$(cat "$T/wbc")'"
+	rm -f "$T/wn" "/dev/shm/${P}wa" "/dev/shm/${P}wb"
+}
+
 # NumPy must not load what shmseg refuses: a segment still being built,
 # or one whose creator died before the seal. At the seal it loads.
 test_numpy_refuses_unsealed() {
@@ -248,4 +284,5 @@ test_sealed_sparse_never_faults
 test_handoff_to_a_child
 test_pid_namespace_without_proc
 test_replace_in_pid_namespace_without_proc
+test_wait_in_pid_namespace_without_proc
 test_numpy_refuses_unsealed

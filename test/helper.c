@@ -16,19 +16,10 @@
 
 static void describe(struct shmseg *seg)
 {
-	const struct shmseg_layout *l = shmseg_layout(seg);
-	char dt[SHMSEG_DTYPE_STRLEN];
-	unsigned i;
+	char buf[1024];
 
-	shmseg_dtype_format(&l->dtype, dt, sizeof(dt));
-	printf(" dtype=%s ndim=%u shape=", dt, l->ndim);
-	for (i = 0; i < l->ndim; i++)
-		printf("%s%" PRIu64, i ? "," : "", l->shape[i]);
-	printf(" strides=");
-	for (i = 0; i < l->ndim; i++)
-		printf("%s%" PRId64, i ? "," : "", l->strides[i]);
-	printf(" nbytes=%" PRIu64 " hash=%016" PRIx64 "\n", shmseg_nbytes(seg),
-	       tu_hash(shmseg_data(seg), shmseg_nbytes(seg)));
+	tu_describe(seg, buf, sizeof(buf));
+	fputs(buf, stdout);
 }
 
 /* Parse "3x4x5" (or "" for a scalar) into the layout. */

@@ -117,7 +117,7 @@ root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 make --no-print-directory -s install B="$B" DESTDIR="$root" PREFIX=/opt/shmseg \
 	>/dev/null || nok "make install"
-for f in opt/shmseg/include/shmseg.h opt/shmseg/lib/libshmseg.so.1.4.0 opt/shmseg/lib/libshmseg.so.1 \
+for f in opt/shmseg/include/shmseg.h opt/shmseg/lib/libshmseg.so.1.5.0 opt/shmseg/lib/libshmseg.so.1 \
 	 opt/shmseg/lib/libshmseg.so opt/shmseg/lib/libshmseg.a opt/shmseg/lib/pkgconfig/shmseg.pc \
 	 opt/shmseg/share/man/man3/shmseg_create.3 opt/shmseg/share/man/man5/shmseg.5 \
 	 opt/shmseg/bin/shmctl opt/shmseg/share/man/man1/shmctl.1; do
@@ -139,7 +139,7 @@ int main(void)
 }
 EOC
 [ "$(LD_LIBRARY_PATH=$root/opt/shmseg/lib "$root/opt/shmseg/bin/shmctl" --version)" = \
-  "shmctl (shmseg) 1.4.0" ] && ok "installed shmctl runs" || nok "installed shmctl"
+  "shmctl (shmseg) 1.5.0" ] && ok "installed shmctl runs" || nok "installed shmctl"
 export PKG_CONFIG_PATH="$root/opt/shmseg/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$root"
 if cc -o "$root/prog" "$root/prog.c" $(pkg-config --cflags --libs shmseg) &&
    [ "$(LD_LIBRARY_PATH=$root/opt/shmseg/lib "$root/prog")" = "<f8" ]; then
@@ -200,7 +200,7 @@ shmseg.unlink(n)'
 	[ "$exported" = PyInit__ext ] &&
 		ok "the extension exports PyInit__ext alone (the library linked in stays inside)" ||
 		nok "the extension exports: $exported"
-	[ "$(cd / && PYTHONPATH=$site "$PY" -c "$code" shmseg-b$$-py 2>&1)" = "15.0 1.4.0" ] &&
+	[ "$(cd / && PYTHONPATH=$site "$PY" -c "$code" shmseg-b$$-py 2>&1)" = "15.0 1.5.0" ] &&
 		ok "installed Python package imports and works ($site)" ||
 		nok "installed Python package in '$site'"
 	# As README says: a venv that sees Debian's NumPy and setuptools.
@@ -209,7 +209,7 @@ shmseg.unlink(n)'
 		if "$PY" -m venv --system-site-packages "$root/env" >"$root/pip.log" 2>&1 &&
 		   "$root/env/bin/pip" install -q --no-build-isolation --no-index \
 			"$root/src" >>"$root/pip.log" 2>&1 &&
-		   [ "$(cd / && "$root/env/bin/python" -c "$code" shmseg-b$$-pip 2>&1)" = "15.0 1.4.0" ]; then
+		   [ "$(cd / && "$root/env/bin/python" -c "$code" shmseg-b$$-pip 2>&1)" = "15.0 1.5.0" ]; then
 			ok "pip builds the package offline in a venv, as README says"
 		else
 			nok "pip install of bindings/python: $(tail -5 "$root/pip.log")"

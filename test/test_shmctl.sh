@@ -145,7 +145,7 @@ test_help_and_version() {
 	printf '%s' "$out" | grep -q 'create' || nok "--help lists create"
 	run "$S" --version
 	expect "shmctl --version" 0
-	[ "$out" = "shmctl (shmseg) 1.4.0" ] || nok "--version says $out"
+	[ "$out" = "shmctl (shmseg) 1.5.0" ] || nok "--version says $out"
 	run "$S"
 	expect "no command is a usage error" 2
 	run "$S" frob

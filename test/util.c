@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
@@ -403,6 +404,31 @@ uint64_t tu_usec(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
+}
+
+void tu_describe(struct shmseg *seg, char *buf, size_t len)
+{
+	const struct shmseg_layout *l = shmseg_layout(seg);
+	char dt[SHMSEG_DTYPE_STRLEN];
+	size_t n;
+	unsigned i;
+
+	shmseg_dtype_format(&l->dtype, dt, sizeof(dt));
+	n = (size_t)snprintf(buf, len, " dtype=%s ndim=%u shape=", dt,
+			     l->ndim);
+	for (i = 0; i < l->ndim && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%" PRIu64,
+				      i ? "," : "", l->shape[i]);
+	if (n < len)
+		n += (size_t)snprintf(buf + n, len - n, " strides=");
+	for (i = 0; i < l->ndim && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%" PRId64,
+				      i ? "," : "", l->strides[i]);
+	if (n < len)
+		snprintf(buf + n, len - n,
+			 " nbytes=%" PRIu64 " hash=%016" PRIx64 "\n",
+			 shmseg_nbytes(seg),
+			 tu_hash(shmseg_data(seg), shmseg_nbytes(seg)));
 }
 
 void tu_skip(const char *test, const char *why)

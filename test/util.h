@@ -44,6 +44,10 @@ const char *tu_helper(void);
 const char *tu_shmctl(void);
 /* Whether processes can be run as nobody here; *why says why not. */
 bool tu_can_run_as_nobody(const char **why);
+/* A segment as the helper prints it after "rc=0": " dtype=... ndim=...
+ * shape=... strides=... nbytes=... hash=...\n", the hash of its data;
+ * into buf. */
+void tu_describe(struct shmseg *seg, char *buf, size_t len);
 /* FNV-1a of len bytes. */
 uint64_t tu_hash(const void *buf, uint64_t len);
 /* Fill a writable segment: element number i (C order) holds i (i * 0.5

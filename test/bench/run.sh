@@ -11,7 +11,7 @@ SCRATCH_SIGNAL_STATUS=130
 
 # want N: whether section N runs (BENCH_SECTIONS, default all)
 want() {
-	case " ${BENCH_SECTIONS:-1 2 3 4 5 6 7 8 9} " in
+	case " ${BENCH_SECTIONS:-1 2 3 4 5 6 7 8 9 10} " in
 	*" $1 "*) return 0 ;;
 	esac
 	return 1
@@ -281,4 +281,32 @@ if [ $havepy = 1 ] && [ -d "$B/python/shmseg" ]; then
 else
 	echo "skipped: no numpy ($PY), or the package is not built (python3-dev)"
 fi
+fi
+
+if want 10; then
+echo
+echo "== 10. waiting: shmseg_attach_wait() in another process, from the seal's call to the wait's return (60 rounds, rotated)"
+echo "   building: waiting since the create; before: since before it; hidden: named at the seal (SHMSEG_HIDDEN);"
+echo "   poll: release 1.4's polling (100 us doubling to 10 ms); pipe: a write to a waiting reader, the floor"
+"$B/bench/bench_wait" 60 "${P}wait-" >"$T/wait" || exit 1
+for c in pipe building before hidden poll; do
+	awk -v c=$c '$1 == c { print $2 }' "$T/wait" >"$T/w$c"
+	awk -v c=$c '$1 == c { print $3 }' "$T/wait" >"$T/r$c"
+done
+ustats wpipe "floor: pipe write -> read returns"
+for c in building before hidden poll; do
+	ustats "w$c" "seal called -> wait returns, $c"
+done
+for c in building before hidden; do
+	ustats "r$c" "seal returned -> wait returns, $c"
+done
+# The issue's measure, from the seal's return; less than 0 where the
+# waiter was back before the sealer.
+for c in building before hidden; do
+	echo "target wake median <= 100 us, max <= 1 ms after the seal returns, $c: $(awk -v m="$(umedian "r$c")" -v x="$(sort -n "$T/r$c" | tail -n 1)" 'BEGIN { print (m <= 100 && x <= 1000) ? "met" : "MISSED" }') (median $(umedian "r$c") us, max $(sort -n "$T/r$c" | tail -n 1) us; from the call $(umedian "w$c") us, $(awk -v m="$(umedian "w$c")" -v p="$(umedian wpipe)" 'BEGIN { printf "%.1f", m / p }')x the pipe; polling $(awk -v m="$(umedian "w$c")" -v p="$(umedian wpoll)" 'BEGIN { printf "%.0f", p / m }')x slower)"
+done
+echo "   CPU of one waiter over a 10 s wait, in its own process (us; all four at once):"
+"$B/bench/bench_wait" cpu 10000 "${P}cpu-" >"$T/wcpu" || exit 1
+awk '{ printf "   %-12s %8d us\n", $1, $2 }' "$T/wcpu"
+echo "target waiter CPU <= 10 ms over 10 s: $(awk '$1 ~ /^event/ && $2 > 10000 { bad = 1 } END { print bad ? "MISSED" : "met" }' "$T/wcpu") ($(awk '$1 ~ /^event/ { printf "%s%.1f ms", sep, $2 / 1000; sep = ", " }' "$T/wcpu"))"
 fi

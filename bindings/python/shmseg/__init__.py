@@ -31,6 +31,7 @@ import contextlib
 import datetime
 import functools
 import errno as _errno
+import math
 import operator
 import os
 import stat as stat_module
@@ -196,12 +197,17 @@ def _held_segment(name):
     return seg if seg is not None and seg.current() else None
 
 
-# A wait runs in steps of this many milliseconds, between which Python
-# handles signals (Ctrl-C) as it does anywhere else.
-_WAIT_STEP_MS = 100
+# The longest wait one call of the library takes, in milliseconds (its
+# timeout is a C int); a longer one takes several.
+_WAIT_MAX_MS = 2**31 - 1
 
 
 def _wait_attach(name, populate, timeout):
+    """Attach name, waiting up to timeout seconds for it to appear and be
+    sealed: in one call of shmseg_attach_wait(), woken by the events
+    themselves, which comes back (None) when a signal arrives, so that
+    Python runs its handler (Ctrl-C raises KeyboardInterrupt) and then
+    waits on for what time is left."""
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
         raise TypeError("timeout must be None or a number of seconds")
     if not timeout >= 0:      # NaN too
@@ -209,13 +215,16 @@ def _wait_attach(name, populate, timeout):
     deadline = time.monotonic() + timeout
     while True:
         left = deadline - time.monotonic()
-        step = _WAIT_STEP_MS if left == float("inf") else \
-            max(0, min(_WAIT_STEP_MS, int(left * 1000 + 0.999)))
+        ms = -1 if left == float("inf") else \
+            max(0, min(_WAIT_MAX_MS, math.ceil(left * 1000)))
         try:
-            return _ext.attach(name, populate, step, True)
+            seg = _ext.attach(name, populate, ms, True)
         except TimeoutError:
             if time.monotonic() >= deadline:
                 raise
+            continue
+        if seg is not None:
+            return seg
 
 
 def _attach_segment(name, timeout=None, populate=False):
@@ -389,10 +398,13 @@ def attach(name, *, timeout=None, populate=False):
     """The sealed segment ``name`` as a read-only :class:`ndarray`, zero
     copy, its dtype, shape and strides from the segment's header.
 
-    ``timeout`` (seconds) waits for the name to appear and be sealed;
-    ``None`` does not wait (:class:`NotSealedError` for a segment still
-    being built, :class:`FileNotFoundError` for no such name),
-    ``float('inf')`` waits for ever. ``populate`` maps every page in
+    ``timeout`` (seconds) waits for the name to appear and be sealed,
+    woken by those events themselves (no polling), and raises
+    :class:`TimeoutError` when it runs out; signal handlers run meanwhile
+    (Ctrl-C raises :class:`KeyboardInterrupt`). ``None`` does not wait
+    (:class:`NotSealedError` for a segment still being built,
+    :class:`FileNotFoundError` for no such name), ``float('inf')`` waits
+    for ever. ``populate`` maps every page in
     at once. Attaching a segment this process already holds reuses its
     mapping, once the name is seen to still hold it.
     """

@@ -544,12 +544,21 @@ static PyObject *ext_attach(PyObject *self, PyObject *args)
 		return NULL;
 	Py_BEGIN_ALLOW_THREADS
 	if (wait)
-		err = shmseg_attach_wait(cname, populate ? SHMSEG_POPULATE : 0,
+		err = shmseg_attach_wait(cname, SHMSEG_INTR |
+					 (populate ? SHMSEG_POPULATE : 0),
 					 timeout_ms, &seg);
 	else
 		err = shmseg_attach(cname, populate ? SHMSEG_POPULATE : 0,
 				    &seg);
 	Py_END_ALLOW_THREADS
+	if (err == -EINTR) {
+		/* A signal came: its handler runs now, and may raise
+		 * (KeyboardInterrupt); else the caller waits on (None). */
+		Py_DECREF(b);
+		if (PyErr_CheckSignals() < 0)
+			return NULL;
+		Py_RETURN_NONE;
+	}
 	return handed(err, seg, name, b, 0);
 }
 
