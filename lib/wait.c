@@ -118,7 +118,7 @@ EXPORT int shmseg_attach_wait(const char *name, int flags, int timeout_ms,
 	bool intr = flags & SHMSEG_INTR;
 	int ret;
 
-	if (timeout_ms < -1 || (flags & ~WAIT_FLAGS))
+	if (!segp || timeout_ms < -1 || (flags & ~WAIT_FLAGS))
 		return -EINVAL;
 	if (timeout_ms < 0)
 		deadline = INT64_MAX;

@@ -659,12 +659,14 @@ static void *send_usr1(void *arg)
 
 /* With SHMSEG_INTR, a signal whose handler runs ends the wait: -EINTR,
  * on the name and on the seal; without it, the wait goes on to its end.
- * SHMSEG_INTR is a flag of the wait alone. */
+ * SHMSEG_INTR is a flag of the wait alone; the arguments are checked as
+ * an attach checks them. */
 START_TEST(intr_flag_ends_the_wait_at_a_signal)
 {
 	struct shmseg_layout l = tu_layout("u1", 1, 64ull);
 	struct sigaction sa = { .sa_handler = on_usr1 };	/* no restart */
 	struct shmseg *seg = NULL, *r = NULL;
+	char path[SHMSEG_NAME_MAX + 8];
 	pthread_t self = pthread_self(), t;
 	uint64_t t0;
 
@@ -687,6 +689,13 @@ START_TEST(intr_flag_ends_the_wait_at_a_signal)
 	ck_assert_ptr_null(r);
 	ck_assert_int_eq(shmseg_attach(name, SHMSEG_INTR, &r), -EINVAL);
 	ck_assert_int_eq(shmseg_attach_wait(name, 0x80, 0, &r), -EINVAL);
+	/* NULL for the handle is -EINVAL before the name is looked at, as
+	 * for shmseg_attach(), even a name too long. */
+	memset(path, 'x', sizeof(path) - 1);
+	path[sizeof(path) - 1] = '\0';
+	ck_assert_int_eq(shmseg_attach(path, 0, NULL), -EINVAL);
+	ck_assert_int_eq(shmseg_attach_wait(path, 0, 0, NULL), -EINVAL);
+	ck_assert_int_eq(shmseg_attach_wait(path, 0, 0, &r), -ENAMETOOLONG);
 	if (seg)
 		shmseg_detach(seg);
 }
