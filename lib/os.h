@@ -105,8 +105,14 @@ int os_watch_open(struct os_watch **w);
 /* Wait on it until a name appears that may be "/name" (or the kernel
  * dropped events), or until deadline. 1: look again; 0: deadline reached;
  * -EINTR: a signal handler ran; any other error: the watch is no use any
- * more (-EIDRM: the directory went away). */
+ * more (-EIDRM: the directory went away). Names that keep appearing
+ * elsewhere are read in batches, up to 10 ms apart. */
 int os_watch_wait(struct os_watch *w, const char *name, int64_t deadline);
+/* Stop watching for a while, at no cost, keeping w; and start again: 1
+ * where it was stopped, after which the caller looks again (what appeared
+ * meanwhile was not seen), 0 where it was not, or -errno. */
+void os_watch_pause(struct os_watch *w);
+int os_watch_resume(struct os_watch *w);
 /* End it. Closing its descriptor waits until the kernel has retired the
  * watch (0.1 ms, at times 15 ms): with now, it is closed before this
  * returns; otherwise by a thread started with the watch, where one could

@@ -329,18 +329,26 @@ int os_list(os_each_fn *each, void *arg)
  * Closing an inotify descriptor waits until the kernel has retired its
  * watch (an SRCU grace period): measured here 0.1 ms typically and up to
  * 15-24 ms, which would come between a name's appearing and the waiter's
- * return. So each watch comes with a thread of the library's own, which
- * sleeps until the watch is done with and then, if asked, closes it while
- * the waiter goes on. The thread takes none of the caller's signals; the
- * two share the struct, freed by whichever lets go of it last.
+ * return, or after a timeout. So each watch comes with a thread of the
+ * library's own, which sleeps until the waiter is done with it and then
+ * closes it while the waiter goes on. The thread takes none of the
+ * caller's signals; the two share the struct, freed by whichever lets go
+ * of it last. Removing the watch alone (inotify_rm_watch) does not wait:
+ * the kernel retires it later, by itself.
  */
 enum { WATCH_USED, WATCH_CLOSE, WATCH_CLOSED };
 
 struct os_watch {
 	int fd;
+	int wd;			/* the watch of SHM_DIR, or -1: paused */
+	int64_t quiet;		/* ns to let pass after a wake for nothing */
+	int64_t missed;		/* when the last such wake was */
 	uint32_t done;		/* a futex: WATCH_USED until the waiter ends */
 	uint32_t refs;		/* 2 while the thread runs, else 1 */
 };
+
+#define QUIET_FIRST 100000LL	/* ns */
+#define QUIET_MAX 10000000LL	/* and how recent a wake for nothing counts */
 
 static void watch_put(struct os_watch *w)
 {
@@ -363,12 +371,31 @@ static void *watch_retire(void *arg)
 	return NULL;
 }
 
+/* Start the thread that closes w's descriptor; false if there is none to
+ * be had. Its signal mask is full from its start: the caller's is never
+ * changed, so that no signal to it is held back meanwhile. */
+static bool watch_thread(struct os_watch *w)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	sigset_t all;
+	bool ok;
+
+	if (pthread_attr_init(&attr) != 0)
+		return false;
+	sigfillset(&all);
+	ok = pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) == 0 &&
+	     pthread_attr_setstacksize(&attr, (size_t)PTHREAD_STACK_MIN +
+				       16384) == 0 &&
+	     pthread_attr_setsigmask_np(&attr, &all) == 0 &&
+	     pthread_create(&t, &attr, watch_retire, w) == 0;
+	pthread_attr_destroy(&attr);
+	return ok;
+}
+
 int os_watch_open(struct os_watch **wp)
 {
 	struct os_watch *w = malloc(sizeof(*w));
-	pthread_attr_t attr;
-	sigset_t all, old;
-	pthread_t t;
 	int ret;
 
 	if (!w)
@@ -379,30 +406,35 @@ int os_watch_open(struct os_watch **wp)
 		free(w);
 		return ret;
 	}
-	if (inotify_add_watch(w->fd, SHM_DIR, WATCHED) < 0) {
+	w->wd = inotify_add_watch(w->fd, SHM_DIR, WATCHED);
+	if (w->wd < 0) {
 		ret = neg_errno();
 		close(w->fd);
 		free(w);
 		return ret;
 	}
+	w->quiet = QUIET_FIRST;
+	w->missed = 0;
 	w->done = WATCH_USED;
-	w->refs = 2;
-	/* Without a thread (none to be had), the waiter closes it. */
-	if (pthread_attr_init(&attr) != 0) {
-		w->refs = 1;
-	} else {
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		pthread_attr_setstacksize(&attr, (size_t)PTHREAD_STACK_MIN +
-					  16384);
-		sigfillset(&all);
-		pthread_sigmask(SIG_SETMASK, &all, &old);
-		if (pthread_create(&t, &attr, watch_retire, w) != 0)
-			w->refs = 1;
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		pthread_attr_destroy(&attr);
-	}
+	/* Without a thread, the waiter closes it. */
+	w->refs = watch_thread(w) ? 2 : 1;
 	*wp = w;
 	return 0;
+}
+
+void os_watch_pause(struct os_watch *w)
+{
+	if (w->wd >= 0)
+		(void)inotify_rm_watch(w->fd, w->wd);
+	w->wd = -1;
+}
+
+int os_watch_resume(struct os_watch *w)
+{
+	if (w->wd >= 0)
+		return 0;
+	w->wd = inotify_add_watch(w->fd, SHM_DIR, WATCHED);
+	return w->wd < 0 ? neg_errno() : 1;
 }
 
 void os_watch_close(struct os_watch *w, bool now)
@@ -422,11 +454,11 @@ void os_watch_close(struct os_watch *w, bool now)
 	watch_put(w);
 }
 
-/* Read every event queued on the watch fd: 1 if one may be about the
- * entry called entry, or the kernel dropped some (the queue overflowed);
- * -EIDRM if the watch ended (the directory was removed or unmounted); 0
- * if none of them matters. */
-static int watch_drain(int fd, const char *entry)
+/* Read every event queued on w: 1 if one may be about the entry called
+ * entry, or the kernel dropped some (the queue overflowed); -EIDRM if the
+ * watch ended (the directory was removed or unmounted); 0 if none of them
+ * matters. Events of a watch removed by os_watch_pause() are passed over. */
+static int watch_drain(struct os_watch *w, const char *entry)
 {
 	union {
 		char buf[4096];
@@ -435,7 +467,7 @@ static int watch_drain(int fd, const char *entry)
 	int ret = 0;
 
 	for (;;) {
-		ssize_t n = read(fd, u.buf, sizeof(u.buf)), off;
+		ssize_t n = read(w->fd, u.buf, sizeof(u.buf)), off;
 
 		if (n < 0)
 			return errno == EAGAIN ? ret : errno == EINTR ?
@@ -444,15 +476,31 @@ static int watch_drain(int fd, const char *entry)
 			struct inotify_event ev;
 
 			memcpy(&ev, u.buf + off, sizeof(ev));
+			off += (ssize_t)(sizeof(ev) + ev.len);
+			if (ev.mask & IN_Q_OVERFLOW)
+				ret = 1;
+			if (ev.wd != w->wd)
+				continue;
 			if (ev.mask & (IN_IGNORED | IN_UNMOUNT))
 				return -EIDRM;
-			if ((ev.mask & IN_Q_OVERFLOW) ||
-			    (ev.len && strncmp(u.buf + off + sizeof(ev), entry,
-					       ev.len) == 0))
+			if (ev.len && strncmp(u.buf + off - ev.len, entry,
+					      ev.len) == 0)
 				ret = 1;
-			off += (ssize_t)(sizeof(ev) + ev.len);
 		}
 	}
+}
+
+/* Sleep until deadline, or for ns if that comes first. */
+static void nap(int64_t ns, int64_t deadline)
+{
+	int64_t until = os_now() + ns;
+	struct timespec at;
+
+	if (until > deadline)
+		until = deadline;
+	at.tv_sec = (time_t)(until / 1000000000);
+	at.tv_nsec = (long)(until % 1000000000);
+	(void)clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, NULL);
 }
 
 int os_watch_wait(struct os_watch *w, const char *name, int64_t deadline)
@@ -473,9 +521,20 @@ int os_watch_wait(struct os_watch *w, const char *name, int64_t deadline)
 		if (ret == 0)
 			return 0;
 		/* "/name": the entry is what follows the slash. */
-		ret = watch_drain(w->fd, name + 1);
+		ret = watch_drain(w, name + 1);
 		if (ret)
 			return ret;
+		/* Woken for other names only. Where they keep coming (the
+		 * last such wake less than 10 ms ago), let them gather a
+		 * while before the next read, rather than wake for each: 0.1
+		 * ms, doubling up to 10 ms. */
+		left = os_now();
+		if (left - w->missed > QUIET_MAX)
+			w->quiet = QUIET_FIRST;
+		else if (w->quiet <= QUIET_MAX / 2)
+			w->quiet *= 2;
+		w->missed = left;
+		nap(w->quiet, deadline);
 	}
 }
 

@@ -103,6 +103,17 @@ int os_watch_wait(struct os_watch *w, const char *name, int64_t deadline)
 	return -ENOTSUP;
 }
 
+void os_watch_pause(struct os_watch *w)
+{
+	(void)w;
+}
+
+int os_watch_resume(struct os_watch *w)
+{
+	(void)w;
+	return -ENOTSUP;
+}
+
 void os_watch_close(struct os_watch *w, bool now)
 {
 	(void)w;

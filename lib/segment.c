@@ -901,9 +901,13 @@ int seg_attach_at_seal(const char *name, int flags, int64_t deadline,
 	 * attach by name, it does not hold building: no wait. */
 	ret = os_wait_word(state_word(seg), state_value(HDR_STATE_BUILDING),
 			   deadline);
-	if (ret == -ETIMEDOUT || ret == -EINTR) {
+	if (ret == -EFAULT)
+		goto again;	/* truncated: the attach by name says so */
+	if (ret) {
+		/* -ETIMEDOUT, -EINTR; or no waiting so (no futex here, or
+		 * one that refuses): poll, never spin. */
 		release(seg);
-		return ret;
+		return ret == -ETIMEDOUT || ret == -EINTR ? ret : -ENOTSUP;
 	}
 	/* Woken: checked as any attach, on the object mapped, which the
 	 * name held while it was built. */

@@ -15,11 +15,11 @@
  *   - a segment being built (-EAGAIN): its seal, which wakes every waiter
  *     on the state word (seg_attach_at_seal(), os_wake_word()), and the
  *     attach is then finished on the object mapped for the wait.
- * The watch ends as the wait moves on to the state word: its descriptor
- * closed then, while the segment is built, so that none is left open and
- * a descriptor is free for the attach. Only when the name appears sealed
- * and the waiter returns at once is it closed by the watch's own thread,
- * just after (os.h).
+ * The watch is paused meanwhile, at no cost, and closed only as the call
+ * returns, by its own thread just after (os.h): closing it takes the
+ * kernel a while, which would come after the seal or after the timeout.
+ * Only where the watch took the last descriptor the process may have is it
+ * closed at once, for the attach to have one.
  *
  * Events do not tell everything: a third party's seal that wakes nobody,
  * the name removed and made again while the waiter sleeps on the old
@@ -38,7 +38,7 @@
 
 struct waiter {
 	char path[NAME_BUF];	/* "/name" */
-	struct os_watch *watch;	/* or NULL */
+	struct os_watch *watch;	/* or NULL; paused while on the word */
 	bool no_watch;		/* none to be had: poll for the name */
 	bool no_word;		/* no waiting on the word: poll for the seal */
 	int64_t net, poll;	/* the next pauses */
@@ -82,9 +82,17 @@ static int wait_once(struct waiter *w, int why, int flags, int64_t deadline,
 	int64_t until;
 	int ret;
 
-	if (why == -EAGAIN) {
-		unwatch(w, true);
-	} else if (!w->watch && !w->no_watch) {
+	if (why == -EAGAIN && w->watch) {
+		os_watch_pause(w->watch);
+	} else if (why == -ENOENT && w->watch) {
+		ret = os_watch_resume(w->watch);
+		if (ret < 0) {
+			unwatch(w, false);
+			w->no_watch = true;
+		} else if (ret > 0) {
+			return 0;	/* the name may have come meanwhile */
+		}
+	} else if (why == -ENOENT && !w->no_watch) {
 		if (os_watch_open(&w->watch) == 0)
 			return 0;	/* the name may have come just before */
 		w->watch = NULL;
@@ -101,7 +109,7 @@ static int wait_once(struct waiter *w, int why, int flags, int64_t deadline,
 		return ret == -EINTR ? ret : 0;
 	/* The watch ended, or the seal cannot be waited on: poll instead. */
 	if (why == -ENOENT) {
-		unwatch(w, true);
+		unwatch(w, false);
 		w->no_watch = true;
 	} else {
 		w->no_word = true;
@@ -146,8 +154,6 @@ EXPORT int shmseg_attach_wait(const char *name, int flags, int timeout_ms,
 			break;
 		}
 	}
-	/* Attached as the name appeared: back at once, the watch's
-	 * descriptor closed by its thread. Otherwise nothing is left. */
-	unwatch(&w, ret != 0);
+	unwatch(&w, false);
 	return ret;
 }

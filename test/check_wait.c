@@ -252,6 +252,32 @@ static void last_call(const char *file, const char *call, char *res,
 	fclose(f);
 }
 
+/* Start the helper's "wait NAME MS" under strace -f, tracing the calls
+ * trace names, its output into file (/tmp/NAME.trace); the waiter in *w
+ * (its pid strace's), and the helper's own pid returned; 0 without
+ * strace, which the caller skips for. */
+static pid_t start_traced(const char *calls, const char *ms, char *file,
+			  size_t len, struct waiter *w)
+{
+	char opts[256];
+	char *argv[] = { "strace", "-f", "-qq", "-e", (char *)calls, "-o",
+			 file, (char *)tu_helper(), "wait", name, (char *)ms,
+			 NULL };
+
+	if (system("strace -V >/dev/null 2>&1") != 0)
+		return 0;
+	snprintf(file, len, "/tmp/%s.trace", name);
+	/* LeakSanitizer cannot work under ptrace: off for the traced helper
+	 * (each test runs in a process of its own). */
+	snprintf(opts, sizeof(opts), "%s%sdetect_leaks=0",
+		 getenv("ASAN_OPTIONS") ? getenv("ASAN_OPTIONS") : "",
+		 getenv("ASAN_OPTIONS") ? ":" : "");
+	setenv("ASAN_OPTIONS", opts, 1);
+	w->pid = tu_spawn(argv, false, &w->in, &w->out);
+	ck_assert_int_gt(w->pid, 0);
+	return traced_helper(w->pid);
+}
+
 /* The seal wakes a waiter on the seal, and the name's appearing wakes a
  * waiter on the name: the wait that the event ended returned as woken
  * ("= 0"; ppoll: "= 1"), not at its safety net's timeout (ETIMEDOUT;
@@ -260,30 +286,21 @@ START_TEST(events_end_the_wait)
 {
 	struct shmseg_layout l = tu_layout("<i8", 1, 100ull);
 	char trace[TU_NAME_LEN + 16], res[256], out[512];
-	char *argv[] = { "strace", "-f", "-qq", "-e", "trace=futex,ppoll",
-			 "-o", trace, (char *)tu_helper(), "wait", name,
-			 "20000", NULL };
-	struct shmseg *seg;
+	struct shmseg *seg = NULL;
 	struct waiter w;
 	pid_t traced;
 
-	if (system("strace -V >/dev/null 2>&1") != 0) {
-		tu_skip("events_end_the_wait", "needs strace");
-		return;
-	}
 	tu_name(name, "event");
-	snprintf(trace, sizeof(trace), "/tmp/%s.trace", name);
-	/* LeakSanitizer cannot work under ptrace: off for the traced helper
-	 * (this test runs in a process of its own). */
-	snprintf(res, sizeof(res), "%s%sdetect_leaks=0",
-		 getenv("ASAN_OPTIONS") ? getenv("ASAN_OPTIONS") : "",
-		 getenv("ASAN_OPTIONS") ? ":" : "");
-	setenv("ASAN_OPTIONS", res, 1);
 	if (_i == 0)	/* on the seal */
 		ck_assert_int_eq(shmseg_create(name, &l, 0, 0600, &seg), 0);
-	w.pid = tu_spawn(argv, false, &w.in, &w.out);
-	ck_assert_int_gt(w.pid, 0);
-	traced = traced_helper(w.pid);
+	traced = start_traced("trace=futex,ppoll", "20000", trace,
+			      sizeof(trace), &w);
+	if (!traced) {
+		tu_skip("events_end_the_wait", "needs strace");
+		if (seg)
+			shmseg_detach(seg);
+		return;
+	}
 	until_waiting(traced, name, _i == 0);
 	usleep(200 * 1000);	/* asleep on it, past a first net */
 	if (_i == 1) {
@@ -303,6 +320,96 @@ START_TEST(events_end_the_wait)
 }
 END_TEST
 
+/* The pid that closed the first inotify descriptor the traced process
+ * (main thread pid) made, from strace's output in file; 0 if none. */
+static int watch_closer(const char *file, int pid)
+{
+	char line[1024], want[32];
+	int by, fd = -1, closer = 0;
+	FILE *f = fopen(file, "r");
+
+	ck_assert_ptr_nonnull(f);
+	while (!closer && fgets(line, sizeof(line), f)) {
+		char *eq = strstr(line, ") = ");
+
+		if (sscanf(line, "%d", &by) != 1)
+			continue;
+		if (fd < 0 && by == pid && strstr(line, "inotify_init1(") && eq)
+			fd = atoi(eq + 4);
+		/* "close(3) = 0", or "close(3 <unfinished ...>" where another
+		 * thread's call came in between */
+		snprintf(want, sizeof(want), " close(%d", fd);
+		eq = strstr(line, want);
+		if (fd >= 0 && eq && (eq[strlen(want)] == ')' ||
+				      eq[strlen(want)] == ' '))
+			closer = by;
+	}
+	fclose(f);
+	return closer;
+}
+
+/* The waiter's watch is closed by its own thread, never on the waiter's
+ * way: neither as the wait moves on to the seal (which may come at once)
+ * nor at the timeout (closing takes the kernel up to 15 ms, which made
+ * the timeout late by 6 ms in the median). */
+START_TEST(watch_closed_by_its_thread)
+{
+	struct shmseg_layout l = tu_layout("<i8", 1, 100ull);
+	char trace[TU_NAME_LEN + 16], out[512];
+	struct shmseg *seg = NULL;
+	struct waiter w;
+	pid_t traced;
+	int closer;
+
+	tu_name(name, "closer");
+	traced = start_traced("trace=inotify_init1,close", _i ? "20000" : "300",
+			      trace, sizeof(trace), &w);
+	if (!traced) {
+		tu_skip("watch_closed_by_its_thread", "needs strace");
+		return;
+	}
+	until_waiting(traced, name, false);
+	if (_i) {
+		/* on to the seal, which comes at once */
+		ck_assert_int_eq(shmseg_create(name, &l, 0, 0600, &seg), 0);
+		until_waiting(traced, name, true);
+		ck_assert_int_eq(shmseg_seal(seg), 0);
+	}
+	end_waiter(&w, out, sizeof(out));
+	closer = watch_closer(trace, (int)traced);
+	unlink(trace);
+	ck_assert_msg(strncmp(out, _i ? "rc=0 " : "rc=-110", 5) == 0, "%s",
+		      out);
+	ck_assert_int_ne(closer, 0);
+	ck_assert_int_ne(closer, (int)traced);
+	if (seg)
+		shmseg_detach(seg);
+}
+END_TEST
+
+/* How many times process pid went to sleep (voluntary context switches of
+ * its main thread) over the next ms milliseconds. */
+static long wakes_over(pid_t pid, int ms)
+{
+	char path[64], line[128];
+	long n[2] = { -1, -1 };
+	int k;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	for (k = 0; k < 2; k++) {
+		FILE *f = fopen(path, "r");
+
+		ck_assert_ptr_nonnull(f);
+		while (fgets(line, sizeof(line), f))
+			sscanf(line, "voluntary_ctxt_switches: %ld", &n[k]);
+		fclose(f);
+		if (!k)
+			usleep((useconds_t)ms * 1000);
+	}
+	ck_assert_int_ge(n[0], 0);
+	return n[1] - n[0];
+}
+
 /* A waiter that waits on the name does not poll: over a second and a
  * half it wakes no more often than its safety net and the names that
  * appeared meanwhile in /dev/shm (other tests' too) account for; one
@@ -312,11 +419,10 @@ START_TEST(waiter_sleeps_between_events)
 {
 	struct shmseg_layout l = tu_layout("u1", 1, 4096ull);
 	struct shmseg *seg = NULL;
-	char path[64], line[128], out[256];
-	long before = -1, after = -1, events = 0;
+	char line[128], out[256];
+	long wakes, events = 0;
 	struct waiter w;
 	int ino;
-	FILE *f;
 
 	tu_name(name, "sleeps");
 	if (_i == 1)
@@ -328,17 +434,7 @@ START_TEST(waiter_sleeps_between_events)
 	ck_assert_int_ge(ino, 0);
 	ck_assert_int_ge(inotify_add_watch(ino, "/dev/shm",
 					   IN_CREATE | IN_MOVED_TO), 0);
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)w.pid);
-	for (int k = 0; k < 2; k++) {
-		f = fopen(path, "r");
-		ck_assert_ptr_nonnull(f);
-		while (fgets(line, sizeof(line), f))
-			sscanf(line, "voluntary_ctxt_switches: %ld",
-			       k ? &after : &before);
-		fclose(f);
-		if (!k)
-			usleep(1500 * 1000);
-	}
+	wakes = wakes_over(w.pid, 1500);
 	for (;;) {
 		char buf[4096];
 		ssize_t n = read(ino, buf, sizeof(buf)), off;
@@ -350,15 +446,71 @@ START_TEST(waiter_sleeps_between_events)
 			       ((struct inotify_event *)(buf + off))->len;
 	}
 	close(ino);
-	ck_assert_int_ge(before, 0);
-	ck_assert_msg(after - before <= 30 + 2 * events,
+	ck_assert_msg(wakes <= 30 + 2 * events,
 		      "waiting on the %s: %ld wake-ups in 1.5 s, %ld names",
-		      _i ? "seal" : "name", after - before, events);
+		      _i ? "seal" : "name", wakes, events);
 	ck_assert_int_eq(end_waiter(&w, out, sizeof(out)), 1);
 	snprintf(line, sizeof(line), "rc=%d\n", -ETIMEDOUT);
 	ck_assert_str_eq(out, line);
 	if (seg)
 		shmseg_detach(seg);
+}
+END_TEST
+
+static volatile int churning;
+
+/* Make and remove names in /dev/shm, as fast as it can, while churning. */
+static void *churn(void *arg)
+{
+	char path[TU_NAME_LEN + 16], n[TU_NAME_LEN];
+	long *made = arg;
+
+	tu_name(n, "churn");
+	tu_path(path, n);
+	while (churning) {
+		int fd = open(path, O_CREAT | O_EXCL | O_WRONLY, 0600);
+
+		if (fd >= 0) {
+			close(fd);
+			unlink(path);
+			++*made;
+		}
+	}
+	return NULL;
+}
+
+/* Names made by others in /dev/shm as fast as they can be (tens of
+ * thousands a second) wake a waiter on the name only in batches: over a
+ * second, a few hundred times at most, not once for each. It still wakes
+ * for its own name, made meanwhile. */
+START_TEST(names_made_elsewhere_are_read_in_batches)
+{
+	struct shmseg_layout l = tu_layout("u1", 1, 64ull);
+	char out[512], want[512];
+	long wakes, made = 0;
+	struct shmseg *seg;
+	struct waiter w;
+	pthread_t t;
+
+	tu_name(name, "batch");
+	w = start_waiter(name, "20000", false);
+	until_waiting(w.pid, name, false);
+	churning = 1;
+	ck_assert_int_eq(pthread_create(&t, NULL, churn, &made), 0);
+	usleep(100 * 1000);
+	wakes = wakes_over(w.pid, 1000);
+	ck_assert_int_eq(shmseg_create(name, &l, SHMSEG_HIDDEN, 0600, &seg),
+			 0);
+	ck_assert_int_eq(shmseg_seal(seg), 0);
+	ck_assert_int_eq(end_waiter(&w, out, sizeof(out)), 0);
+	churning = 0;
+	pthread_join(t, NULL);
+	describe(seg, want, sizeof(want));
+	ck_assert_str_eq(out, want);
+	ck_assert_msg(made > 2000, "only %ld names made", made);
+	ck_assert_msg(wakes < 400, "%ld wake-ups in 1 s, %ld names", wakes,
+		      made);
+	shmseg_detach(seg);
 }
 END_TEST
 
@@ -453,16 +605,16 @@ static bool under_valgrind(void)
 	return p && strstr(p, "vgpreload");
 }
 
-/* The timeout is honoured: never early; and late by less than 10 ms at
- * best of five (a loaded machine may stall any one of them). For a name
- * that never appears (the wait on the name) and a segment never sealed
- * (the wait on the seal). */
+/* The timeout is honoured: never early; and late by less than 2 ms in the
+ * median of five (a loaded machine may stall any one of them; closing the
+ * watch at the timeout made it 6 ms). For a name that never appears (the
+ * wait on the name) and a segment never sealed (the wait on the seal). */
 START_TEST(timeout_is_honoured)
 {
 	struct shmseg_layout l = tu_layout("u1", 1, 4096ull);
 	struct shmseg *seg = NULL, *r = NULL;
-	uint64_t best = UINT64_MAX;
-	int k;
+	uint64_t late[5], t;
+	int k, j;
 
 	tu_name(name, "timeout");
 	if (_i == 1)
@@ -474,15 +626,21 @@ START_TEST(timeout_is_honoured)
 				 -ETIMEDOUT);
 		took = tu_usec() - t0;
 		ck_assert_uint_ge(took, 300000);
-		if (took - 300000 < best)
-			best = took - 300000;
+		late[k] = took - 300000;
+		for (j = k; j > 0 && late[j - 1] > late[j]; j--) {
+			t = late[j];
+			late[j] = late[j - 1];
+			late[j - 1] = t;
+		}
 	}
 	ck_assert_ptr_null(r);
 	if (under_valgrind())
 		tu_skip("timeout_is_honoured (lateness)",
 			"under valgrind every step is slow");
 	else
-		ck_assert_msg(best < 10000, "%" PRIu64 " us late", best);
+		ck_assert_msg(late[2] < 2000 && late[0] < 10000,
+			      "late by %" PRIu64 " us at best, %" PRIu64
+			      " us in the median", late[0], late[2]);
 	if (seg)
 		shmseg_detach(seg);
 }
@@ -526,9 +684,9 @@ static void *publisher(void *arg)
  * of a name never made (timed out on the name), a segment never sealed
  * (timed out on the seal), not a segment (at once), a name that appears
  * sealed (on the name) and a seal (on the seal). The descriptors of this
- * process, and its threads, are as many after as before: at once for all
- * but the waits that returned as the name appeared, whose watch the
- * library's own thread closes just after (within a second here). */
+ * process, and its threads, are as many after as before, once the threads
+ * of the watches have closed them, just after each wait (within a second
+ * here). */
 START_TEST(nothing_left_over_a_thousand_waits)
 {
 	struct shmseg_layout l = tu_layout("u1", 1, 64ull);
@@ -767,6 +925,47 @@ START_TEST(waiter_finds_what_no_event_told)
 }
 END_TEST
 
+/* Where the system refuses the wait on the word (a seccomp filter makes
+ * it ENOSYS here; a platform without futexes), the waiter polls instead:
+ * over a second on a segment never sealed it takes little CPU, where one
+ * that took the refusal for a wake spun at 95% of a core; and it still
+ * returns the segment when it is sealed. */
+START_TEST(no_futex_polls_and_never_spins)
+{
+	char *argv[] = { (char *)tu_helper(), "nofutex", name, "1000", NULL };
+	struct shmseg_layout l = tu_layout("u1", 1, 4096ull);
+	char out[512], want[512], expect[32];
+	struct shmseg *seg;
+	struct waiter w;
+	long cpu;
+
+	if (under_valgrind()) {
+		tu_skip("no_futex_polls_and_never_spins",
+			"a seccomp filter of the program's own under valgrind");
+		return;
+	}
+	tu_name(name, "nofutex");
+	ck_assert_int_eq(shmseg_create(name, &l, 0, 0600, &seg), 0);
+	w.pid = tu_spawn(argv, false, &w.in, &w.out);
+	ck_assert_int_gt(w.pid, 0);
+	ck_assert_int_eq(end_waiter(&w, out, sizeof(out)), 1);
+	ck_assert_int_eq(sscanf(out, "cpu_us=%ld ", &cpu), 1);
+	snprintf(expect, sizeof(expect), "rc=%d\n", -ETIMEDOUT);
+	ck_assert_str_eq(strchr(out, ' ') + 1, expect);
+	ck_assert_msg(cpu < 200000, "%ld us of CPU over a 1 s wait", cpu);
+	argv[3] = "20000";
+	w.pid = tu_spawn(argv, false, &w.in, &w.out);
+	ck_assert_int_gt(w.pid, 0);
+	usleep(300 * 1000);
+	tu_fill(seg);
+	ck_assert_int_eq(shmseg_seal(seg), 0);
+	ck_assert_int_eq(end_waiter(&w, out, sizeof(out)), 0);
+	describe(seg, want, sizeof(want));
+	ck_assert_str_eq(strchr(out, ' ') + 1, want);
+	shmseg_detach(seg);
+}
+END_TEST
+
 /* With one descriptor left to the process, the watch takes it: the
  * attach then fails with EMFILE, the waiter closes its watch and polls,
  * and still returns the segment, which an exec'd helper makes later. */
@@ -810,7 +1009,9 @@ int main(void)
 	tcase_set_timeout(tc, 180);
 	tcase_add_loop_test(tc, waiter_returns_the_sealed_segment, 0, 5);
 	tcase_add_loop_test(tc, events_end_the_wait, 0, 2);
+	tcase_add_loop_test(tc, watch_closed_by_its_thread, 0, 2);
 	tcase_add_loop_test(tc, waiter_sleeps_between_events, 0, 2);
+	tcase_add_test(tc, names_made_elsewhere_are_read_in_batches);
 	tcase_add_test(tc, killed_creator_ends_in_timeout_or_a_successor_seal);
 	tcase_add_test(tc, sixty_four_waiters_all_wake);
 	tcase_add_loop_test(tc, timeout_is_honoured, 0, 2);
@@ -820,6 +1021,7 @@ int main(void)
 	tcase_add_test(tc, truncated_while_waiting_is_ebadmsg_not_sigbus);
 	tcase_add_loop_test(tc, waiter_finds_what_no_event_told, 0, 2);
 	tcase_add_test(tc, last_descriptor_goes_to_the_attach);
+	tcase_add_test(tc, no_futex_polls_and_never_spins);
 	suite_add_tcase(s, tc);
 	return tu_main(s);
 }

@@ -4,8 +4,9 @@
  * polling of release 1.4 and the floor of a pipe write, rotated round by
  * round; and the CPU time a waiter takes over a long wait
  *
- * usage: bench_wait ROUNDS PREFIX   latencies, "contender us us" a line:
- *                                   from the call, from its return
+ * usage: bench_wait ROUNDS PREFIX [PYTHON]   latencies, "contender us us"
+ *                  a line: from the call, from its return; with PYTHON,
+ *                  also a Python waiter (shmseg.attach(timeout=...))
  *        bench_wait cpu MS PREFIX   CPU of waiters over MS, "contender us"
  *        bench_wait waiter HOW MS   (a waiter, exec'd by the above)
  */
@@ -109,6 +110,21 @@ struct child {
 	FILE *from;	/* its standard output */
 };
 
+/* The Python waiter, as the C one: shmseg.attach(name, timeout=...). */
+static const char py_waiter[] =
+	"import resource, sys, time, shmseg\n"
+	"for line in sys.stdin:\n"
+	"    try:\n"
+	"        a, ret = shmseg.attach(line.strip(), timeout=5), 0\n"
+	"    except OSError as e:\n"
+	"        a, ret = None, -e.errno\n"
+	"    t = time.clock_gettime_ns(time.CLOCK_MONOTONIC)\n"
+	"    ru = resource.getrusage(resource.RUSAGE_SELF)\n"
+	"    print(t, ret, int((ru.ru_utime + ru.ru_stime) * 1e6), "
+	"flush=True)\n"
+	"    del a\n";
+static const char *python;	/* its interpreter, if asked for */
+
 static struct child spawn(const char *how, int ms)
 {
 	int o[2], i[2];
@@ -126,7 +142,10 @@ static struct child spawn(const char *how, int ms)
 		 * keep it, so that each sees the end of its input. */
 		dup2(i[0], 0);
 		dup2(o[1], 1);
-		execl(self, self, "waiter", how, arg, (char *)NULL);
+		if (strcmp(how, "python") == 0)
+			execl(python, python, "-c", py_waiter, (char *)NULL);
+		else
+			execl(self, self, "waiter", how, arg, (char *)NULL);
 		_exit(127);
 	}
 	close(i[0]);
@@ -195,12 +214,14 @@ static int one(const char *how, struct child *c, const char *name,
 		t1 = now_ns();
 	} else {
 		if (strcmp(how, "building") == 0 ||
-		    strcmp(how, "poll") == 0) {
+		    strcmp(how, "poll") == 0 ||
+		    strcmp(how, "python") == 0) {
 			/* waiting since the create: made just after */
 			seg = make(name, 0);
 			sleep_ms(SETTLE_MS);
 		} else {
 			/* waiting from before the create: "before",
+			 * "quick" (sealed at once after the create),
 			 * "hidden" (named as it is sealed) */
 			seg = make(name, strcmp(how, "hidden") == 0 ?
 				   SHMSEG_HIDDEN : 0);
@@ -222,9 +243,10 @@ static int one(const char *how, struct child *c, const char *name,
 	return ret;
 }
 
-static const char *const contenders[] = { "building", "before", "hidden",
-					  "poll", "pipe" };
-#define NCONT (int)(sizeof(contenders) / sizeof(contenders[0]))
+/* The last, "python", only when an interpreter is given. */
+static const char *const contenders[] = { "building", "before", "quick",
+					  "hidden", "poll", "pipe", "python" };
+#define NCONT_MAX (int)(sizeof(contenders) / sizeof(contenders[0]))
 
 /* CPU of each kind of waiter over ms: for a name never made, and for a
  * segment never sealed; all four at once, each in its own process. */
@@ -269,26 +291,30 @@ static int cpu(int ms, const char *prefix)
 
 int main(int argc, char **argv)
 {
-	struct child c[NCONT];
+	struct child c[NCONT_MAX];
 	char name[96];
-	int rounds, r, k;
+	int rounds, r, k, n = NCONT_MAX - 1;
 
 	self = "/proc/self/exe";
 	if (argc == 4 && strcmp(argv[1], "waiter") == 0)
 		return waiter(argv[2], atoi(argv[3]));
 	if (argc == 4 && strcmp(argv[1], "cpu") == 0)
 		return cpu(atoi(argv[2]), argv[3]);
-	if (argc != 3) {
-		fprintf(stderr, "usage: bench_wait ROUNDS PREFIX | "
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: bench_wait ROUNDS PREFIX [PYTHON] | "
 				"cpu MS PREFIX\n");
 		return 2;
 	}
+	if (argc == 4) {
+		python = argv[3];
+		n++;
+	}
 	rounds = atoi(argv[1]);
-	for (k = 0; k < NCONT; k++)
+	for (k = 0; k < n; k++)
 		c[k] = spawn(contenders[k], 5000);
 	for (r = 0; r < rounds; r++)
-		for (k = 0; k < NCONT; k++) {
-			int i = (r + k) % NCONT;
+		for (k = 0; k < n; k++) {
+			int i = (r + k) % n;
 			double call, back;
 
 			snprintf(name, sizeof(name), "%s%d-%d", argv[2], r, i);
@@ -300,7 +326,7 @@ int main(int argc, char **argv)
 			}
 			printf("%s %.1f %.1f\n", contenders[i], call, back);
 		}
-	for (k = 0; k < NCONT; k++)
+	for (k = 0; k < n; k++)
 		done(&c[k]);
 	return 0;
 }

@@ -197,17 +197,19 @@ def _held_segment(name):
     return seg if seg is not None and seg.current() else None
 
 
-# The longest wait one call of the library takes, in milliseconds (its
-# timeout is a C int); a longer one takes several.
-_WAIT_MAX_MS = 2**31 - 1
+# The longest wait one call of the library takes, in milliseconds. A
+# signal ends the call (SHMSEG_INTR) so that Python runs its handler; one
+# that comes in the moment between two of its sleeps is handled, but the
+# call sleeps on, for this long at most.
+_WAIT_STEP_MS = 1000
 
 
 def _wait_attach(name, populate, timeout):
     """Attach name, waiting up to timeout seconds for it to appear and be
-    sealed: in one call of shmseg_attach_wait(), woken by the events
-    themselves, which comes back (None) when a signal arrives, so that
-    Python runs its handler (Ctrl-C raises KeyboardInterrupt) and then
-    waits on for what time is left."""
+    sealed: in calls of shmseg_attach_wait() of a second at most, woken by
+    the events themselves, which come back (None) when a signal arrives,
+    so that Python runs its handler (Ctrl-C raises KeyboardInterrupt) and
+    then waits on for what time is left."""
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
         raise TypeError("timeout must be None or a number of seconds")
     if not timeout >= 0:      # NaN too
@@ -215,8 +217,8 @@ def _wait_attach(name, populate, timeout):
     deadline = time.monotonic() + timeout
     while True:
         left = deadline - time.monotonic()
-        ms = -1 if left == float("inf") else \
-            max(0, min(_WAIT_MAX_MS, math.ceil(left * 1000)))
+        ms = _WAIT_STEP_MS if left == float("inf") else \
+            max(0, min(_WAIT_STEP_MS, math.ceil(left * 1000)))
         try:
             seg = _ext.attach(name, populate, ms, True)
         except TimeoutError:
