@@ -683,6 +683,22 @@ test_dump_and_wait() {
 	run "$S" wait "${P}late" --timeout 10
 	expect "wait sees a later create" 0
 	wait
+	# It sleeps on the name (an inotify watch) until the create names
+	# the segment; it does not poll.
+	"$S" wait "${P}ev" --timeout 20 >"$T/ev" 2>&1 &
+	waiter=$!
+	n=0
+	until ls -l "/proc/$waiter/fd" 2>/dev/null | grep -q 'anon_inode:inotify' ||
+	      [ $n -ge 500 ]; do
+		sleep 0.01; n=$((n + 1))
+	done
+	watched=$(ls -l "/proc/$waiter/fd" 2>/dev/null | grep -c 'anon_inode:inotify')
+	"$S" create "${P}ev" --from "$T/a.npy"
+	wait $waiter
+	rc=$?
+	[ "$watched" = 1 ] && [ $rc -eq 0 ] && [ ! -s "$T/ev" ] &&
+		ok "wait sleeps on an inotify watch until the create names the segment" ||
+		nok "wait on an event: watch $watched, exit $rc, '$(cat "$T/ev")'"
 	run "$S" wait "${P}w" --timeout x
 	expect "bad --timeout" 2 "bad timeout 'x'"
 	run "$S" wait "${P}w" -t 0x10
