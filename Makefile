@@ -85,11 +85,13 @@ $(B)/lib/%.o: lib/%.c
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(LIB_CFLAGS) -c -o $@ $<
 
+# -z nodelete: dlclose() never unloads the library, since a wait leaves a
+# thread of its own running for a moment after it returns (lib/wait.c).
 $(SHLIB): $(LIB_OBJS) lib/shmseg.map
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -shared $(ALL_CFLAGS) $(LDFLAGS) -Wl,-soname,$(SONAME) \
 		-Wl,--version-script,lib/shmseg.map -Wl,-z,defs \
-		-o $@ $(LIB_OBJS) $(LIBS)
+		-Wl,-z,nodelete -o $@ $(LIB_OBJS) $(LIBS)
 
 $(B)/libshmseg.so: $(SHLIB)
 	$(Q)ln -sf libshmseg.so.$(VERSION) $(B)/$(SONAME)

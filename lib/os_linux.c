@@ -490,8 +490,9 @@ static int watch_drain(struct os_watch *w, const char *entry)
 	}
 }
 
-/* Sleep until deadline, or for ns if that comes first. */
-static void nap(int64_t ns, int64_t deadline)
+/* Sleep until deadline, or for ns if that comes first: 0, or -EINTR if
+ * a signal handler ran meanwhile. */
+static int nap(int64_t ns, int64_t deadline)
 {
 	int64_t until = os_now() + ns;
 	struct timespec at;
@@ -500,7 +501,8 @@ static void nap(int64_t ns, int64_t deadline)
 		until = deadline;
 	at.tv_sec = (time_t)(until / 1000000000);
 	at.tv_nsec = (long)(until % 1000000000);
-	(void)clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, NULL);
+	return clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, NULL) ==
+	       EINTR ? -EINTR : 0;
 }
 
 int os_watch_wait(struct os_watch *w, const char *name, int64_t deadline)
@@ -534,7 +536,8 @@ int os_watch_wait(struct os_watch *w, const char *name, int64_t deadline)
 		else if (w->quiet <= QUIET_MAX / 2)
 			w->quiet *= 2;
 		w->missed = left;
-		nap(w->quiet, deadline);
+		if (nap(w->quiet, deadline) == -EINTR)
+			return -EINTR;
 	}
 }
 

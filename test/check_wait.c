@@ -816,7 +816,8 @@ static void *send_usr1(void *arg)
 }
 
 /* With SHMSEG_INTR, a signal whose handler runs ends the wait: -EINTR,
- * on the name and on the seal; without it, the wait goes on to its end.
+ * on the name (with names made elsewhere meanwhile too, between whose
+ * reads it naps) and on the seal; without it, the wait goes on to its end.
  * SHMSEG_INTR is a flag of the wait alone; the arguments are checked as
  * an attach checks them. */
 START_TEST(intr_flag_ends_the_wait_at_a_signal)
@@ -825,13 +826,20 @@ START_TEST(intr_flag_ends_the_wait_at_a_signal)
 	struct sigaction sa = { .sa_handler = on_usr1 };	/* no restart */
 	struct shmseg *seg = NULL, *r = NULL;
 	char path[SHMSEG_NAME_MAX + 8];
-	pthread_t self = pthread_self(), t;
+	pthread_t self = pthread_self(), t, ct;
+	long made = 0;
 	uint64_t t0;
 
 	tu_name(name, "intr");
 	sigaction(SIGUSR1, &sa, NULL);
 	if (_i == 1)
 		ck_assert_int_eq(shmseg_create(name, &l, 0, 0600, &seg), 0);
+	if (_i == 2) {
+		/* names made elsewhere meanwhile: it naps between reads */
+		churning = 1;
+		ck_assert_int_eq(pthread_create(&ct, NULL, churn, &made), 0);
+		usleep(100 * 1000);
+	}
 	handled = 0;
 	ck_assert_int_eq(pthread_create(&t, NULL, send_usr1, &self), 0);
 	t0 = tu_usec();
@@ -840,6 +848,11 @@ START_TEST(intr_flag_ends_the_wait_at_a_signal)
 	ck_assert_uint_lt(tu_usec() - t0, 20000000);
 	pthread_join(t, NULL);
 	ck_assert_int_eq(handled, 1);
+	if (_i == 2) {
+		churning = 0;
+		pthread_join(ct, NULL);
+		ck_assert_int_gt(made, 100);
+	}
 	ck_assert_int_eq(pthread_create(&t, NULL, send_usr1, &self), 0);
 	ck_assert_int_eq(shmseg_attach_wait(name, 0, 400, &r), -ETIMEDOUT);
 	pthread_join(t, NULL);
@@ -1017,7 +1030,7 @@ int main(void)
 	tcase_add_loop_test(tc, timeout_is_honoured, 0, 2);
 	tcase_add_test(tc, nothing_left_over_a_thousand_waits);
 	tcase_add_test(tc, threads_waiting_on_one_name_all_wake);
-	tcase_add_loop_test(tc, intr_flag_ends_the_wait_at_a_signal, 0, 2);
+	tcase_add_loop_test(tc, intr_flag_ends_the_wait_at_a_signal, 0, 3);
 	tcase_add_test(tc, truncated_while_waiting_is_ebadmsg_not_sigbus);
 	tcase_add_loop_test(tc, waiter_finds_what_no_event_told, 0, 2);
 	tcase_add_test(tc, last_descriptor_goes_to_the_attach);

@@ -23,6 +23,49 @@ want=$(printf '%s\n' $v1 | sort | tr '\n' ' ')
 [ "$got" = "$want" ] && ok "SHMSEG_1 holds exactly the 1.0.0 functions" ||
 	nok "SHMSEG_1 changed: '$got', wanted '$want'"
 
+# A wait leaves a thread of the library's own running for a moment after
+# it returns: the library is never unloaded (-z nodelete), so that a
+# dlclose() at once after a wait does not pull its code from under it
+# (without, this program ends in SIGSEGV).
+readelf -d "$so" | grep -q 'Flags:.*NODELETE' &&
+	ok "the shared library is marked NODELETE" ||
+	nok "the shared library lacks -z nodelete"
+dlt=$(mktemp -d)
+cat >"$dlt/dl.c" <<'EOF_DL'
+#include <dlfcn.h>
+#include <stdio.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+	char name[64];
+	int i;
+
+	snprintf(name, sizeof(name), "shmseg-dl%d", (int)getpid());
+	for (i = 0; i < 5; i++) {
+		void *h = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
+		int (*wait)(const char *, int, int, void **);
+		void *seg;
+
+		if (!h)
+			return 2;
+		*(void **)&wait = dlsym(h, "shmseg_attach_wait");
+		if (!wait || wait(name, 0, 1, &seg) != -110)
+			return 3;
+		dlclose(h);
+		usleep(50000);	/* the thread goes back to its code */
+	}
+	return 0;
+}
+EOF_DL
+if cc -o "$dlt/dl" "$dlt/dl.c" -ldl; then
+	"$dlt/dl" "$(cd "$B" && pwd)/libshmseg.so" &&
+		ok "dlopen, a wait, dlclose at once, 5 times: no crash" ||
+		nok "dlclose after a wait: exit $?"
+else
+	nok "the dlclose program did not build"
+fi
+rm -rf "$dlt"
+
 missing=""
 # (shmseg_list_fn is a type, not a function)
 for f in $(grep -oE '\bshmseg_[a-z0-9_]+[[:space:]]*\(' include/shmseg.h |
