@@ -372,8 +372,13 @@ static void *watch_retire(void *arg)
 }
 
 /* Start the thread that closes w's descriptor; false if there is none to
- * be had. Its signal mask is full from its start: the caller's is never
- * changed, so that no signal to it is held back meanwhile. */
+ * be had. Its signal mask is full from its start. With glibc 2.32 or later
+ * the caller's is never changed, so that no signal to it is held back
+ * meanwhile; elsewhere it is, around the start. */
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 32)
+#define MASK_BY_ATTR 1
+#endif
+
 static bool watch_thread(struct os_watch *w)
 {
 	pthread_attr_t attr;
@@ -386,9 +391,19 @@ static bool watch_thread(struct os_watch *w)
 	sigfillset(&all);
 	ok = pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) == 0 &&
 	     pthread_attr_setstacksize(&attr, (size_t)PTHREAD_STACK_MIN +
-				       16384) == 0 &&
-	     pthread_attr_setsigmask_np(&attr, &all) == 0 &&
+				       16384) == 0;
+#ifdef MASK_BY_ATTR
+	ok = ok && pthread_attr_setsigmask_np(&attr, &all) == 0 &&
 	     pthread_create(&t, &attr, watch_retire, w) == 0;
+#else
+	if (ok) {
+		sigset_t old;
+
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		ok = pthread_create(&t, &attr, watch_retire, w) == 0;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+#endif
 	pthread_attr_destroy(&attr);
 	return ok;
 }
